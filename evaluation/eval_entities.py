@@ -1,0 +1,208 @@
+"""Entity recognition quality on CoNLL-2003 English dev (eng.testa), raw text in.
+
+Each CoNLL document is rebuilt as natural text (tokens joined with ordinary spacing, one sentence per line) while
+the character offsets of every token are kept, so gold spans map onto the rebuilt text and the extractor sees
+plain text, not tokens.  Scoring is exact span + type micro P/R/F1 over PER/ORG/LOC (spaCy PERSON→PER, ORG→ORG,
+GPE/LOC/FAC→LOC; other spaCy labels and gold MISC are ignored), as conlleval counts entities.
+
+Run: ``.venv/bin/python -m evaluation.eval_entities [--limit N] [--json PATH]``.  Two rows are printed: the bare
+model (every entity as spaCy labelled it) and the shipped configuration (``EntityExtractor`` with its rules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transforms.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+
+LOGGER = logging.getLogger(__name__)
+
+SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+CONLL_DEV = SHARED / "corpora" / "conll2003" / "eng.testa"
+
+TYPES = ("PER", "ORG", "LOC")
+SPACY_TO_CONLL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
+
+# Tokens that attach to the previous token (no space before) or to the next one (no space after).
+_NO_SPACE_BEFORE = frozenset({",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "'s", "'S", "n't", "'", "''",
+                              "'re", "'ll", "'ve", "'d", "'m", "..."})
+_NO_SPACE_AFTER = frozenset({"(", "[", "{", "$", "``"})
+
+Span = tuple[int, int, str]
+
+
+@dataclass
+class ConllDoc:
+    """One CoNLL document rebuilt as text, with its gold PER/ORG/LOC spans."""
+
+    text: str
+    gold: set[Span] = field(default_factory=set)
+
+
+def read_conll(path: Path) -> Iterator[list[list[tuple[str, str]]]]:
+    """Yield documents as lists of sentences of (token, IOB1 tag)."""
+    doc: list[list[tuple[str, str]]] = []
+    sent: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8") as fh:
+        for raw in fh:
+            line = raw.strip()
+            if line.startswith("-DOCSTART-"):
+                if sent:
+                    doc.append(sent)
+                    sent = []
+                if doc:
+                    yield doc
+                doc = []
+            elif not line:
+                if sent:
+                    doc.append(sent)
+                    sent = []
+            else:
+                parts = line.split()
+                sent.append((parts[0], parts[-1]))
+    if sent:
+        doc.append(sent)
+    if doc:
+        yield doc
+
+
+def _spans_iob1(tags: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """Token spans (first, last+1, type) from IOB1 tags, as conlleval reads them."""
+    start, kind = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, typ = tag.partition("-")
+        if kind and (tag == "O" or prefix == "B" or typ != kind):
+            yield start, i, kind
+            kind = ""
+        if tag != "O" and not kind:
+            start, kind = i, typ
+    return
+
+
+def rebuild(doc: list[list[tuple[str, str]]]) -> ConllDoc:
+    """Join tokens with natural spacing, one sentence per line; map gold spans to character offsets."""
+    parts: list[str] = []
+    pos = 0
+    gold: set[Span] = set()
+    for sent in doc:
+        offsets: list[tuple[int, int]] = []
+        quote_open = False
+        glue_next = True  # no space at the start of a line
+        for tok, _ in sent:
+            glue = glue_next or tok in _NO_SPACE_BEFORE or (tok == '"' and quote_open)
+            if not glue:
+                parts.append(" ")
+                pos += 1
+            offsets.append((pos, pos + len(tok)))
+            parts.append(tok)
+            pos += len(tok)
+            glue_next = tok in _NO_SPACE_AFTER or (tok == '"' and not quote_open)
+            if tok == '"':
+                quote_open = not quote_open
+        for first, last, kind in _spans_iob1([tag for _, tag in sent]):
+            if kind in TYPES:
+                gold.add((offsets[first][0], offsets[last - 1][1], kind))
+        parts.append("\n")
+        pos += 1
+    return ConllDoc("".join(parts), gold)
+
+
+def predicted_spans(groups: Iterable[EntityGroup]) -> set[Span]:
+    """Every mention of every group, with the group's label mapped to CoNLL types."""
+    out: set[Span] = set()
+    for group in groups:
+        kind = SPACY_TO_CONLL.get(group.label)
+        if kind:
+            out.update((m.start, m.end, kind) for m in group.mentions)
+    return out
+
+
+def score(pairs: Iterable[tuple[set[Span], set[Span]]]) -> dict[str, dict[str, float]]:
+    """Per-type and micro precision/recall/F1 over (gold, predicted) span sets."""
+    tp = dict.fromkeys(TYPES, 0)
+    fp = dict.fromkeys(TYPES, 0)
+    fn = dict.fromkeys(TYPES, 0)
+    for gold, pred in pairs:
+        for _, _, kind in gold & pred:
+            tp[kind] += 1
+        for _, _, kind in pred - gold:
+            fp[kind] += 1
+        for _, _, kind in gold - pred:
+            fn[kind] += 1
+    result: dict[str, dict[str, float]] = {}
+    for kind in (*TYPES, "micro"):
+        t = sum(tp.values()) if kind == "micro" else tp[kind]
+        p_den = t + (sum(fp.values()) if kind == "micro" else fp[kind])
+        r_den = t + (sum(fn.values()) if kind == "micro" else fn[kind])
+        prec = t / p_den if p_den else 0.0
+        rec = t / r_den if r_den else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        result[kind] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "gold": r_den}
+    return result
+
+
+def evaluate(extractor: EntityExtractor, docs: Sequence[ConllDoc], *, raw: bool = False
+             ) -> tuple[dict[str, dict[str, float]], float]:
+    """Score one extractor on the documents; returns the metrics and the seconds it took.
+
+    ``raw`` scores the model's spans as they come (no trimming, grouping or rules): the bare-model baseline.
+    """
+    texts = [d.text for d in docs]
+    t0 = time.perf_counter()
+    if raw:
+        preds = [{(s, e, SPACY_TO_CONLL[lab]) for s, e, lab in spans if lab in SPACY_TO_CONLL}
+                 for spans in extractor.raw_spans(texts)]
+    else:
+        preds = [predicted_spans(g) for g in extractor.extract(texts)]
+    elapsed = time.perf_counter() - t0
+    return score((d.gold, p) for d, p in zip(docs, preds, strict=True)), elapsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="spaCy pipeline name or path")
+    parser.add_argument("--conll", type=Path, default=CONLL_DEV, help="CoNLL-2003 file (default: dev split)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents")
+    parser.add_argument("--json", type=Path, help="write the metrics here as JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    if not args.conll.exists():
+        print(f"CoNLL file {args.conll} absent (set WIREBEAM_SHARED to the folder holding corpora/)",
+              file=sys.stderr)
+        return 2
+    docs = [rebuild(d) for d in read_conll(args.conll)]
+    if args.limit:
+        docs = docs[: args.limit]
+    rows: dict[str, dict[str, Any]] = {}
+    bare = EntityExtractor(args.model, refine=False)
+    bare.load()
+    shipped = EntityExtractor(args.model)
+    shipped.load()
+    configs = (("bare model", bare, True), ("+canonical", bare, False), ("shipped", shipped, False))
+    for name, extractor, raw in configs:
+        metrics, secs = evaluate(extractor, docs, raw=raw)
+        rows[name] = {"metrics": metrics, "seconds": round(secs, 2)}
+    print(f"{args.conll.name}: {len(docs)} docs, {sum(len(d.gold) for d in docs)} gold PER/ORG/LOC entities")
+    header = f"{'config':<11} " + " ".join(f"{k + ' P/R/F1':>20}" for k in (*TYPES, "micro"))
+    print(header)
+    for name, row in rows.items():
+        metrics = row["metrics"]
+        cells = " ".join(f"{metrics[k]['precision']:6.3f}/{metrics[k]['recall']:.3f}/{metrics[k]['f1']:.3f}"
+                         for k in (*TYPES, "micro"))
+        print(f"{name:<11} {cells}   ({row['seconds']} s)")
+    if args.json:
+        args.json.write_text(json.dumps({"corpus": str(args.conll.name), "docs": len(docs), **rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Assembles wirebeam's batch graph from the stage composites in transforms/.
+
+`build_pipeline` only wires labelled steps; the driver (pipeline/driver.py) decides the run folder, reads and
+commits the state, and writes the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.options import RunConfig
+from schemas.story import Cluster, ClusterCopy, DeadLetter, EnrichedStory, FeedSource, Story
+from transforms.article import FetchArticles
+from transforms.clean import INPUT_TAG, CleanStories
+from transforms.common import DEAD_LETTER
+from transforms.dates import ExtractDates
+from transforms.dedup import DUPLICATES, INDEX_ENTRIES, DedupStories
+from transforms.entities import ExtractEntities
+from transforms.fetch import FEED_REPORT, ReadFeeds
+from transforms.parse import ParseEntries, ParseStoryLines
+from transforms.sink import WriteStories
+
+LOGGER = logging.getLogger(__name__)
+
+
+def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
+    """A story as its own one-copy cluster (dedup off)."""
+    copy = ClusterCopy(
+        id=story.id,
+        url=story.url,
+        source=story.source.url,
+        title=story.title,
+        published_at=story.published_at,
+    )
+    return EnrichedStory(
+        **story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now
+    )
+
+
+def _entry_level(letter: DeadLetter) -> bool:
+    return letter.entry_id is not None
+
+
+def input_source(path: str) -> FeedSource:
+    return FeedSource(url=path, name=os.path.basename(path), tags=[INPUT_TAG])
+
+
+def build_pipeline(
+    config: RunConfig,
+    options: PipelineOptions,
+    run_dir: str,
+    feed_state: Mapping[str, Mapping[str, Any]] | None = None,
+    index_path: str | None = None,
+    now: dt.datetime | None = None,
+) -> beam.Pipeline:
+    """The batch graph for `wirebeam run` / `wirebeam enrich`, writing into `run_dir`."""
+    now = now or dt.datetime.now(dt.UTC)
+    p = beam.Pipeline(options=options)
+    dead_letters = []
+    if config.command == "run":
+        sources = p | "Feeds" >> beam.Create(list(config.feeds))
+        fetched = sources | "ReadFeeds" >> ReadFeeds(config.fetch, feed_state)
+        parsed = fetched.feeds | "ParseEntries" >> ParseEntries()
+        entries = parsed.entries
+        feed_reports = (fetched[FEED_REPORT], parsed[FEED_REPORT]) | "AllFeedReports" >> beam.Flatten()
+        dead_letters += [fetched[DEAD_LETTER], parsed[DEAD_LETTER]]
+        read_dead = parsed[DEAD_LETTER]
+    else:
+        assert config.input is not None
+        lines = p | "ReadInput" >> beam.io.ReadFromText(config.input)
+        parsed = lines | "ParseInput" >> ParseStoryLines(input_source(config.input))
+        entries = parsed.entries
+        feed_reports = p | "NoFeedReports" >> beam.Create([])
+        dead_letters.append(parsed[DEAD_LETTER])
+        read_dead = parsed[DEAD_LETTER]
+
+    # Every entry read is counted once here; each must end as a story, a duplicate or a dead letter.
+    entries_read = (
+        entries | "EntryFeed" >> beam.Map(lambda e: e.source.url),
+        read_dead | "EntryLevel" >> beam.Filter(_entry_level) | "DeadFeed" >> beam.Map(lambda d: d.source),
+    ) | "EntriesRead" >> beam.Flatten()
+
+    if config.fetch_articles:
+        entries = entries | "FetchArticles" >> FetchArticles(config.fetch)
+    cleaned = entries | "CleanStories" >> CleanStories()
+    dead_letters.append(cleaned[DEAD_LETTER])
+
+    if config.dedup:
+        index_lines = p | "ReadIndex" >> beam.io.ReadFromText(index_path) if index_path else None
+        deduped = cleaned.stories | "DedupStories" >> DedupStories(
+            index_lines, now=now, retention=config.retention
+        )
+        stories, duplicates, index_entries = deduped.stories, deduped[DUPLICATES], deduped[INDEX_ENTRIES]
+    else:
+        stories = cleaned.stories | "AsClusters" >> beam.Map(singleton, now)
+        duplicates = p | "NoDuplicates" >> beam.Create([])
+        index_entries = p | "NoIndexEntries" >> beam.Create([])
+
+    with_entities = stories | "ExtractEntities" >> ExtractEntities(config.ner_model, config.ner_batch_size)
+    with_dates = with_entities.stories | "ExtractDates" >> ExtractDates()
+    dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
+
+    _ = {
+        "entries": entries_read,
+        "stories": with_dates.stories,
+        "duplicates": duplicates,
+        "dead_letters": dead_letters | "AllDeadLetters" >> beam.Flatten(),
+        "feed_reports": feed_reports,
+        "index_entries": index_entries,
+    } | "WriteStories" >> WriteStories(run_dir)
+    return p

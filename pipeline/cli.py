@@ -1,0 +1,87 @@
+"""The `wirebeam` command: parse arguments, run the job, print a per-feed summary."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+from pipeline.options import ConfigError, parse_args
+from pipeline.state import StateError, StateLocked
+from schemas.story import Manifest
+
+LOGGER = logging.getLogger(__name__)
+
+# Exit codes: 0 done, 1 the job failed, 2 bad arguments (argparse's own), 3 state or output unusable,
+# 75 (EX_TEMPFAIL) another run holds the state folder — a scheduler may simply try again later.
+EXIT_FAILED, EXIT_STATE, EXIT_LOCKED = 1, 3, 75
+
+
+def configure_logging(level: str, quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.ERROR if quiet else getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Beam logs an apitools warning on import and chatty INFO lines from its runners; keep them below ours.
+    logging.getLogger("apache_beam").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("root").setLevel(logging.getLogger().level)
+
+
+def summary_table(manifest: Manifest) -> str:
+    """A short per-feed table for the end of a run."""
+    header = ("feed", "read", "stories", "dups", "dead", "errors", "304", "status")
+    rows = []
+    for feed, c in sorted(manifest.feeds.items()):
+        name = feed if len(feed) <= 60 else "…" + feed[-59:]
+        rows.append(
+            (
+                name,
+                c.entries_read,
+                c.stories,
+                c.duplicates,
+                c.dead_letters,
+                c.feed_errors,
+                c.not_modified,
+                c.http_status if c.http_status is not None else "-",
+            )
+        )
+    t = manifest.totals
+    rows.append(
+        ("TOTAL", t.entries_read, t.stories, t.duplicates, t.dead_letters, t.feed_errors, t.not_modified, "")
+    )
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            str(v).ljust(w) if i == 0 else str(v).rjust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [header, *rows]
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    config, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+    configure_logging(config.log_level, config.quiet)
+    from pipeline.driver import execute  # Beam's runners are imported only when a job runs
+
+    try:
+        manifest, run_dir = execute(config, beam_args)
+    except StateLocked as exc:
+        print(f"wirebeam: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except (StateError, ConfigError) as exc:
+        print(f"wirebeam: {exc}", file=sys.stderr)
+        return EXIT_STATE
+    if not config.quiet:
+        print(summary_table(manifest), file=out)
+        verdict = "counts reconcile" if manifest.reconciled else "COUNTS DO NOT RECONCILE"
+        print(f"\n{manifest.totals.stories} stories written to {run_dir} ({verdict})", file=out)
+    return 0 if manifest.reconciled else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Runs one batch job end to end: lock the state, run the graph, commit output, then state.
+
+Order of commitment (what makes a crash at any point safe):
+  1. the pipeline writes stories/duplicates/dead letters and internal `_counts`, `_feed_reports`, `_index`
+     files into a fresh run folder — no manifest yet, so the folder is recognizably incomplete;
+  2. `pending.json` in the state folder names the run folder;
+  3. `manifest.json` is written (atomically): the run's output is now committed;
+  4. the state (feed validators, dedup index) is replaced atomically and `pending.json` removed;
+  5. the internal files are deleted.
+A run that dies before 3 leaves the state as it was, so the next run redoes its work; one that dies between 3 and
+4 is rolled forward by the next run from the files of step 1, so nothing is emitted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+from collections import defaultdict
+from collections.abc import Iterator
+from importlib import metadata
+from typing import Any
+
+import orjson
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.build import build_pipeline
+from pipeline.options import ConfigError, RunConfig
+from pipeline.state import StateError, StateStore, join, write_atomic
+from schemas.story import FeedCounts, Manifest
+
+LOGGER = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+INTERNAL_PREFIXES = ("_counts", "_feed_reports", "_index")
+OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
+
+
+def wirebeam_version() -> str:
+    try:
+        return metadata.version("wirebeam")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def create_run_dir(output: str, run_id: str) -> str:
+    """A fresh folder for this run; refuses to reuse one (a run never overwrites an earlier run)."""
+    run_dir = join(output, run_id)
+    if output.startswith("gs://"):
+        if FileSystems.match([run_dir + "/*"])[0].metadata_list:
+            raise ConfigError(f"run folder {run_dir} already exists; a run never overwrites an earlier one")
+        return run_dir
+    try:
+        os.makedirs(output, exist_ok=True)
+        os.mkdir(run_dir)
+    except FileExistsError as exc:
+        raise ConfigError(
+            f"run folder {run_dir} already exists; a run never overwrites an earlier one"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"--output {output!r} is not writable: {exc}") from exc
+    return run_dir
+
+
+def files_with_prefix(run_dir: str, prefix: str) -> list[str]:
+    matches = FileSystems.match([join(run_dir, prefix) + "-*"])[0].metadata_list
+    return sorted(m.path for m in matches if not m.path.endswith(".tmp"))
+
+
+def read_lines(paths: list[str]) -> Iterator[str]:
+    for path in paths:
+        with FileSystems.open(path) as handle:
+            for raw in handle:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line:
+                    yield line
+
+
+def tally(run_dir: str, config: RunConfig) -> tuple[dict[str, FeedCounts], dict[str, dict[str, Any]]]:
+    """Per-feed counts and the new per-feed fetch state, from the run's internal files."""
+    known = [f.url for f in config.feeds] if config.command == "run" else [config.input or ""]
+    numbers: dict[str, dict[str, int]] = {feed: defaultdict(int) for feed in known}
+    for line in read_lines(files_with_prefix(run_dir, "_counts")):
+        row = orjson.loads(line)
+        numbers.setdefault(row["feed"], defaultdict(int))[row["name"]] += row["value"]
+    statuses: dict[str, int | None] = {}
+    fetch_state: dict[str, dict[str, Any]] = {}
+    for line in read_lines(files_with_prefix(run_dir, "_feed_reports")):
+        report = orjson.loads(line)
+        feed = report["feed"]
+        counts = numbers.setdefault(feed, defaultdict(int))
+        for name in ("not_modified", "bozo"):
+            counts[name] += int(report.get(name) or 0)
+        if report.get("http_status") is not None:
+            statuses[feed] = report["http_status"]
+        if report.get("state") is not None:
+            fetch_state[feed] = {
+                **report["state"],
+                "http_status": report.get("http_status"),
+                "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+    feeds = {
+        feed: FeedCounts(
+            **{k: v for k, v in counts.items() if k in FeedCounts.model_fields},
+            http_status=statuses.get(feed),
+        )
+        for feed, counts in numbers.items()
+    }
+    return feeds, fetch_state
+
+
+def totals_of(feeds: dict[str, FeedCounts]) -> FeedCounts:
+    names = ("entries_read", "stories", "duplicates", "dead_letters", "feed_errors", "not_modified", "bozo")
+    return FeedCounts(**{n: sum(getattr(c, n) for c in feeds.values()) for n in names})
+
+
+def commit_state(store: StateStore, run_dir: str, dedup: bool) -> None:
+    """Fold a finished run's internal files into the state folder (step 4)."""
+    old_feeds = store.load_feeds()
+    new_state: dict[str, dict[str, Any]] = {}
+    for line in read_lines(files_with_prefix(run_dir, "_feed_reports")):
+        report = orjson.loads(line)
+        if report.get("state") is not None:
+            new_state[report["feed"]] = {
+                **report["state"],
+                "http_status": report.get("http_status"),
+                "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+    index = read_lines(files_with_prefix(run_dir, "_index")) if dedup else None
+    store.commit({**old_feeds, **new_state}, index)
+
+
+def remove_internal(run_dir: str) -> None:
+    paths = [p for prefix in INTERNAL_PREFIXES for p in files_with_prefix(run_dir, prefix)]
+    if paths:
+        FileSystems.delete(paths)
+
+
+def roll_forward(store: StateStore) -> None:
+    """Finish the state commit of a run that died after its manifest (step 3) but before step 4."""
+    pending = store.pending_run()
+    if pending is None:
+        return
+    if FileSystems.exists(join(pending, MANIFEST)):
+        manifest = Manifest.model_validate_json(FileSystems.open(join(pending, MANIFEST)).read())
+        LOGGER.warning("rolling the state forward from committed run %s", pending)
+        commit_state(store, pending, bool(manifest.options.get("dedup")))
+        remove_internal(pending)
+    else:
+        LOGGER.warning("run %s died before committing its output; its folder has no manifest", pending)
+        store.commit(store.load_feeds(), None)
+
+
+def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
+    """Run one batch job; returns its manifest and run folder. Raises ConfigError / StateError."""
+    started = dt.datetime.now(dt.UTC)
+    store = StateStore(config.state) if config.state else None
+    if store is None:
+        return _execute(config, beam_args, started, None)
+    with store.locked():
+        if config.reset_state:
+            for moved in store.reset():
+                LOGGER.warning("state file set aside as %s", moved)
+        roll_forward(store)
+        return _execute(config, beam_args, started, store)
+
+
+def _execute(
+    config: RunConfig, beam_args: list[str], started: dt.datetime, store: StateStore | None
+) -> tuple[Manifest, str]:
+    feed_state = store.load_feeds() if store else {}
+    index_path = store.index_path if store and config.dedup and store.has_index() else None
+    run_dir = create_run_dir(config.output, config.run_id or new_run_id(started))
+    options = PipelineOptions(beam_args)
+    pipeline = build_pipeline(
+        config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started
+    )
+    LOGGER.info("running %s into %s", config.command, run_dir)
+    result = pipeline.run()
+    result.wait_until_finish()
+    feeds, _ = tally(run_dir, config)
+    totals = totals_of(feeds)
+    manifest = Manifest(
+        run_id=os.path.basename(run_dir.rstrip("/")),
+        command=config.command,  # type: ignore[arg-type]
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        wirebeam_version=wirebeam_version(),
+        options={**config.describe(), "beam_args": beam_args},
+        feeds=feeds,
+        totals=totals,
+        reconciled=all(c.reconciled for c in feeds.values()),
+        files={p: [os.path.basename(f) for f in files_with_prefix(run_dir, p)] for p in OUTPUT_PREFIXES},
+    )
+    if not manifest.reconciled:
+        LOGGER.error("counts do not reconcile: %s", {f: c for f, c in feeds.items() if not c.reconciled})
+    if store is not None:
+        store.mark_pending(run_dir)
+    try:
+        write_atomic(join(run_dir, MANIFEST), manifest.model_dump_json(indent=2) + "\n")
+    except OSError as exc:
+        raise StateError(
+            f"cannot write {join(run_dir, MANIFEST)}: {exc}; the state was not advanced"
+        ) from exc
+    if store is not None:
+        commit_state(store, run_dir, config.dedup)
+    remove_internal(run_dir)
+    return manifest, run_dir

@@ -1,0 +1,259 @@
+"""Command-line options of wirebeam, validated when they are parsed so mistakes surface before a job runs.
+
+wirebeam's own flags are parsed here with `parse_known_args`; everything else (`--runner`, `--project`,
+`--direct_num_workers`, …) passes through untouched to Beam's `PipelineOptions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from schemas.story import FeedSource
+from transforms.http import FetchSettings
+from transforms.ner import DEFAULT_MODEL
+
+DEFAULT_OUTPUT = "out"
+# The FnApiRunner is what the DirectRunner falls back to after trying to download a Prism binary; naming it
+# directly skips a download attempt that fails offline (and costs seconds when it does not).
+DEFAULT_RUNNER = "FnApiRunner"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A bad option: the message names the flag and the value."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """wirebeam's own settings for one `run` or `enrich` (Beam's options travel separately)."""
+
+    command: str
+    output: str
+    feeds: tuple[FeedSource, ...] = ()
+    input: str | None = None
+    state: str | None = None
+    reset_state: bool = False
+    dedup: bool = True
+    dedup_retention_days: float = 7.0
+    fetch_articles: bool = False
+    fetch: FetchSettings = dataclasses.field(default_factory=FetchSettings)
+    ner_model: str = DEFAULT_MODEL
+    ner_batch_size: int = 32
+    run_id: str | None = None
+    quiet: bool = False
+    log_level: str = "WARNING"
+
+    @property
+    def retention(self) -> dt.timedelta:
+        return dt.timedelta(days=self.dedup_retention_days)
+
+    def describe(self) -> dict[str, Any]:
+        """The options as recorded in the manifest."""
+        data = dataclasses.asdict(self)
+        data["feeds"] = [f.url for f in self.feeds]
+        return data
+
+
+def sample_feeds() -> tuple[FeedSource, ...]:
+    """The feeds bundled with wirebeam (pipeline/samples), used when no feeds are given."""
+    folder = resources.files("pipeline") / "samples"
+    catalog = json.loads((folder / "feeds.json").read_text(encoding="utf-8"))
+    return tuple(
+        FeedSource(**{**item, "url": str(Path(str(folder / item["url"])))}) for item in catalog["feeds"]
+    )
+
+
+def _check_location(flag: str, value: str) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme in ("http", "https") or scheme == "" or len(scheme) == 1:
+        return value
+    raise ConfigError(f"{flag} must be an http(s) URL or a local path, got {value!r}")
+
+
+def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
+    """A feeds file: JSON {"feeds": [FeedSource…]} or a text file with one URL/path per line (# comments).
+
+    Relative local paths are relative to the feeds file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--feeds-file {path!r} cannot be read: {exc}") from exc
+    base = Path(path).resolve().parent
+
+    def located(url: str) -> str:
+        url = _check_location("--feeds-file entry", url)
+        if urlsplit(url).scheme in ("http", "https") or os.path.isabs(url):
+            return url
+        return str(base / url)
+
+    if text.lstrip().startswith("{"):
+        try:
+            items = json.loads(text)["feeds"]
+            return tuple(FeedSource(**{**item, "url": located(item["url"])}) for item in items)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f'--feeds-file {path!r} is not {{"feeds": [{{"url": …}}, …]}}: {exc}') from exc
+    sources = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            url, _, name = line.partition(" ")
+            sources.append(FeedSource(url=located(url), name=name.strip() or None))
+    return tuple(sources)
+
+
+def _positive(flag: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{flag} must be positive, got {value}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirebeam",
+        description="News-wire ingestion on Apache Beam: feeds → dedup → clean → entities → dates → JSONL.",
+        epilog="Any other option goes to Apache Beam (e.g. --runner, --direct_num_workers, --project).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--output", default=DEFAULT_OUTPUT, help="output folder (local or gs://); default ./out"
+        )
+        p.add_argument("--state", help="state folder kept between runs (feed validators, dedup index)")
+        p.add_argument(
+            "--reset-state", action="store_true", help="set aside the state folder's files and start empty"
+        )
+        p.add_argument(
+            "--dedup-retention-days",
+            type=float,
+            default=7.0,
+            help="how long the dedup index remembers an emitted story (default 7)",
+        )
+        p.add_argument(
+            "--ner-model",
+            default=DEFAULT_MODEL,
+            help=f"installed spaCy pipeline name or path (default {DEFAULT_MODEL})",
+        )
+        p.add_argument(
+            "--ner-batch-size", type=int, default=32, help="stories per nlp.pipe batch (default 32)"
+        )
+        p.add_argument("--run-id", help="name of the run folder (default: UTC time + random suffix)")
+        p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+        p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS)
+
+    run = sub.add_parser("run", help="fetch feeds and write enriched stories (default: bundled sample feeds)")
+    run.add_argument(
+        "--feeds",
+        action="append",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="a feed URL or local file; repeat for more",
+    )
+    run.add_argument(
+        "--feeds-file", help='file listing feeds: one URL/path per line, or JSON {"feeds": [...]}'
+    )
+    run.add_argument(
+        "--fetch-articles",
+        action="store_true",
+        help="fetch each entry's link and extract the full article text",
+    )
+    run.add_argument("--no-dedup", dest="dedup", action="store_false", help="emit every copy")
+    fetch = run.add_argument_group("fetching")
+    defaults = FetchSettings()
+    fetch.add_argument(
+        "--allow-private-hosts",
+        action="store_true",
+        help="allow loopback/private/link-local addresses (off: SSRF guard)",
+    )
+    fetch.add_argument("--connect-timeout", type=float, default=defaults.connect_timeout)
+    fetch.add_argument(
+        "--timeout", type=float, default=defaults.total_timeout, help="total deadline per fetch, s"
+    )
+    fetch.add_argument("--max-bytes", type=int, default=defaults.max_bytes, help="cap on a decoded body")
+    fetch.add_argument("--retries", type=int, default=defaults.retries)
+    common(run)
+
+    enrich = sub.add_parser(
+        "enrich", help="clean, tag entities and dates on stories you already have (JSONL)"
+    )
+    enrich.add_argument(
+        "--input", required=True, help="JSONL: id, text or html, optional title, url, published_at"
+    )
+    enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
+    common(enrich)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Validated RunConfig; ConfigError names the flag."""
+    _positive("--dedup-retention-days", args.dedup_retention_days)
+    if args.ner_batch_size < 1:
+        raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
+    common: dict[str, Any] = {
+        "command": args.command,
+        "output": args.output,
+        "state": args.state,
+        "reset_state": args.reset_state,
+        "dedup_retention_days": args.dedup_retention_days,
+        "ner_model": args.ner_model,
+        "ner_batch_size": args.ner_batch_size,
+        "run_id": args.run_id,
+        "quiet": args.quiet,
+        "log_level": args.log_level,
+    }
+    if args.run_id is not None and (not args.run_id or "/" in args.run_id or args.run_id.startswith(".")):
+        raise ConfigError(f"--run-id must be a plain folder name, got {args.run_id!r}")
+    if args.command == "enrich":
+        if not Path(args.input).is_file() and not args.input.startswith("gs://"):
+            raise ConfigError(f"--input {args.input!r} is not a file")
+        return RunConfig(input=args.input, dedup=args.dedup, **common)
+    for flag, value in (
+        ("--connect-timeout", args.connect_timeout),
+        ("--timeout", args.timeout),
+        ("--max-bytes", args.max_bytes),
+    ):
+        _positive(flag, value)
+    if args.retries < 0:
+        raise ConfigError(f"--retries must be >= 0, got {args.retries}")
+    feeds = [FeedSource(url=_check_location("--feeds", u)) for u in args.feeds]
+    if args.feeds_file:
+        feeds.extend(feeds_from_file(args.feeds_file))
+    for feed in feeds:
+        if urlsplit(feed.url).scheme not in ("http", "https") and not Path(feed.url).is_file():
+            raise ConfigError(f"--feeds {feed.url!r}: no such file")
+    settings = dataclasses.replace(
+        FetchSettings(),
+        connect_timeout=args.connect_timeout,
+        total_timeout=args.timeout,
+        max_bytes=args.max_bytes,
+        retries=args.retries,
+        allow_private_hosts=args.allow_private_hosts,
+    )
+    return RunConfig(
+        feeds=tuple(feeds) or sample_feeds(),
+        dedup=args.dedup,
+        fetch_articles=args.fetch_articles,
+        fetch=settings,
+        **common,
+    )
+
+
+def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
+    """argv → (wirebeam's RunConfig, the arguments left for Beam)."""
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
+        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
+    return config, beam_args

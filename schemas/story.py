@@ -1,0 +1,223 @@
+"""The records that cross wirebeam's stage boundaries and land in its output files.
+
+Offsets in `Entity`, `Mention` and `DateMention` index `EnrichedStory.body` as a Python `str` (code points), so
+`body[start:end] == text` holds for every mention; `EnrichedStory` checks it on validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+# How `Story.published_at` was obtained, most trusted first.
+PublishedSource = Literal["feed", "page_timestamp", "dateline", "input", "fetch_time"]
+DateType = Literal["DATE", "TIME", "DURATION", "SET"]
+AnchorSource = Literal["dateline", "published", "fetched", "none"]
+
+# Excerpts of bad input kept in a dead letter: enough to see what went wrong, bounded so a 15 MB
+# body cannot blow up the dead-letter file.
+EXCERPT_CHARS = 2000
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class FeedSource(_Record):
+    """A feed as configured: where it is and what it is called."""
+
+    url: str = Field(description="http(s) URL or local path, as given")
+    name: str | None = None
+    agency: str | None = Field(default=None, description="wire agency the feed carries, if known")
+    language: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class RawEntry(_Record):
+    """One item of a parsed feed, before cleaning."""
+
+    id: str = Field(description="stable entry id: from GUID, link, or content")
+    source: FeedSource
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    summary_html: str | None = None
+    content_html: str | None = None
+    published_text: str | None = None
+    published_at: dt.datetime | None = None
+    updated_text: str | None = None
+    updated_at: dt.datetime | None = None
+    date_flag: Literal["unparseable", "future"] | None = Field(
+        default=None, description="why published_at is null although the feed gave a date"
+    )
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    language: str | None = None
+    feed_bozo: bool = False
+    fetched_at: dt.datetime
+    is_html: bool = True
+
+
+class Dateline(_Record):
+    location: str
+    date_text: str | None = None
+    date: dt.date | None = None
+    agency: str | None = None
+
+
+class Story(_Record):
+    """A cleaned story: the text of the article and the metadata lifted out of it."""
+
+    id: str
+    url: str | None = None
+    canonical_url: str | None = None
+    guid: str | None = None
+    title: str
+    body: str = Field(description="clean text, paragraphs separated by a blank line")
+    summary: str | None = None
+    published_at: dt.datetime | None = None
+    published_source: PublishedSource | None = None
+    dateline: Dateline | None = None
+    credits: list[str] = Field(default_factory=list)
+    language: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    source: FeedSource
+    content_hash: str
+    fetched_at: dt.datetime
+
+
+class Mention(_Record):
+    start: int
+    end: int
+    text: str
+
+
+class Entity(_Record):
+    text: str = Field(description="first mention as written")
+    label: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
+    start: int
+    end: int
+    canonical: str
+    mentions: list[Mention]
+    count: int
+
+
+class DateMention(_Record):
+    text: str
+    start: int
+    end: int
+    value: str = Field(description="TIMEX3-style value: 2014-03-16, 2014-W10, P1M, XXXX-WXX-1, PAST_REF, ...")
+    type: DateType
+    anchor: dt.date | None = Field(
+        default=None, description="date a relative expression was resolved against"
+    )
+    anchor_source: AnchorSource = "none"
+
+
+class ClusterCopy(_Record):
+    id: str
+    url: str | None = None
+    source: str = Field(description="feed URL or input file the copy came from")
+    title: str | None = None
+    published_at: dt.datetime | None = None
+
+
+class Cluster(_Record):
+    id: str
+    size: int
+    copies: list[ClusterCopy]
+
+
+class EnrichedStory(Story):
+    """What `stories-*.jsonl` holds: one line per story."""
+
+    entities: list[Entity] = Field(default_factory=list)
+    dates: list[DateMention] = Field(default_factory=list)
+    cluster: Cluster
+    schema_version: str = SCHEMA_VERSION
+    processed_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _offsets_index_body(self) -> EnrichedStory:
+        for ent in self.entities:
+            for m in ent.mentions:
+                if self.body[m.start : m.end] != m.text:
+                    raise ValueError(f"entity mention {m.text!r} does not match body[{m.start}:{m.end}]")
+        for d in self.dates:
+            if self.body[d.start : d.end] != d.text:
+                raise ValueError(f"date mention {d.text!r} does not match body[{d.start}:{d.end}]")
+        return self
+
+
+class Duplicate(_Record):
+    """A story not emitted because another copy was: what `duplicates-*.jsonl` holds."""
+
+    id: str
+    duplicate_of: str
+    reason: Literal["url", "guid", "content_hash", "near", "index"]
+    cross_run: bool = Field(default=False, description="the kept copy was emitted by an earlier run")
+    url: str | None = None
+    source: str
+    title: str | None = None
+    published_at: dt.datetime | None = None
+
+
+class DeadLetter(_Record):
+    """Input that could not become a story, with enough context to see why."""
+
+    stage: str
+    error_type: str
+    message: str
+    source: str = Field(description="feed URL, input file, or article URL")
+    entry_id: str | None = Field(default=None, description="null for a failure of the whole feed")
+    http_status: int | None = None
+    excerpt: str = Field(default="", max_length=EXCERPT_CHARS)
+    at: dt.datetime
+
+
+class FeedCounts(_Record):
+    entries_read: int = 0
+    stories: int = 0
+    duplicates: int = 0
+    dead_letters: int = Field(default=0, description="entries that became dead letters")
+    feed_errors: int = Field(default=0, description="dead letters for the feed as a whole (fetch/parse)")
+    not_modified: int = Field(default=0, description="fetches answered 304 or with an unchanged body")
+    bozo: int = Field(default=0, description="fetches whose feed was malformed but kept its good entries")
+    http_status: int | None = None
+
+    @property
+    def reconciled(self) -> bool:
+        return self.entries_read == self.stories + self.duplicates + self.dead_letters
+
+
+class Manifest(_Record):
+    run_id: str
+    command: Literal["run", "enrich"]
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    schema_version: str = SCHEMA_VERSION
+    wirebeam_version: str
+    options: dict[str, object]
+    feeds: dict[str, FeedCounts]
+    totals: FeedCounts
+    reconciled: bool
+    files: dict[str, list[str]]
+
+
+STORY_ADAPTER: TypeAdapter[EnrichedStory] = TypeAdapter(EnrichedStory)
+
+# Records with an exported JSON Schema (schemas/<name>.schema.json); tests/test_schemas.py keeps them current.
+EXPORTED: dict[str, type[BaseModel]] = {
+    "feed_source": FeedSource,
+    "raw_entry": RawEntry,
+    "story": Story,
+    "enriched_story": EnrichedStory,
+    "duplicate": Duplicate,
+    "dead_letter": DeadLetter,
+    "manifest": Manifest,
+}

@@ -1,0 +1,334 @@
+"""Tests for transforms.ner: span trimming, canonical names, document rules, chunking and the spaCy extractor."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from transforms.ner import (
+    DEFAULT_MODEL,
+    EntityExtractor,
+    EntityGroup,
+    Mention,
+    canonicalize,
+    chunk_text,
+    load_places,
+    model_view,
+    refine_spans,
+    trim_span,
+)
+
+SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+REFERENCE_STORY = SHARED / "samples" / "reuters-2014-03-14-kerry-lavrov.txt"
+CONLL_DEV = SHARED / "corpora" / "conll2003" / "eng.testa"
+
+# A few sentences in the style of the reference story, so the extractor tests run without ../shared.
+STORY = (
+    "U.S. Secretary of State John Kerry will seek assurances from Russia on Friday, a State Department "
+    "official said before the talks in London.\n\n"
+    "Kerry meets Russian counterpart Sergei Lavrov later in the day. Kerry's first stop in London will be a "
+    "meeting with British Prime Minister David Cameron.\n\n"
+    "\"We will be interested to hear from Mr Lavrov how Russia sees this,\" the official said. "
+    "\"If President Putin chooses not to avail himself with that opportunity, then as President (Barack Obama) "
+    "has said there will be costs.\""
+)
+
+
+def spans_of(text: str, *items: tuple[str, str]) -> list[tuple[int, int, str]]:
+    """(start, end, label) for the first occurrence of each (surface, label) after the previous span."""
+    out, pos = [], 0
+    for surface, label in items:
+        start = text.index(surface, pos)
+        out.append((start, start + len(surface), label))
+        pos = start + len(surface)
+    return out
+
+
+def by_canonical(groups: list[EntityGroup]) -> dict[str, tuple[str, list[str]]]:
+    return {g.canonical: (g.label, [m.text for m in g.mentions]) for g in groups}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# trim_span
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("the European Union", "ORG", "European Union"),
+        ("The Kremlin's", "ORG", "Kremlin"),
+        ("Kerry’s", "PERSON", "Kerry"),
+        ("President Putin", "PERSON", "Putin"),
+        ("Secretary of State", "ORG", "Secretary of State"),
+        ("U.S. Secretary Kerry", "PERSON", "Kerry"),
+        ("President", "PERSON", "President"),
+        ("Mercantile Bancorp Inc.", "ORG", "Mercantile Bancorp Inc."),
+        ("U.S.", "GPE", "U.S."),
+        ("Moscow.", "GPE", "Moscow"),
+        ("Mexico 2-0", "GPE", "Mexico"),
+        ("Scott Draper (Australia", "PERSON", "Scott Draper"),
+        ("\"Iron Lady", "PERSON", "Iron Lady"),
+        ("President Putin", "ORG", "President Putin"),
+    ],
+)
+def test_trim_span(text: str, label: str, expected: str) -> None:
+    s, e = trim_span(text, 0, len(text), label)
+    assert text[s:e] == expected
+
+
+@pytest.mark.parametrize("text", ["SOCCER - KLINSMANN", "Major League\nBaseball", "GERMANY -- Bunds"])
+def test_trim_span_drops_spans_joining_two_things(text: str) -> None:
+    s, e = trim_span(text, 0, len(text), "ORG")
+    assert s == e
+
+
+# --------------------------------------------------------------------------------------------------------------
+# canonicalize
+
+
+def test_canonicalize_links_surnames_and_titles_to_full_name() -> None:
+    text = "Secretary John Kerry met Sergei Lavrov. Kerry said Secretary Kerry and Mr Lavrov agreed."
+    spans = spans_of(text, ("Secretary John Kerry", "PERSON"), ("Sergei Lavrov", "PERSON"), ("Kerry", "ORG"),
+                     ("Secretary Kerry", "PERSON"), ("Mr Lavrov", "PERSON"))
+    groups = canonicalize(text, spans)
+    assert by_canonical(groups) == {
+        "John Kerry": ("PERSON", ["John Kerry", "Kerry", "Kerry"]),
+        "Sergei Lavrov": ("PERSON", ["Sergei Lavrov", "Lavrov"]),
+    }
+    kerry = groups[0]
+    assert (kerry.text, kerry.start, kerry.end) == ("John Kerry", 10, 20)
+    for g in groups:
+        for m in g.mentions:
+            assert text[m.start : m.end] == m.text
+
+
+def test_canonicalize_titled_name_without_full_form() -> None:
+    text = "If President Putin chooses not to, Putin will pay."
+    groups = canonicalize(text, spans_of(text, ("President Putin", "PERSON"), ("Putin", "PERSON")))
+    assert by_canonical(groups) == {"Putin": ("PERSON", ["Putin", "Putin"])}
+
+
+def test_canonicalize_later_full_name_upgrades_canonical() -> None:
+    text = "Putin spoke. Vladimir Putin said more."
+    groups = canonicalize(text, spans_of(text, ("Putin", "PERSON"), ("Vladimir Putin", "PERSON")))
+    assert by_canonical(groups) == {"Vladimir Putin": ("PERSON", ["Putin", "Vladimir Putin"])}
+
+
+def test_canonicalize_groups_by_text_with_majority_label_and_drops_numeric() -> None:
+    text = "The Kremlin said on Friday the Kremlin's view of Crimea, Crimea and Crimea was clear; 2 million."
+    spans = spans_of(text, ("The Kremlin", "ORG"), ("Friday", "DATE"), ("the Kremlin's", "FAC"),
+                     ("Crimea", "GPE"), ("Crimea", "ORG"), ("Crimea", "GPE"), ("2 million", "CARDINAL"))
+    groups = canonicalize(text, spans)
+    assert by_canonical(groups) == {
+        "Kremlin": ("ORG", ["Kremlin", "Kremlin"]),
+        "Crimea": ("GPE", ["Crimea", "Crimea", "Crimea"]),
+    }
+    assert groups[0].mentions[0] == Mention(4, 11, "Kremlin")
+
+
+def test_canonicalize_prefers_mixed_case_form_of_headline_name() -> None:
+    text = "LEICESTERSHIRE WIN\nLeicestershire beat Somerset."
+    groups = canonicalize(text, spans_of(text, ("LEICESTERSHIRE", "ORG"), ("Leicestershire", "ORG")))
+    assert [(g.canonical, g.text, len(g.mentions)) for g in groups] == [("Leicestershire", "LEICESTERSHIRE", 2)]
+
+
+def test_canonicalize_empty() -> None:
+    assert canonicalize("", []) == []
+    assert canonicalize("on Friday", [(3, 9, "DATE")]) == []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# model_view and refine_spans (pure, no spaCy)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CRICKET - LEICESTERSHIRE TAKE OVER AT TOP\nLeicestershire take over at the top.",
+         "Cricket - Leicestershire take over at top\nLeicestershire take over at the top."),
+        ("NATO TROOPS LEAVE\nNATO said troops will leave.", "NATO troops leave\nNATO said troops will leave."),
+        ("LONDON 1996-08-30\nPrices fell.", "London 1996-08-30\nPrices fell."),
+        ("No capitals here.", "No capitals here."),
+    ],
+)
+def test_model_view_truecases_caps_lines_keeping_length(text: str, expected: str) -> None:
+    assert model_view(text) == expected
+    assert len(model_view(text)) == len(text)
+
+
+PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "London": "city",
+          "Cleveland": "city", "Texas": "state"}
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # A results table: clubs are organisations (even a city), a country is its national team.
+        ("Bolton 2 Wimbledon 1\nCleveland 3 Scotland 1\n", [(0, 6, "GPE"), (23, 32, "GPE")],
+         [("Bolton", "ORG"), ("Wimbledon", "ORG"), ("Cleveland", "ORG"), ("Scotland", "GPE")]),
+        # Standings; the club keeps ORG in prose too.
+        ("TEXAS 75 59 .560 -\nTexas won again.", [(19, 24, "GPE")], [("TEXAS", "ORG"), ("Texas", "ORG")]),
+        # Dateline.
+        ("WIGAN, England 1996-08-31\n", [], [("WIGAN", "GPE"), ("England", "GPE")]),
+        # Initials, and an athlete with nationality.
+        ("C. Hooper 58 and Steffi Graf (Russia) won.", [],
+         [("C. Hooper", "PERSON"), ("Steffi Graf", "PERSON"), ("Russia", "GPE")]),
+        # A country the model called ORG, a stand-alone region it missed, a repeat it missed.
+        ("Russia and Europe. Kerry met Kerry.", [(0, 6, "ORG"), (19, 24, "PERSON")],
+         [("Russia", "GPE"), ("Europe", "LOC"), ("Kerry", "PERSON"), ("Kerry", "PERSON")]),
+        # Surname and capitalised headline repeats of a person.
+        ("ERNIE ELS LEADS\nErnie Els shot 66. Els leads.", [(16, 25, "PERSON")],
+         [("ERNIE ELS", "PERSON"), ("Ernie Els", "PERSON"), ("Els", "PERSON")]),
+    ],
+)
+def test_refine_spans(text: str, spans: list[tuple[int, int, str]], expected: list[tuple[str, str]]) -> None:
+    assert [(text[s:e], label) for s, e, label in refine_spans(text, spans, PLACES)] == expected
+
+
+def test_places_gazetteer_ships() -> None:
+    places = load_places()
+    assert places["Russia"] == "country"
+    assert places["Britain"] == "country"
+    assert places["Europe"] == "continent"
+    assert places["Moscow"] == "city"
+    assert len(places) > 5000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# chunking
+
+
+@pytest.mark.parametrize("max_chars", [800, 1000, 5000])
+def test_chunk_text_covers_text_within_limit(max_chars: int) -> None:
+    text = (STORY + "\n\n") * 6 + "word " * 600  # paragraphs, then a run with no sentence boundary
+    windows = chunk_text(text, max_chars)
+    assert windows[0][0] == 0
+    assert windows[-1][1] == windows[-1][2] == len(text)
+    for (s, e, own), nxt in zip(windows, [*windows[1:], None], strict=True):
+        assert e - s <= max_chars
+        assert s < own <= e
+        if nxt is not None:
+            assert nxt[0] <= own  # the next window starts at or before what this one owns (overlap)
+            assert nxt[0] > s
+
+
+def test_chunk_text_short() -> None:
+    assert chunk_text("short text", 1000) == [(0, 10, 10)]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# EntityExtractor (spaCy)
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EntityExtractor:
+    ex = EntityExtractor()
+    ex.load()
+    return ex
+
+
+def test_extractor_construction_is_cheap_and_picklable() -> None:
+    ex = EntityExtractor(DEFAULT_MODEL, batch_size=8)
+    assert ex.components == []
+    clone = pickle.loads(pickle.dumps(ex))
+    assert (clone.model, clone.batch_size) == (DEFAULT_MODEL, 8)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"model": ""}, "model"), ({"batch_size": 0}, "batch_size")])
+def test_extractor_rejects_bad_arguments(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        EntityExtractor(**kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_model_name_raises_value_error_at_load() -> None:
+    ex = EntityExtractor("no_such_spacy_pipeline_xyz")
+    with pytest.raises(ValueError, match="no_such_spacy_pipeline_xyz"):
+        ex.load()
+
+
+def test_extract_before_load_raises() -> None:
+    with pytest.raises(RuntimeError, match="load"):
+        EntityExtractor().extract(["text"])
+
+
+def test_extractor_runs_ner_only_and_survives_pickling(extractor: EntityExtractor) -> None:
+    assert extractor.components == ["ner"]
+    clone = pickle.loads(pickle.dumps(extractor))
+    assert clone.components == []  # the pipeline is not shipped; the worker loads it again
+
+
+def test_extractor_on_story(extractor: EntityExtractor) -> None:
+    groups = extractor.extract([STORY, "", "nothing to see here"])
+    assert groups[1] == [] and groups[2] == []
+    found = by_canonical(groups[0])
+    assert found["John Kerry"] == ("PERSON", ["John Kerry", "Kerry", "Kerry"])
+    assert found["Sergei Lavrov"] == ("PERSON", ["Sergei Lavrov", "Lavrov"])
+    assert found["Putin"][0] == "PERSON"
+    assert found["Barack Obama"][0] == "PERSON"
+    assert found["David Cameron"][0] == "PERSON"
+    assert found["Russia"] == ("GPE", ["Russia", "Russia"])
+    assert found["London"] == ("GPE", ["London", "London"])
+    for g in groups[0]:
+        assert g.label not in {"DATE", "TIME", "CARDINAL"}
+        for m in g.mentions:
+            assert STORY[m.start : m.end] == m.text
+
+
+def test_long_text_chunked_without_losing_entities(extractor: EntityExtractor) -> None:
+    text = "\n\n".join([STORY] * 5)
+    small = EntityExtractor(max_chunk_chars=900)
+    small.load()
+    whole = by_canonical(extractor.extract([text])[0])
+    chunked = by_canonical(small.extract([text])[0])
+    assert chunked["John Kerry"] == whole["John Kerry"] == ("PERSON", ["John Kerry", "Kerry", "Kerry"] * 5)
+    assert len(chunked["Sergei Lavrov"][1]) == 10
+
+
+def test_hard_cut_keeps_entity_on_the_edge(extractor: EntityExtractor) -> None:
+    # No sentence or line boundary: the cut falls inside running text, the overlap keeps each name whole.
+    text = " ".join(["talks between John Kerry and Sergei Lavrov in London went on"] * 40)
+    small = EntityExtractor(max_chunk_chars=1000)
+    small.load()
+    mentions = {g.canonical: [m.text for m in g.mentions] for g in small.extract([text])[0]}
+    assert mentions["John Kerry"] == ["John Kerry"] * 40
+    assert mentions["Sergei Lavrov"] == ["Sergei Lavrov"] * 40
+
+
+@pytest.mark.skipif(not REFERENCE_STORY.exists(), reason="../shared/samples/reuters-2014-03-14-kerry-lavrov.txt absent")
+def test_reference_story(extractor: EntityExtractor) -> None:
+    raw = REFERENCE_STORY.read_text(encoding="utf-8")
+    tail = "favour rule from Moscow."
+    body = raw[raw.index("U.S. Secretary of State") : raw.index(tail) + len(tail)]
+    groups = extractor.extract([body])[0]
+    labels = {g.canonical: g.label for g in groups}
+    for person in ("John Kerry", "Sergei Lavrov", "Viktor Yanukovich", "David Cameron", "Barack Obama", "Putin"):
+        assert labels.get(person) == "PERSON", person
+    for place in ("Crimea", "Russia", "Ukraine", "London", "Moscow", "Washington"):
+        assert labels.get(place) == "GPE", place
+    for org in ("State Department", "European Union", "Kremlin"):
+        assert labels.get(org) in {"ORG", "GPE", "LOC", "FAC"}, org
+    assert {m.text for g in groups if g.canonical == "John Kerry" for m in g.mentions} == {"John Kerry", "Kerry"}
+    assert len(labels) == len(groups)  # each canonical entity once
+    for g in groups:
+        for m in g.mentions:
+            assert body[m.start : m.end] == m.text
+
+
+@pytest.mark.skipif(not CONLL_DEV.exists(), reason="../shared/corpora/conll2003/eng.testa absent")
+def test_conll_dev_sample_beats_bare_model(extractor: EntityExtractor) -> None:
+    from evaluation.eval_entities import evaluate, read_conll, rebuild
+
+    docs = []
+    for i, doc in enumerate(read_conll(CONLL_DEV)):
+        if i >= 25:
+            break
+        docs.append(rebuild(doc))
+    bare = EntityExtractor(refine=False)
+    bare.load()
+    bare_metrics, _ = evaluate(bare, docs, raw=True)
+    shipped_metrics, _ = evaluate(extractor, docs)
+    assert shipped_metrics["micro"]["f1"] > bare_metrics["micro"]["f1"] + 0.05
+    assert shipped_metrics["micro"]["f1"] > 0.7

@@ -1,0 +1,117 @@
+"""Stage 4 — CleanStories: RawEntry → Story.
+
+HTML to text, Unicode repair, page chrome and boilerplate removed, page timestamp and dateline lifted into fields.
+The text work is in transforms/textclean.py; this module decides which field feeds it and where `published_at`
+comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from schemas.story import Dateline, PublishedSource, RawEntry, Story
+from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
+from transforms.neardup import canonical_url, content_hash
+from transforms.textclean import Cleaned, clean_story, clean_text, parse_dateline
+
+LOGGER = logging.getLogger(__name__)
+
+STAGE = "clean"
+# FeedSource tag of stories given to `wirebeam enrich` (their date is the user's, not a feed's).
+INPUT_TAG = "input"
+SUMMARY_CHARS = 600
+
+
+def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | None, PublishedSource | None]:
+    """The feed's date, else the page timestamp, else the dateline's day; None when nothing says."""
+    if entry.published_at is not None:
+        return entry.published_at, "input" if INPUT_TAG in entry.source.tags else "feed"
+    if cleaned.page_timestamp is not None:
+        return cleaned.page_timestamp, "page_timestamp"
+    if cleaned.dateline is not None and cleaned.dateline.date is not None:
+        day = cleaned.dateline.date
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC), "dateline"
+    return None, None
+
+
+def clean_entry(entry: RawEntry) -> Story:
+    """RawEntry → Story; ValueError when nothing of a story is left."""
+    content = entry.content_html or entry.summary_html or ""
+    cleaned = clean_story(content, title=entry.title, is_html=entry.is_html, published=entry.published_at)
+    if not cleaned.body and not cleaned.title:
+        raise ValueError("no title and no text left after cleaning")
+    summary = None
+    if entry.content_html and entry.summary_html:
+        summary_cleaned = clean_story(
+            entry.summary_html, title=entry.title, is_html=entry.is_html, published=entry.published_at
+        )
+        summary = summary_cleaned.body[:SUMMARY_CHARS] or None
+    published_at, published_source = pick_published(entry, cleaned)
+    dateline = None
+    if cleaned.dateline is not None:
+        day = cleaned.dateline.date
+        if day is None and cleaned.dateline.date_text and cleaned.page_timestamp is not None:
+            # No feed date to take the year from: the page's own timestamp gives it.
+            again = parse_dateline(cleaned.dateline.raw, cleaned.page_timestamp)
+            day = again[0].date if again else None
+        dateline = Dateline(
+            location=cleaned.dateline.location,
+            date_text=cleaned.dateline.date_text,
+            date=day,
+            agency=cleaned.dateline.agency,
+        )
+    url = entry.link
+    return Story(
+        id=entry.id,
+        url=url,
+        canonical_url=canonical_url(url) if url else None,
+        guid=entry.guid,
+        title=cleaned.title or clean_text(entry.title or ""),
+        body=cleaned.body,
+        summary=summary,
+        published_at=published_at,
+        published_source=published_source,
+        dateline=dateline,
+        credits=list(cleaned.credits),
+        language=entry.language,
+        authors=entry.authors,
+        categories=entry.categories,
+        source=entry.source,
+        content_hash=content_hash(cleaned.body or cleaned.title),
+        fetched_at=entry.fetched_at,
+    )
+
+
+class CleanEntryFn(beam.DoFn):
+    def __init__(self) -> None:
+        self.body_chars = Metrics.distribution(METRICS_NAMESPACE, "clean.body_chars")
+
+    def process(self, entry: RawEntry) -> Iterator[Any]:
+        try:
+            story = clean_entry(entry)
+        except (ValueError, TypeError) as exc:
+            yield dead_letter(
+                STAGE,
+                exc,
+                entry.source.url,
+                entry_id=entry.id,
+                payload=entry.content_html or entry.summary_html,
+                error_type="empty_story" if isinstance(exc, ValueError) else None,
+            )
+            return
+        counter("clean.stories").inc()
+        self.body_chars.update(len(story.body))
+        yield story
+
+
+class CleanStories(beam.PTransform):
+    """PCollection[RawEntry] → {"stories": Story, "dead_letter": DeadLetter}."""
+
+    def expand(self, entries: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return entries | "Clean" >> beam.ParDo(CleanEntryFn()).with_outputs(DEAD_LETTER, main="stories")

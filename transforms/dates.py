@@ -1,0 +1,67 @@
+"""Stage 7 — ExtractDates: temporal expressions, normalized against the story's own date.
+
+The anchor is the dateline's date, else the publish time, else the fetch time; it is recorded on every mention
+so a reader can see what a relative date was resolved against. The rule set lives in transforms/timex.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+
+from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
+from transforms.common import DEAD_LETTER, counter, dead_letter
+from transforms.timex import extract_dates
+
+LOGGER = logging.getLogger(__name__)
+
+STAGE = "dates"
+
+
+def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
+    """The date relative expressions are resolved against, and where it came from."""
+    if story.dateline is not None and story.dateline.date is not None:
+        return story.dateline.date, "dateline"
+    if story.published_at is not None:
+        return story.published_at.date(), "published"
+    if story.fetched_at is not None:
+        return story.fetched_at.date(), "fetched"
+    return None, "none"
+
+
+def date_mentions(story: Story) -> list[DateMention]:
+    anchor, source = anchor_of(story)
+    return [
+        DateMention(
+            text=m.text,
+            start=m.start,
+            end=m.end,
+            value=m.value,
+            type=m.type,  # type: ignore[arg-type]
+            anchor=anchor,
+            anchor_source=source,
+        )
+        for m in extract_dates(story.body, anchor)
+    ]
+
+
+class ExtractDatesFn(beam.DoFn):
+    def process(self, story: EnrichedStory) -> Iterator[Any]:
+        try:
+            mentions = date_mentions(story)
+        except Exception as exc:  # a tagger bug on one text is that story's dead letter, not a crashed run
+            yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
+            return
+        counter("dates.stories").inc()
+        yield story.model_copy(update={"dates": mentions})
+
+
+class ExtractDates(beam.PTransform):
+    """PCollection[EnrichedStory] → {"stories": EnrichedStory with dates, "dead_letter": DeadLetter}."""
+
+    def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return stories | "Tag" >> beam.ParDo(ExtractDatesFn()).with_outputs(DEAD_LETTER, main="stories")

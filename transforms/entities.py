@@ -1,0 +1,88 @@
+"""Stage 6 — ExtractEntities: named entities with offsets, spaCy labels and in-story canonical names.
+
+The model runs in batches (`nlp.pipe` over `BatchElements`), loaded once per worker in `DoFn.setup`; the
+recognizer and the canonicalization rules live in transforms/ner.py. A batch that fails is retried story by story
+so one poison story becomes one dead letter, not a lost batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+
+from schemas.story import EnrichedStory, Entity, Mention
+from transforms.common import DEAD_LETTER, counter, dead_letter
+from transforms.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+
+LOGGER = logging.getLogger(__name__)
+
+STAGE = "entities"
+
+
+def to_entities(groups: Sequence[EntityGroup]) -> list[Entity]:
+    return [
+        Entity(
+            text=g.text,
+            label=g.label,
+            start=g.start,
+            end=g.end,
+            canonical=g.canonical,
+            mentions=[Mention(start=m.start, end=m.end, text=m.text) for m in g.mentions],
+            count=len(g.mentions),
+        )
+        for g in groups
+    ]
+
+
+class ExtractEntitiesFn(beam.DoFn):
+    """Batch of EnrichedStory → the same stories with `entities` filled in."""
+
+    def __init__(self, model: str, batch_size: int) -> None:
+        self._extractor = EntityExtractor(model, batch_size=batch_size)
+
+    def setup(self) -> None:
+        self._extractor.load()
+
+    def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
+        try:
+            results = self._extractor.extract([s.body for s in batch])
+        except Exception:  # one poison story must not sink its batch: retry one by one below
+            LOGGER.warning("entity batch of %d failed; retrying story by story", len(batch), exc_info=True)
+            yield from self._one_by_one(batch)
+            return
+        for story, groups in zip(batch, results, strict=True):
+            counter("entities.stories").inc()
+            yield story.model_copy(update={"entities": to_entities(groups)})
+
+    def _one_by_one(self, batch: list[EnrichedStory]) -> Iterator[Any]:
+        for story in batch:
+            try:
+                (groups,) = self._extractor.extract([story.body])
+            except Exception as exc:  # any model failure on this text is this story's dead letter
+                yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
+                continue
+            yield story.model_copy(update={"entities": to_entities(groups)})
+
+
+class ExtractEntities(beam.PTransform):
+    """PCollection[EnrichedStory] → {"stories": EnrichedStory with entities, "dead_letter": DeadLetter}."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, label: str | None = None) -> None:
+        super().__init__(label)
+        if batch_size < 1:
+            raise ValueError(f"--ner-batch-size must be >= 1, got {batch_size}")
+        self._model = model
+        self._batch_size = batch_size
+
+    def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return (
+            stories
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._batch_size)
+            | "Recognize"
+            >> beam.ParDo(ExtractEntitiesFn(self._model, self._batch_size)).with_outputs(
+                DEAD_LETTER, main="stories"
+            )
+        )

@@ -1,0 +1,926 @@
+"""Hardened fetching of feed bytes over HTTP(S) and from local files — plain functions, no Beam.
+
+The fetch stage hands the bytes and headers returned here to
+`feedparser.parse(io.BytesIO(body), response_headers=feedparser_headers(result))`; feedparser never sees a
+URL. What "hardened" means, concretely:
+
+* one deadline per fetch (`total_timeout`) covering DNS, connect, TLS, headers, body, redirects and retry
+  waits, enforced by a watchdog that shuts the socket down, so a server dripping one byte a second cannot hold
+  a worker;
+* a cap on the decoded body (`max_bytes`) applied while streaming, after our own gzip/deflate/br decoding with
+  bounded output per input chunk, so a compression bomb is stopped after `max_bytes`, not once it exploded;
+* an SSRF guard on the resolved address of every hop; the connection goes to the very address that was
+  checked (the host name is only used for `Host:`, SNI and certificate checks), so DNS rebinding cannot slip
+  in between;
+* at most `max_redirects` redirects, every hop checked again; http(s) only, never file:// (see `read_local`);
+* conditional GET from stored validators, a sha256 of the body for servers whose ETag lies;
+* Retry-After on 429/503, jittered exponential backoff on 5xx and connection errors, no retries on other 4xx;
+* at most `per_host_concurrency` requests in flight per host and `Fetcher`.
+
+Failures come back as a `FetchResult` with a short snake_case `error_type`; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import http.client
+import ipaddress
+import logging
+import os
+import random
+import socket
+import ssl
+import stat
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from importlib import metadata
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    IncompleteRead,
+    NewConnectionError,
+    ProtocolError,
+    SSLError,
+)
+from urllib3.response import BaseHTTPResponse
+
+try:  # brotli is a project dependency; without it we simply do not advertise "br".
+    import brotli
+except ImportError:  # pragma: no cover - exercised only in stripped-down installs
+    brotli = None
+
+LOGGER = logging.getLogger(__name__)
+
+PROJECT_URL = "https://github.com/wirebeam/wirebeam"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+# Read granularity; also the most compressed input handed to a decoder at once.
+CHUNK_SIZE = 64 * 1024
+# A Content-Encoding chain longer than this is not something a feed server legitimately sends.
+MAX_ENCODING_LAYERS = 2
+# Threads for name resolution: getaddrinfo has no timeout of its own, so it runs beside the deadline.
+RESOLVER_THREADS = 4
+DEFAULT_FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.1"
+)
+
+# Networks that are not "the public internet" but that ipaddress.is_global does not flag (Python 3.11):
+# multicast, IPv4-compatible IPv6 (::a.b.c.d, deprecated but still routed by some stacks), RFC 8215 local
+# NAT64, deprecated site-local.
+_EXTRA_BLOCKED_V4 = (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("100.64.0.0/10"))
+_EXTRA_BLOCKED_V6 = (
+    ipaddress.ip_network("ff00::/8"),
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("fec0::/10"),
+)
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+
+
+@lru_cache(maxsize=1)
+def project_version() -> str:
+    """The installed wirebeam version, or the source tree's default when not installed."""
+    try:
+        return metadata.version("wirebeam")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def default_user_agent() -> str:
+    return f"wirebeam/{project_version()} (+{PROJECT_URL})"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Limits and policy for one `Fetcher`; validated at construction so bad config fails before the job."""
+
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_bytes: int = 15_000_000
+    max_redirects: int = 5
+    retries: int = 3
+    backoff_base: float = 0.5
+    retry_after_cap: float = 120.0
+    allow_private_hosts: bool = False
+    user_agent: str = field(default_factory=default_user_agent)
+    per_host_concurrency: int = 2
+
+    def __post_init__(self) -> None:
+        positive = {
+            "connect_timeout": self.connect_timeout,
+            "total_timeout": self.total_timeout,
+            "max_bytes": self.max_bytes,
+            "per_host_concurrency": self.per_host_concurrency,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"FetchSettings.{name} must be > 0, got {value!r}")
+        non_negative = {
+            "max_redirects": self.max_redirects,
+            "retries": self.retries,
+            "backoff_base": self.backoff_base,
+            "retry_after_cap": self.retry_after_cap,
+        }
+        for name, value in non_negative.items():
+            if value < 0:
+                raise ValueError(f"FetchSettings.{name} must be >= 0, got {value!r}")
+        if not self.user_agent or any(ch in self.user_agent for ch in "\r\n"):
+            raise ValueError(f"FetchSettings.user_agent must be one non-empty line, got {self.user_agent!r}")
+
+
+@dataclass(frozen=True)
+class Validators:
+    """Per-feed conditional-GET state: what the server told us last time, plus the body hash we saw."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Outcome of one fetch; on failure `error_type` is set and `body` is None."""
+
+    url: str
+    final_url: str
+    status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    not_modified: bool
+    error_type: str | None
+    message: str | None
+    attempts: int
+    elapsed: float
+    validators: Validators
+
+    @property
+    def ok(self) -> bool:
+        """True for a body or a 304; False for every error."""
+        return self.error_type is None
+
+    def unchanged(self, previous: Validators | None) -> bool:
+        """True if the server said 304 or sent exactly the bytes we hashed last time (stale-ETag servers)."""
+        if self.not_modified:
+            return True
+        return bool(
+            self.body is not None
+            and previous is not None
+            and previous.body_sha256 is not None
+            and previous.body_sha256 == self.validators.body_sha256
+        )
+
+
+Resolver = Callable[[str, int], list[str]]
+AddressPolicy = Callable[[str, str], bool]
+
+
+class FetchError(Exception):
+    """Internal control flow: a classified failure on the way to a FetchResult. Never leaves this module."""
+
+    def __init__(self, error_type: str, message: str, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+        self.headers: dict[str, str] = {}
+        self.final_url: str | None = None
+        self.retry_after: float | None = None
+
+
+# --------------------------------------------------------------------------------------------- addresses
+
+
+def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form smuggles (mapped, NAT64 well-known prefix, 6to4), if any."""
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr in _NAT64_WELL_KNOWN:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return addr.sixtofour
+
+
+def is_public_address(ip: str) -> bool:
+    """True only for a globally routable unicast address; embedded IPv4 forms are judged by their IPv4."""
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(addr)
+        if inner is not None:
+            return is_public_address(str(inner))
+        if any(addr in net for net in _EXTRA_BLOCKED_V6):
+            return False
+    elif any(addr in net for net in _EXTRA_BLOCKED_V4):
+        return False
+    return bool(
+        addr.is_global
+        and not (addr.is_multicast or addr.is_reserved or addr.is_unspecified or addr.is_loopback)
+        and not addr.is_link_local
+    )
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """All addresses getaddrinfo gives for host:port, in its order, without duplicates."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: dict[str, None] = {}
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        seen.setdefault(str(sockaddr[0]), None)
+    return list(seen)
+
+
+def _ip_literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------- headers
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date); None if absent or garbage."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def feedparser_headers(headers: Mapping[str, str], final_url: str) -> dict[str, str]:
+    """Response headers to give feedparser along with a fetched body (`result.headers, result.final_url`).
+
+    The body is already decoded, so transfer/encoding headers are dropped; `content-location` is made
+    absolute against the final URL (and defaults to it when that is http(s)), because with a byte stream
+    feedparser has no document URI of its own to resolve relative links against.
+    """
+    out = {
+        key.lower(): value
+        for key, value in headers.items()
+        if key.lower() not in {"content-encoding", "transfer-encoding", "content-length"}
+    }
+    base_is_url = urlsplit(final_url).scheme in ALLOWED_SCHEMES
+    location = out.get("content-location")
+    if location and base_is_url:
+        absolute = urljoin(final_url, location.strip())
+        out["content-location"] = absolute if urlsplit(absolute).scheme in ALLOWED_SCHEMES else final_url
+    elif base_is_url:
+        out["content-location"] = final_url
+    return out
+
+
+def _host_header(host: str, port: int, scheme: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return shown if port == default else f"{shown}:{port}"
+
+
+# --------------------------------------------------------------------------------------------- decoding
+
+
+class _Decoder(Protocol):
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Decode `data`; returns at most about `limit` bytes (more than `limit - 1` means "too large")."""
+        ...
+
+    def flush(self, limit: int) -> bytes: ...
+
+
+class _Identity:
+    def decode(self, data: bytes, limit: int) -> bytes:
+        return data
+
+    def flush(self, limit: int) -> bytes:
+        return b""
+
+
+class _Inflate:
+    """gzip / zlib / raw deflate with bounded output per call (zlib's max_length)."""
+
+    def __init__(self, wbits: int, raw_fallback: bool = False):
+        self._obj = zlib.decompressobj(wbits)
+        self._raw_fallback = raw_fallback
+        self._started = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if not data:
+            return b""
+        try:
+            out = self._obj.decompress(data, limit)
+        except zlib.error:
+            # "deflate" is ambiguous in practice: servers send zlib-wrapped or raw streams; try raw once.
+            if self._raw_fallback and not self._started:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._raw_fallback = False
+                return self.decode(data, limit)
+            raise
+        self._started = True
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        return self._obj.decompress(self._obj.unconsumed_tail, limit) if self._obj.unconsumed_tail else b""
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        if brotli is None:  # pragma: no cover - brotli is installed with the project
+            raise FetchError("decode_error", "brotli-encoded body but the brotli module is missing")
+        self._obj = brotli.Decompressor()
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if not data:
+            return b""
+        return bytes(self._obj.process(data, output_buffer_limit=limit))
+
+    def flush(self, limit: int) -> bytes:
+        return b""
+
+
+def _decoder_for(token: str) -> _Decoder:
+    token = token.strip().lower()
+    if token in {"", "identity"}:
+        return _Identity()
+    if token in {"gzip", "x-gzip"}:
+        return _Inflate(zlib.MAX_WBITS | 32)  # 32: accept a gzip or zlib header
+    if token == "deflate":
+        return _Inflate(zlib.MAX_WBITS, raw_fallback=True)
+    if token == "br":
+        return _Brotli()
+    raise FetchError("decode_error", f"unsupported Content-Encoding {token!r}")
+
+
+class _BodyDecoder:
+    """Applies a Content-Encoding chain (last applied is undone first) under a byte cap on every layer."""
+
+    def __init__(self, content_encoding: str, max_bytes: int):
+        tokens = [t for t in content_encoding.split(",") if t.strip() and t.strip().lower() != "identity"]
+        if len(tokens) > MAX_ENCODING_LAYERS:
+            raise FetchError("decode_error", f"too many Content-Encoding layers: {content_encoding!r}")
+        self._layers = [_decoder_for(t) for t in reversed(tokens)]
+        self._max = max_bytes
+        self._parts: list[bytes] = []
+        self.size = 0
+
+    def _run(self, data: bytes, final: bool) -> None:
+        for layer in self._layers:
+            # limit = max + 1: producing one byte more than allowed is how a layer signals "too large".
+            try:
+                out = layer.decode(data, self._max + 1)
+                if final:
+                    out += layer.flush(self._max + 1)
+            except FetchError:
+                raise
+            except (zlib.error, OSError, ValueError) as exc:
+                raise FetchError("decode_error", f"cannot decode body: {exc}") from exc
+            except Exception as exc:  # brotli.error is not an OSError subclass
+                if brotli is not None and isinstance(exc, brotli.error):
+                    raise FetchError("decode_error", f"cannot decode brotli body: {exc}") from exc
+                raise
+            if len(out) > self._max:
+                raise FetchError("too_large", f"decoded body exceeds max_bytes={self._max}")
+            data = out
+        self.size += len(data)
+        if self.size > self._max:
+            raise FetchError("too_large", f"decoded body exceeds max_bytes={self._max}")
+        if data:
+            self._parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        self._run(chunk, final=False)
+
+    def finish(self) -> bytes:
+        self._run(b"", final=True)
+        return b"".join(self._parts)
+
+
+# --------------------------------------------------------------------------------------------- deadline
+
+
+class _Watchdog:
+    """Shuts down the socket of the current connection when the fetch deadline passes."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shutdown()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _remaining(deadline: float) -> float:
+    return deadline - time.monotonic()
+
+
+# --------------------------------------------------------------------------------------------- fetcher
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes | None
+    final_url: str
+
+
+class Fetcher:
+    """Fetches feeds under `FetchSettings`; create one per worker (DoFn.setup) and `close()` it at teardown.
+
+    `resolver(host, port) -> [ip, ...]` replaces DNS (tests map names to 127.0.0.1).
+    `address_allowed(host, ip) -> bool` replaces the SSRF policy; the default allows public addresses, or
+    everything if `allow_private_hosts`. `sleep` is injectable so retry tests need not wait.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        resolver: Resolver | None = None,
+        *,
+        address_allowed: AddressPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.settings = settings
+        self._resolver = resolver or system_resolver
+        self._address_allowed = address_allowed or self._default_policy
+        self._sleep = sleep
+        self._ssl_context: ssl.SSLContext | None = None  # built on first https use: loading CAs takes ~0.1 s
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+        self._resolver_pool = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="wirebeam-dns")
+        self._random = random.Random()
+        self._closed = False
+
+    # -- policy -----------------------------------------------------------------------------------------
+
+    def _default_policy(self, host: str, ip: str) -> bool:
+        return self.settings.allow_private_hosts or is_public_address(ip)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        with self._lock:
+            if self._ssl_context is None:
+                self._ssl_context = _make_ssl_context()
+            return self._ssl_context
+
+    def _host_semaphore(self, key: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            sem = self._semaphores.get(key)
+            if sem is None:
+                sem = threading.BoundedSemaphore(self.settings.per_host_concurrency)
+                self._semaphores[key] = sem
+            return sem
+
+    def _resolve(self, host: str, port: int, deadline: float) -> list[str]:
+        literal = _ip_literal(host)
+        if literal is not None:
+            return [literal]
+        future: Future[list[str]] = self._resolver_pool.submit(self._resolver, host, port)
+        try:
+            wait = max(0.0, min(self.settings.connect_timeout, _remaining(deadline)))
+            addresses = future.result(timeout=wait)
+        except FutureTimeout as exc:
+            raise FetchError("timeout", f"resolving {host!r} timed out", retryable=True) from exc
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise FetchError("dns_error", f"cannot resolve {host!r}: {exc}") from exc
+        if not addresses:
+            raise FetchError("dns_error", f"no address for {host!r}")
+        return addresses
+
+    def _checked_addresses(self, host: str, port: int, deadline: float) -> list[str]:
+        addresses = self._resolve(host, port, deadline)
+        # One refused address refuses the host: a name that mixes public and internal addresses is an attack
+        # or a misconfiguration, and either way we would not know which one a retry lands on.
+        refused = [ip for ip in addresses if not self._address_allowed(host, ip)]
+        if refused:
+            raise FetchError("ssrf_blocked", f"{host!r} resolves to non-public address {refused[0]}")
+        return addresses
+
+    # -- public -----------------------------------------------------------------------------------------
+
+    def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
+        """Fetch `url` under the settings; never raises."""
+        start = time.monotonic()
+        previous = validators or Validators()
+        attempts = 0
+        try:
+            if self._closed:
+                raise FetchError("closed", "Fetcher.fetch called after close()")
+            deadline = start + self.settings.total_timeout
+            while True:
+                attempts += 1
+                try:
+                    response = self._attempt(url, previous, deadline)
+                except FetchError as err:
+                    wait = self._retry_wait(err, attempts)
+                    if wait is None:
+                        raise
+                    if time.monotonic() + wait >= deadline:
+                        err.message += f" (no time left in total_timeout to retry after {wait:.1f} s)"
+                        raise
+                    LOGGER.info("retrying %s in %.2f s after %s: %s", url, wait, err.error_type, err.message)
+                    self._sleep(wait)
+                    continue
+                return self._success(url, response, previous, attempts, start)
+        except FetchError as err:
+            return FetchResult(
+                url=url,
+                final_url=err.final_url or url,
+                status=err.status,
+                headers=err.headers,
+                body=None,
+                not_modified=False,
+                error_type=err.error_type,
+                message=err.message,
+                attempts=attempts,
+                elapsed=time.monotonic() - start,
+                validators=previous,
+            )
+        except Exception as exc:  # never-raise contract: a bug here must become a dead letter, not a crash
+            LOGGER.exception("unexpected failure fetching %s", url)
+            return FetchResult(
+                url=url,
+                final_url=url,
+                status=None,
+                headers={},
+                body=None,
+                not_modified=False,
+                error_type="internal_error",
+                message=f"{type(exc).__name__}: {exc}",
+                attempts=attempts,
+                elapsed=time.monotonic() - start,
+                validators=previous,
+            )
+
+    def close(self) -> None:
+        self._closed = True
+        self._resolver_pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _retry_wait(self, err: FetchError, attempts: int) -> float | None:
+        if not err.retryable or attempts > self.settings.retries:
+            return None
+        if err.retry_after is not None:
+            return min(err.retry_after, self.settings.retry_after_cap)
+        # Exponential backoff with "equal jitter" (half fixed, half random): synchronized workers spread out.
+        step = self.settings.backoff_base * (2 ** (attempts - 1))
+        return step / 2 + self._random.uniform(0, step / 2)
+
+    def _success(
+        self, url: str, response: _Response, previous: Validators, attempts: int, start: float
+    ) -> FetchResult:
+        headers = response.headers
+        if response.status == 304:
+            validators = Validators(
+                etag=headers.get("etag") or previous.etag,
+                last_modified=headers.get("last-modified") or previous.last_modified,
+                body_sha256=previous.body_sha256,
+            )
+        else:
+            body = response.body or b""
+            validators = Validators(
+                etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"),
+                body_sha256=hashlib.sha256(body).hexdigest(),
+            )
+        return FetchResult(
+            url=url,
+            final_url=response.final_url,
+            status=response.status,
+            headers=headers,
+            body=None if response.status == 304 else (response.body or b""),
+            not_modified=response.status == 304,
+            error_type=None,
+            message=None,
+            attempts=attempts,
+            elapsed=time.monotonic() - start,
+            validators=validators,
+        )
+
+    def _request_headers(self, validators: Validators) -> dict[str, str]:
+        headers = {
+            "User-Agent": self.settings.user_agent,
+            "Accept": DEFAULT_FEED_ACCEPT,
+            "Accept-Encoding": "gzip, deflate, br" if brotli is not None else "gzip, deflate",
+            "Connection": "close",
+        }
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    def _attempt(self, url: str, validators: Validators, deadline: float) -> _Response:
+        watchdog = _Watchdog(deadline)
+        current = url
+        try:
+            for _hop in range(self.settings.max_redirects + 1):
+                try:
+                    response, location = self._hop(current, validators, deadline, watchdog)
+                except FetchError as err:
+                    err.final_url = current
+                    raise
+                if location is None:
+                    return response
+                current = urljoin(current, location)
+            raise FetchError(
+                "too_many_redirects",
+                f"more than max_redirects={self.settings.max_redirects} redirects (last to {current})",
+            )
+        finally:
+            watchdog.cancel()
+
+    def _hop(
+        self, url: str, validators: Validators, deadline: float, watchdog: _Watchdog
+    ) -> tuple[_Response, str | None]:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError("invalid_url", f"cannot parse URL {url!r}: {exc}") from exc
+        scheme = parts.scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            raise FetchError("bad_scheme", f"scheme {scheme or '(none)'!r} is not fetched: {url!r}")
+        host = parts.hostname
+        if not host:
+            raise FetchError("invalid_url", f"no host in URL {url!r}")
+        port = port or (443 if scheme == "https" else 80)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        addresses = self._checked_addresses(host, port, deadline)
+        headers = self._request_headers(validators)
+        headers["Host"] = _host_header(host, port, scheme)
+
+        semaphore = self._host_semaphore(f"{host}:{port}")
+        if not semaphore.acquire(timeout=max(0.0, _remaining(deadline))):
+            raise FetchError("timeout", f"waited total_timeout for a free slot for {host}")
+        try:
+            return self._exchange(url, scheme, host, port, addresses, target, headers, deadline, watchdog)
+        finally:
+            semaphore.release()
+
+    def _connect(
+        self, scheme: str, host: str, port: int, addresses: list[str], deadline: float, watchdog: _Watchdog
+    ) -> HTTPConnection:
+        last: FetchError | None = None
+        for ip in addresses:
+            timeout = min(self.settings.connect_timeout, _remaining(deadline))
+            if timeout <= 0:
+                break
+            conn: HTTPConnection
+            if scheme == "https":
+                conn = HTTPSConnection(
+                    ip,
+                    port,
+                    timeout=timeout,
+                    server_hostname=host,
+                    assert_hostname=host,
+                    ssl_context=self._tls_context(),
+                )
+            else:
+                conn = HTTPConnection(ip, port, timeout=timeout)
+            try:
+                conn.connect()
+            except SSLError as exc:
+                conn.close()
+                raise FetchError("tls_error", f"TLS with {host} ({ip}) failed: {exc}") from exc
+            except (ConnectTimeoutError, TimeoutError) as exc:
+                # urllib3's NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError.
+                if isinstance(exc, NewConnectionError):
+                    last = FetchError("connection_error", f"connect to {ip}:{port} failed: {exc}")
+                else:
+                    last = FetchError("timeout", f"connect to {ip}:{port} timed out")
+                last.retryable = True
+                last.__cause__ = exc
+                conn.close()
+                continue
+            except (OSError, HTTPError) as exc:
+                if watchdog.expired:
+                    conn.close()
+                    raise FetchError("timeout", f"total_timeout while connecting to {ip}:{port}") from exc
+                last = FetchError("connection_error", f"connect to {ip}:{port} failed: {exc}", retryable=True)
+                last.__cause__ = exc
+                conn.close()
+                continue
+            watchdog.watch(conn.sock)
+            return conn
+        if last is None or watchdog.expired or _remaining(deadline) <= 0:
+            raise FetchError("timeout", f"total_timeout expired connecting to {host}:{port}", retryable=False)
+        raise last
+
+    def _exchange(
+        self,
+        url: str,
+        scheme: str,
+        host: str,
+        port: int,
+        addresses: list[str],
+        target: str,
+        headers: dict[str, str],
+        deadline: float,
+        watchdog: _Watchdog,
+    ) -> tuple[_Response, str | None]:
+        conn = self._connect(scheme, host, port, addresses, deadline, watchdog)
+        try:
+            conn.timeout = max(0.001, _remaining(deadline))
+            try:
+                conn.request("GET", target, headers=headers, preload_content=False, decode_content=False)
+                resp = conn.getresponse()
+            except (OSError, HTTPError, http.client.HTTPException) as exc:
+                raise self._io_failure(exc, watchdog, "reading response headers", host) from exc
+            status = resp.status
+            resp_headers = {key.lower(): value for key, value in resp.headers.itermerged()}
+            if status in REDIRECT_STATUSES:
+                location = resp_headers.get("location")
+                if not location:
+                    err = FetchError("bad_redirect", f"HTTP {status} without Location", status=status)
+                    err.headers = resp_headers
+                    raise err
+                return _Response(status, resp_headers, None, url), location.strip()
+            if status == 304:
+                return _Response(status, resp_headers, None, url), None
+            if not 200 <= status < 300:
+                raise self._http_failure(status, resp_headers)
+            body = self._read_body(resp, resp_headers, conn, deadline, watchdog, host)
+            return _Response(status, resp_headers, body, url), None
+        finally:
+            watchdog.watch(None)
+            conn.close()
+
+    def _http_failure(self, status: int, headers: dict[str, str]) -> FetchError:
+        retryable = status == 429 or status >= 500
+        kind = "http_5xx" if status >= 500 else f"http_{status}"
+        err = FetchError(kind, f"HTTP {status}", status=status, retryable=retryable)
+        err.headers = headers
+        if status in {429, 503}:
+            err.retry_after = parse_retry_after(headers.get("retry-after"))
+            if err.retry_after is not None:
+                err.message += f" (Retry-After {err.retry_after:.0f} s)"
+        return err
+
+    def _io_failure(self, exc: BaseException, watchdog: _Watchdog, during: str, host: str) -> FetchError:
+        if watchdog.expired:
+            return FetchError("timeout", f"total_timeout={self.settings.total_timeout}s expired {during}")
+        if isinstance(exc, IncompleteRead | http.client.IncompleteRead) or (
+            isinstance(exc, ProtocolError) and any(isinstance(a, IncompleteRead) for a in exc.args)
+        ):
+            return FetchError("truncated", f"connection closed early {during}: {exc}", retryable=True)
+        if isinstance(exc, TimeoutError):
+            return FetchError("timeout", f"read timed out {during}")
+        if isinstance(exc, http.client.HTTPException) and not isinstance(exc, http.client.IncompleteRead):
+            return FetchError("bad_response", f"malformed HTTP response {during}: {exc!r}"[:300])
+        if isinstance(exc, SSLError | ssl.SSLError):
+            return FetchError("tls_error", f"TLS error with {host} {during}: {exc}")
+        return FetchError("connection_error", f"{type(exc).__name__} {during}: {exc}", retryable=True)
+
+    def _read_body(
+        self,
+        resp: BaseHTTPResponse,
+        headers: Mapping[str, str],
+        conn: HTTPConnection,
+        deadline: float,
+        watchdog: _Watchdog,
+        host: str,
+    ) -> bytes:
+        max_bytes = self.settings.max_bytes
+        encoding = headers.get("content-encoding", "")
+        declared = headers.get("content-length", "").strip()
+        if declared.isdigit() and not encoding.strip() and int(declared) > max_bytes:
+            raise FetchError("too_large", f"Content-Length {declared} exceeds max_bytes={max_bytes}")
+        decoder = _BodyDecoder(encoding, max_bytes)
+        raw_total = 0
+        while True:
+            remaining = _remaining(deadline)
+            if remaining <= 0 or watchdog.expired:
+                raise FetchError("timeout", f"total_timeout={self.settings.total_timeout}s expired in body")
+            if conn.sock is not None:
+                conn.sock.settimeout(remaining)
+            try:
+                chunk = resp.read1(CHUNK_SIZE, decode_content=False)
+            except (OSError, HTTPError, http.client.HTTPException) as exc:
+                raise self._io_failure(exc, watchdog, "reading body", host) from exc
+            if watchdog.expired:
+                raise FetchError("timeout", f"total_timeout={self.settings.total_timeout}s expired in body")
+            if not chunk:
+                break
+            raw_total += len(chunk)
+            # The raw stream is capped too: identity bodies are covered by the decoder, compressed ones here.
+            if raw_total > max_bytes:
+                raise FetchError("too_large", f"body exceeds max_bytes={max_bytes} on the wire")
+            decoder.feed(chunk)
+        return decoder.finish()
+
+
+def _make_ssl_context() -> ssl.SSLContext:
+    """A verifying client context; certifi's bundle when present (as requests does), else the system store."""
+    context = ssl.create_default_context()
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with requests
+        return context
+    context.load_verify_locations(certifi.where())
+    return context
+
+
+# --------------------------------------------------------------------------------------------- local files
+
+
+def read_local(path: str, settings: FetchSettings) -> FetchResult:
+    """Read a local feed file under the size cap; URLs (file:// included) are refused. Never raises."""
+    start = time.monotonic()
+
+    def failure(error_type: str, message: str) -> FetchResult:
+        return FetchResult(
+            url=path,
+            final_url=path,
+            status=None,
+            headers={},
+            body=None,
+            not_modified=False,
+            error_type=error_type,
+            message=message,
+            attempts=1,
+            elapsed=time.monotonic() - start,
+            validators=Validators(),
+        )
+
+    if "://" in path or path.lower().startswith("file:"):
+        return failure("bad_scheme", f"read_local takes a filesystem path, not a URL: {path!r}")
+    try:
+        info = os.stat(path)
+        # Devices and FIFOs are refused: /dev/zero never ends and a FIFO blocks the worker on open().
+        if not stat.S_ISREG(info.st_mode):
+            return failure("not_a_file", f"not a regular file: {path!r}")
+        if info.st_size > settings.max_bytes:
+            return failure("too_large", f"{info.st_size} bytes exceeds max_bytes={settings.max_bytes}")
+        with open(path, "rb") as handle:
+            body = handle.read(settings.max_bytes + 1)
+    except FileNotFoundError:
+        return failure("not_found", f"no such file: {path!r}")
+    except (OSError, ValueError) as exc:
+        return failure("io_error", f"cannot read {path!r}: {exc}")
+    if len(body) > settings.max_bytes:
+        return failure("too_large", f"file grew beyond max_bytes={settings.max_bytes} while reading")
+    return FetchResult(
+        url=path,
+        final_url=path,
+        status=None,
+        headers={},
+        body=body,
+        not_modified=False,
+        error_type=None,
+        message=None,
+        attempts=1,
+        elapsed=time.monotonic() - start,
+        validators=Validators(body_sha256=hashlib.sha256(body).hexdigest()),
+    )

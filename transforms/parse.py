@@ -1,0 +1,328 @@
+"""Stage 2 — ParseEntries: feedparser over fetched bytes → one RawEntry per item.
+
+feedparser is given bytes and the response headers, never a URL or a path (it would fetch or read on its own).
+A bozo feed keeps its good entries; a body that is not a feed at all is a dead letter `not_a_feed`, not zero
+entries. The `ParseStoryLines` composite does the same job for `wirebeam enrich` input (JSONL stories).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+import apache_beam as beam
+import feedparser
+import orjson
+
+from schemas.story import FeedSource, RawEntry
+from transforms.common import DEAD_LETTER, counter, dead_letter, stable_id, utcnow
+from transforms.fetch import FEED_REPORT, FetchedFeed, feed_report
+
+LOGGER = logging.getLogger(__name__)
+
+STAGE = "parse"
+# Caps keep one hostile feed from dominating a worker; what is cut is counted.
+MAX_ENTRIES_PER_FEED = 5000
+MAX_FIELD_CHARS = 200_000
+MAX_TITLE_CHARS = 1000
+# A date more than this far ahead of the fetch is a feed bug, not news from the future.
+FUTURE_SLACK = dt.timedelta(days=1)
+
+# C0/C1 controls (except tab/newline), lone surrogates and non-characters never reach the output.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def scrub(text: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
+    """Remove characters that must not reach JSON output and cap the length; None stays None."""
+    if text is None:
+        return None
+    if len(text) > limit:
+        counter("parse.field_truncated").inc()
+        text = text[:limit]
+    return _BAD_CHARS.sub("", text)
+
+
+def looks_like_json_feed(body: bytes) -> bool:
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and b"jsonfeed.org" in body[:4096]
+
+
+def parse_json_feed(body: bytes) -> dict[str, Any]:
+    """JSON Feed 1.0/1.1 → the shape feedparser returns for XML feeds.
+
+    feedparser 6.0.14 (the current release) has no JSON Feed support, so this small adapter maps the spec's
+    fields (https://www.jsonfeed.org/version/1.1/) onto feedparser's keys and reuses its date parser.
+    """
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return {"bozo": True, "bozo_exception": exc, "entries": [], "version": ""}
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        return {
+            "bozo": True,
+            "bozo_exception": ValueError("JSON Feed without items"),
+            "entries": [],
+            "version": "",
+        }
+    entries = []
+    for item in doc["items"]:
+        if not isinstance(item, dict):
+            continue
+        content = []
+        if isinstance(item.get("content_html"), str):
+            content.append({"value": item["content_html"], "type": "text/html"})
+        elif isinstance(item.get("content_text"), str):
+            content.append({"value": item["content_text"], "type": "text/plain"})
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        entry: dict[str, Any] = {
+            "id": str(item["id"]) if item.get("id") is not None else None,
+            "link": item.get("url") or item.get("external_url"),
+            "title": item.get("title"),
+            "summary": item.get("summary"),
+            "summary_detail": {"type": "text/plain"},
+            "content": content,
+            "authors": [{"name": a.get("name")} for a in authors if isinstance(a, dict)],
+            "tags": [{"term": t} for t in item.get("tags") or [] if isinstance(t, str)],
+        }
+        for ours, theirs in (("published", "date_published"), ("updated", "date_modified")):
+            if isinstance(item.get(theirs), str):
+                entry[ours] = item[theirs]
+                entry[f"{ours}_parsed"] = feedparser.datetimes._parse_date(item[theirs])
+        entries.append(entry)
+    version = str(doc.get("version", ""))
+    return {
+        "bozo": False,
+        "entries": entries,
+        "version": "json11" if version.endswith("1.1") else "json1",
+        "feed": {"title": doc.get("title"), "language": doc.get("language")},
+    }
+
+
+def struct_to_datetime(value: Any) -> dt.datetime | None:
+    """feedparser's UTC struct_time → aware datetime."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+DateFlag = Literal["unparseable", "future"]
+
+
+def entry_date(
+    entry: Mapping[str, Any], field: str, fetched_at: dt.datetime
+) -> tuple[str | None, dt.datetime | None, DateFlag | None]:
+    """(as given, parsed UTC, flag) for `published` or `updated`."""
+    text = entry.get(field)
+    parsed = struct_to_datetime(entry.get(f"{field}_parsed"))
+    if text and parsed is None:
+        return text, None, "unparseable"
+    if parsed is not None and parsed > fetched_at + FUTURE_SLACK:
+        return text, None, "future"
+    return text, parsed, None
+
+
+def _content(entry: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """The richest content value and whether it is HTML."""
+    best: Mapping[str, Any] | None = None
+    for item in entry.get("content") or []:
+        if best is None or len(item.get("value") or "") > len(best.get("value") or ""):
+            best = item
+    if best is None:
+        return None, True
+    return best.get("value"), "html" in (best.get("type") or "text/html")
+
+
+def entry_id(feed_url: str, guid: str | None, link: str | None, title: str | None, text: str | None) -> str:
+    """Stable entry id: GUID, else link, else the content itself (feeds without either exist)."""
+    if guid:
+        return stable_id("guid", feed_url, guid)
+    if link:
+        return stable_id("link", feed_url, link)
+    return stable_id("content", feed_url, title or "", text or "")
+
+
+def to_raw_entry(
+    entry: Mapping[str, Any], source: FeedSource, fetched_at: dt.datetime, bozo: bool, language: str | None
+) -> RawEntry:
+    guid = scrub(entry.get("id"), 2000)
+    link = scrub(entry.get("link"), 2000)
+    title = scrub(entry.get("title"), MAX_TITLE_CHARS)
+    summary = scrub(entry.get("summary"))
+    content, content_is_html = _content(entry)
+    content = scrub(content)
+    summary_detail = entry.get("summary_detail") or {}
+    is_html = content_is_html if content else "html" in (summary_detail.get("type") or "text/html")
+    published_text, published_at, pub_flag = entry_date(entry, "published", fetched_at)
+    updated_text, updated_at, upd_flag = entry_date(entry, "updated", fetched_at)
+    if published_at is None and pub_flag is None and updated_at is not None:
+        published_at = updated_at  # RSS items often carry only <dc:date>/<updated>
+    authors = [scrub(a.get("name"), 300) or "" for a in entry.get("authors") or [] if a.get("name")]
+    categories = [scrub(t.get("term"), 300) or "" for t in entry.get("tags") or [] if t.get("term")]
+    return RawEntry(
+        id=entry_id(source.url, guid, link, title, content or summary),
+        source=source,
+        guid=guid,
+        link=link,
+        title=title,
+        summary_html=summary,
+        content_html=content,
+        published_text=scrub(published_text, 200),
+        published_at=published_at,
+        updated_text=scrub(updated_text, 200),
+        updated_at=updated_at,
+        date_flag=pub_flag or (upd_flag if published_at is None else None),
+        authors=authors,
+        categories=categories,
+        language=language or source.language,
+        feed_bozo=bozo,
+        fetched_at=fetched_at,
+        is_html=is_html,
+    )
+
+
+class ParseFeedFn(beam.DoFn):
+    """FetchedFeed → RawEntry per item; a feed report with the entry count; dead letters for what fails."""
+
+    def process(self, fetched: FetchedFeed) -> Iterator[Any]:
+        url = fetched.source.url
+        try:
+            if looks_like_json_feed(fetched.body):
+                parsed = parse_json_feed(fetched.body)
+            else:
+                parsed = feedparser.parse(
+                    io.BytesIO(fetched.body),
+                    response_headers=fetched.headers,
+                    sanitize_html=True,
+                    resolve_relative_uris=True,
+                )
+        except Exception as exc:  # feedparser raises on some character references; contain it per feed
+            counter("parse.feed_crashed").inc()
+            yield feed_report(url, feed_errors=1, error_type="parse_error")
+            yield dead_letter(STAGE, exc, url, error_type="parse_error", payload=fetched.body)
+            return
+        entries = parsed.get("entries") or []
+        bozo = bool(parsed.get("bozo"))
+        if not entries and not parsed.get("version"):
+            reason = str(parsed.get("bozo_exception") or "no feed elements found")
+            yield feed_report(url, feed_errors=1, error_type="not_a_feed")
+            yield dead_letter(
+                STAGE, f"not a feed: {reason}", url, error_type="not_a_feed", payload=fetched.body
+            )
+            return
+        if bozo:
+            counter("parse.bozo_feeds").inc()
+        if len(entries) > MAX_ENTRIES_PER_FEED:
+            counter("parse.entries_capped").inc(len(entries) - MAX_ENTRIES_PER_FEED)
+            LOGGER.warning("%s: %d entries, keeping the first %d", url, len(entries), MAX_ENTRIES_PER_FEED)
+            entries = entries[:MAX_ENTRIES_PER_FEED]
+        feed_meta = parsed.get("feed") or {}
+        language = feed_meta.get("language")
+        yield feed_report(url, entries_read=len(entries), bozo=int(bozo), version=parsed.get("version") or "")
+        for entry in entries:
+            try:
+                yield to_raw_entry(entry, fetched.source, fetched.fetched_at, bozo, language)
+                counter("parse.entries").inc()
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                yield dead_letter(
+                    STAGE,
+                    exc,
+                    url,
+                    entry_id=stable_id("bad-entry", url, repr(entry)[:500]),
+                    payload=repr(entry),
+                )
+
+
+class ParseEntries(beam.PTransform):
+    """PCollection[FetchedFeed] → {"entries": RawEntry, "feed_report": dict, "dead_letter": DeadLetter}."""
+
+    def expand(self, feeds: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return feeds | "Parse" >> beam.ParDo(ParseFeedFn()).with_outputs(
+            FEED_REPORT, DEAD_LETTER, main="entries"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# `wirebeam enrich` input: one JSON object per line with id, text|html, and optional title, url, published_at.
+
+
+def parse_story_line(line: str, source: FeedSource, fetched_at: dt.datetime) -> RawEntry:
+    """One input line → RawEntry; ValueError with a reason a user can act on."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ValueError("each line must be a JSON object")
+    story_id = obj.get("id")
+    if not isinstance(story_id, str | int) or str(story_id) == "":
+        raise ValueError("missing 'id' (a non-empty string)")
+    text, html = obj.get("text"), obj.get("html")
+    if not isinstance(text, str) and not isinstance(html, str):
+        raise ValueError("needs 'text' or 'html' (a string)")
+    published_text = obj.get("published_at")
+    published_at = None
+    if published_text is not None:
+        try:
+            published_at = dt.datetime.fromisoformat(str(published_text))
+        except ValueError as exc:
+            raise ValueError(f"'published_at' is not ISO 8601: {published_text!r}") from exc
+        if published_at.tzinfo is None:
+            published_at = published_at.replace(tzinfo=dt.UTC)
+        published_at = published_at.astimezone(dt.UTC)
+    body = html if isinstance(html, str) else text
+    url = obj.get("url") if isinstance(obj.get("url"), str) else None
+    title = obj.get("title") if isinstance(obj.get("title"), str) else None
+    return RawEntry(
+        id=stable_id("input", str(story_id)),
+        source=source,
+        guid=str(story_id),
+        link=scrub(url, 2000),
+        title=scrub(title, MAX_TITLE_CHARS),
+        content_html=scrub(body),
+        published_text=None if published_text is None else str(published_text),
+        published_at=published_at,
+        fetched_at=fetched_at,
+        is_html=isinstance(html, str),
+    )
+
+
+class ParseStoryLineFn(beam.DoFn):
+    def __init__(self, source: FeedSource) -> None:
+        self._source = source
+
+    def process(self, line: str) -> Iterator[Any]:
+        if not line.strip():
+            return
+        counter("enrich.lines").inc()
+        try:
+            yield parse_story_line(line, self._source, utcnow())
+        except ValueError as exc:
+            yield dead_letter(
+                "input",
+                exc,
+                self._source.url,
+                entry_id=stable_id("bad-line", line[:2000]),
+                payload=line,
+                error_type="bad_input",
+            )
+
+
+class ParseStoryLines(beam.PTransform):
+    """PCollection[str] (JSONL lines of one input file) → {"entries": RawEntry, "dead_letter": DeadLetter}."""
+
+    def __init__(self, source: FeedSource, label: str | None = None) -> None:
+        super().__init__(label)
+        self._source = source
+
+    def expand(self, lines: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return lines | "ParseLine" >> beam.ParDo(ParseStoryLineFn(self._source)).with_outputs(
+            DEAD_LETTER, main="entries"
+        )
