@@ -84,9 +84,9 @@ def _record(benchmark, medians: dict[str, float], name: str, n_items: int, basel
         benchmark.extra_info[f"speedup_vs_{baseline}"] = round(medians[baseline] / median, 2)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Signatures
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def _datasketch_signatures(texts: list[str]) -> list[np.ndarray]:
@@ -151,9 +151,9 @@ def test_sketches_neardup(benchmark, bodies, medians):
     _record(benchmark, medians, "neardup_sketch", len(bodies), baseline="datasketch_sig")
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # LSH query + insert
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -165,9 +165,8 @@ def _neardup_lsh(sketches: list[nd.DocSketch]) -> int:
     index = nd.DedupIndex(CFG)
     dups = 0
     for s in sketches:
-        if index.query_sketch(s):
+        if index.query_and_add(s.id, s.signature, s.n_shingles, 0.0):
             dups += 1
-        index.add_sketch(s, 0.0)
     return dups
 
 

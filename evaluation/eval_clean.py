@@ -23,7 +23,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -132,15 +132,22 @@ def evaluate_extraction(limit: int | None) -> dict[str, dict[str, float]]:
 
     evaldata: dict[str, dict[str, Any]] = json.loads(EVALDATA.read_text(encoding="utf-8"))
     items = list(evaldata.items())[:limit]
-    opts = {"include_comments": False, "include_tables": True, "include_formatting": False}
+    # trafilatura's canonical evaluation settings (tests/eval_common.py EXTRACT_OPTS)
+    opts: dict[str, Any] = {"include_comments": False, "include_tables": True, "include_formatting": False}
     baselines: dict[str, Callable[[bytes], str | None]] = {
         "trafilatura default": lambda data: trafilatura.extract(data, fast=False, **opts),
         "trafilatura fast": lambda data: trafilatura.extract(data, fast=True, **opts),
     }
     scores = {name: Score() for name in (*baselines, *WIREBEAM_ROWS)}
     for _url, item in items:
-        path = next((p for p in (ARTICLES / "tests" / "cache" / item["file"],
-                                 ARTICLES / "tests" / "eval" / item["file"]) if p.is_file()), None)
+        path = next(
+            (
+                p
+                for p in (ARTICLES / "tests" / "cache" / item["file"], ARTICLES / "tests" / "eval" / item["file"])
+                if p.is_file()
+            ),
+            None,
+        )
         if path is None:
             LOGGER.warning("missing page %s", item["file"])
             continue
@@ -175,17 +182,26 @@ def evaluate_datelines() -> dict[str, float]:
     for path in files:
         feed = feedparser.parse(path.read_bytes())
         for entry in feed.entries:
-            published = dt.datetime(*entry.published_parsed[:6], tzinfo=dt.UTC) if entry.get(
-                "published_parsed") else None
-            cleaned = clean_story(entry.get("summary", ""), title=entry.get("title"), is_html=False,
-                                  published=published)
+            published = (
+                dt.datetime(*entry.published_parsed[:6]).replace(tzinfo=dt.UTC)
+                if entry.get("published_parsed")
+                else None
+            )
+            cleaned = clean_story(
+                entry.get("summary", ""), title=entry.get("title"), is_html=False, published=published
+            )
             total += 1
             if cleaned.dateline is not None:
                 with_dateline += 1
                 with_date += cleaned.dateline.date is not None
                 with_agency += cleaned.dateline.agency is not None
-    return {"leads": total, "with_dateline": with_dateline, "with_date": with_date, "with_agency": with_agency,
-            "share_with_dateline": round(with_dateline / total, 4) if total else 0.0}
+    return {
+        "leads": total,
+        "with_dateline": with_dateline,
+        "with_date": with_date,
+        "with_agency": with_agency,
+        "share_with_dateline": round(with_dateline / total, 4) if total else 0.0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,17 +216,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Snippet scores on {EVALDATA.relative_to(SHARED)}")
         print(f"{'system':42s} {'P':>6s} {'R':>6s} {'F1':>6s} {'docs/s':>7s} {'empty':>5s} {'kept4':>6s}")
         for name, m in results["extraction"].items():
-            print(f"{name:42s} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['docs_per_s']:7.1f} "
-                  f"{m['empty']:5d} {m['shingle_recall_vs_trafilatura_default']:6.3f}")
+            print(
+                f"{name:42s} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['docs_per_s']:7.1f} "
+                f"{m['empty']:5d} {m['shingle_recall_vs_trafilatura_default']:6.3f}"
+            )
         print("kept4 = share of trafilatura-default word 4-shingles present in the output")
     else:
         print(f"corpus absent: {EVALDATA} (set WIREBEAM_SHARED or place ../shared next to the repo)")
     if REUTERS_LEADS.is_dir():
         results["datelines"] = evaluate_datelines()
         d = results["datelines"]
-        print(f"\nReuters leads with a dateline: {d['with_dateline']}/{d['leads']} "
-              f"({d['share_with_dateline']:.1%}); with a resolved date {d['with_date']}, "
-              f"with an agency {d['with_agency']}")
+        print(
+            f"\nReuters leads with a dateline: {d['with_dateline']}/{d['leads']} "
+            f"({d['share_with_dateline']:.1%}); with a resolved date {d['with_date']}, "
+            f"with an agency {d['with_agency']}"
+        )
     else:
         print(f"corpus absent: {REUTERS_LEADS}")
     if args.json:

@@ -34,6 +34,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +63,9 @@ class Doc:
     published: float | None = None
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Metrics
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def _pairs(n: int) -> int:
@@ -97,9 +98,9 @@ def adjusted_rand_index(gold: Sequence[str], pred: Sequence[str]) -> float:
     return 1.0 if maximum == expected else (tp - expected) / (maximum - expected)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Dataset 1: syndicated copies of real article bodies
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def _extract_pages() -> list[tuple[str, str, str]]:
@@ -224,9 +225,9 @@ def build_syndication(
     return docs, stats
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Dataset 2: gesab001 feed items across capture rounds
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def _strip_html(text: str) -> str:
@@ -259,9 +260,9 @@ def build_headlines(max_files: int | None = None) -> tuple[list[Doc], dict[str, 
     return docs, stats
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Systems
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def run_neardup(
@@ -286,7 +287,7 @@ def run_neardup(
         roots = _cluster_estimated(sketches, cfg)
     # Exact duplicates (same normalized body) join whatever the near-duplicate step says.
     by_hash: dict[str, str] = {}
-    edges = []
+    edges: list[tuple[str, str]] = []
     for d in docs:
         first = by_hash.setdefault(nd.content_hash(d.body), d.id)
         if first != d.id:
@@ -299,7 +300,7 @@ def run_neardup(
 def _cluster_estimated(sketches: Sequence[nd.DocSketch], cfg: nd.DedupConfig) -> dict[str, str]:
     """What the cross-run index decides: signature-only verification through DedupIndex.query."""
     index = nd.DedupIndex(cfg)
-    edges = []
+    edges: list[tuple[str, str]] = []
     for s in sketches:
         edges.extend((hit, s.id) for hit in index.query_sketch(s))
         index.add_sketch(s, 0.0)
@@ -314,7 +315,7 @@ def run_datasketch(docs: Sequence[Doc], threshold: float = 0.5, k: int = 5) -> l
     except ImportError:
         return None
     lsh = MinHashLSH(threshold=threshold, num_perm=128)
-    edges = []
+    edges: list[tuple[str, str]] = []
     for d in docs:
         words = nd.normalized_words(d.body if d.body.strip() else d.title)
         shingles = {" ".join(words[i : i + k]).encode() for i in range(max(1, len(words) - k + 1))}
@@ -379,9 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bands 64x2": replace(cfg, bands=64, rows=2),
             "boilerplate_min_docs=3": replace(cfg, boilerplate_min_docs=3),
             "boilerplate_min_docs=6": replace(cfg, boilerplate_min_docs=6),
+            "title margin 0.1, title J>=0.6": replace(cfg, title_margin=0.1),
+            "title margin 0.2, title J>=0.5": replace(cfg, title_margin=0.2, title_threshold=0.5),
         }
         for label, variant in variants.items():
-            systems[f"neardup {label}"] = lambda d, v=variant: run_neardup(d, v)
+            systems[f"neardup {label}"] = partial(run_neardup, cfg=variant)
     report = {}
     pages = _extract_pages()
     per_seed = []

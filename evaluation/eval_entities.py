@@ -5,8 +5,10 @@ the character offsets of every token are kept, so gold spans map onto the rebuil
 plain text, not tokens.  Scoring is exact span + type micro P/R/F1 over PER/ORG/LOC (spaCy PERSON→PER, ORG→ORG,
 GPE/LOC/FAC→LOC; other spaCy labels and gold MISC are ignored), as conlleval counts entities.
 
-Run: ``.venv/bin/python -m evaluation.eval_entities [--limit N] [--json PATH]``.  Two rows are printed: the bare
-model (every entity as spaCy labelled it) and the shipped configuration (``EntityExtractor`` with its rules).
+Run: ``.venv/bin/python -m evaluation.eval_entities [--limit N] [--json PATH]``.  Three rows are printed: the bare
+model (its spans and labels as spaCy gives them), the bare model's spans through ``canonicalize`` only (trimming
+and per-story label votes), and the shipped configuration (``EntityExtractor``: true-cased headlines, document
+rules, gazetteer, canonical groups).  Every mention of a group is scored with the group's label.
 """
 
 from __future__ import annotations

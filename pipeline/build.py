@@ -39,9 +39,7 @@ def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
         title=story.title,
         published_at=story.published_at,
     )
-    return EnrichedStory(
-        **story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now
-    )
+    return EnrichedStory(**story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now)
 
 
 def _entry_level(letter: DeadLetter) -> bool:
@@ -95,7 +93,7 @@ def build_pipeline(
     if config.dedup:
         index_lines = p | "ReadIndex" >> beam.io.ReadFromText(index_path) if index_path else None
         deduped = cleaned.stories | "DedupStories" >> DedupStories(
-            index_lines, now=now, retention=config.retention
+            index_lines, now=now, retention=config.retention, config=config.dedup_config
         )
         stories, duplicates, index_entries = deduped.stories, deduped[DUPLICATES], deduped[INDEX_ENTRIES]
     else:
@@ -103,8 +101,10 @@ def build_pipeline(
         duplicates = p | "NoDuplicates" >> beam.Create([])
         index_entries = p | "NoIndexEntries" >> beam.Create([])
 
-    with_entities = stories | "ExtractEntities" >> ExtractEntities(config.ner_model, config.ner_batch_size)
-    with_dates = with_entities.stories | "ExtractDates" >> ExtractDates()
+    with_entities = stories | "ExtractEntities" >> ExtractEntities(
+        config.ner_model, config.ner_batch_size, config.element_timeout
+    )
+    with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
     dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
 
     _ = {

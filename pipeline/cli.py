@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import TextIO
 
-from pipeline.options import ConfigError, parse_args
+from pipeline.options import ConfigError, build_parser, parse_args
 from pipeline.state import StateError, StateLocked
 from schemas.story import Manifest
 
@@ -15,6 +15,8 @@ LOGGER = logging.getLogger(__name__)
 # Exit codes: 0 done, 1 the job failed, 2 bad arguments (argparse's own), 3 state or output unusable,
 # 75 (EX_TEMPFAIL) another run holds the state folder — a scheduler may simply try again later.
 EXIT_FAILED, EXIT_STATE, EXIT_LOCKED = 1, 3, 75
+# Subcommands that read a finished run's files instead of running a job.
+TOOLS = ("report", "validate")
 
 
 def configure_logging(level: str, quiet: bool) -> None:
@@ -62,11 +64,29 @@ def summary_table(manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
+def run_tool(argv: list[str], out: TextIO) -> int:
+    """`wirebeam report` / `wirebeam validate`: read a finished run's files, no Beam job, no Beam options."""
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level, quiet=False)
+    if args.command == "report":
+        from pipeline.report import main_from_args
+    else:
+        from pipeline.validate import main_from_args
+    return main_from_args(args, out)
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    config, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in TOOLS:
+        return run_tool(argv, out)
+    config, beam_args = parse_args(argv)
     configure_logging(config.log_level, config.quiet)
-    from pipeline.driver import execute  # Beam's runners are imported only when a job runs
+    if config.command == "stream":
+        from pipeline.streaming import main_stream  # Beam's runners are imported only when a job runs
+
+        return main_stream(config, beam_args, out)
+    from pipeline.driver import RunFailed, execute  # Beam's runners are imported only when a job runs
 
     try:
         manifest, run_dir = execute(config, beam_args)
@@ -76,6 +96,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except (StateError, ConfigError) as exc:
         print(f"wirebeam: {exc}", file=sys.stderr)
         return EXIT_STATE
+    except RunFailed as exc:
+        print(f"wirebeam: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if not config.quiet:
         print(summary_table(manifest), file=out)
         verdict = "counts reconcile" if manifest.reconciled else "COUNTS DO NOT RECONCILE"

@@ -28,12 +28,19 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.build import build_pipeline
 from pipeline.options import ConfigError, RunConfig
+from pipeline.progress import progress_display
 from pipeline.state import StateError, StateStore, join, write_atomic
 from schemas.story import FeedCounts, Manifest
+from transforms.neardup import DedupConfig
 
 LOGGER = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+
+
+class RunFailed(RuntimeError):
+    """The Beam job failed; nothing was committed."""
+
 INTERNAL_PREFIXES = ("_counts", "_feed_reports", "_index")
 OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
 
@@ -120,7 +127,7 @@ def totals_of(feeds: dict[str, FeedCounts]) -> FeedCounts:
     return FeedCounts(**{n: sum(getattr(c, n) for c in feeds.values()) for n in names})
 
 
-def commit_state(store: StateStore, run_dir: str, dedup: bool) -> None:
+def commit_state(store: StateStore, run_dir: str, dedup: bool, cfg: DedupConfig | None = None) -> None:
     """Fold a finished run's internal files into the state folder (step 4)."""
     old_feeds = store.load_feeds()
     new_state: dict[str, dict[str, Any]] = {}
@@ -133,7 +140,7 @@ def commit_state(store: StateStore, run_dir: str, dedup: bool) -> None:
                 "updated_at": dt.datetime.now(dt.UTC).isoformat(),
             }
     index = read_lines(files_with_prefix(run_dir, "_index")) if dedup else None
-    store.commit({**old_feeds, **new_state}, index)
+    store.commit({**old_feeds, **new_state}, index, cfg)
 
 
 def remove_internal(run_dir: str) -> None:
@@ -150,7 +157,12 @@ def roll_forward(store: StateStore) -> None:
     if FileSystems.exists(join(pending, MANIFEST)):
         manifest = Manifest.model_validate_json(FileSystems.open(join(pending, MANIFEST)).read())
         LOGGER.warning("rolling the state forward from committed run %s", pending)
-        commit_state(store, pending, bool(manifest.options.get("dedup")))
+        options = manifest.options
+        cfg = DedupConfig(
+            threshold=float(options.get("dedup_threshold", DedupConfig.threshold)),  # type: ignore[arg-type]
+            shingle_size=int(options.get("dedup_shingle_size", DedupConfig.shingle_size)),  # type: ignore[call-overload]
+        )
+        commit_state(store, pending, bool(options.get("dedup")), cfg)
         remove_internal(pending)
     else:
         LOGGER.warning("run %s died before committing its output; its folder has no manifest", pending)
@@ -175,15 +187,23 @@ def _execute(
     config: RunConfig, beam_args: list[str], started: dt.datetime, store: StateStore | None
 ) -> tuple[Manifest, str]:
     feed_state = store.load_feeds() if store else {}
-    index_path = store.index_path if store and config.dedup and store.has_index() else None
+    index_path = store.index_path if store and config.dedup and store.has_index(config.dedup_config) else None
     run_dir = create_run_dir(config.output, config.run_id or new_run_id(started))
     options = PipelineOptions(beam_args)
     pipeline = build_pipeline(
         config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started
     )
     LOGGER.info("running %s into %s", config.command, run_dir)
-    result = pipeline.run()
-    result.wait_until_finish()
+    try:
+        # The live progress line (a TTY only, never with --quiet); see pipeline/progress.py.
+        with progress_display(config):
+            result = pipeline.run()
+            result.wait_until_finish()
+    except Exception as exc:  # whatever killed the job: report it plainly, leave state and run folder as they are
+        raise RunFailed(
+            f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}\n"
+            f"{run_dir} has no manifest (incomplete run); the state was not advanced"
+        ) from exc
     feeds, _ = tally(run_dir, config)
     totals = totals_of(feeds)
     manifest = Manifest(
@@ -209,6 +229,6 @@ def _execute(
             f"cannot write {join(run_dir, MANIFEST)}: {exc}; the state was not advanced"
         ) from exc
     if store is not None:
-        commit_state(store, run_dir, config.dedup)
+        commit_state(store, run_dir, config.dedup, config.dedup_config)
     remove_internal(run_dir)
     return manifest, run_dir

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.report import add_arguments as report_arguments
+from pipeline.validate import add_arguments as validate_arguments
 from schemas.story import FeedSource
 from transforms.http import FetchSettings
+from transforms.neardup import DedupConfig
 from transforms.ner import DEFAULT_MODEL
 
 DEFAULT_OUTPUT = "out"
@@ -43,13 +46,24 @@ class RunConfig:
     reset_state: bool = False
     dedup: bool = True
     dedup_retention_days: float = 7.0
+    dedup_threshold: float = DedupConfig.threshold
+    dedup_shingle_size: int = DedupConfig.shingle_size
     fetch_articles: bool = False
     fetch: FetchSettings = dataclasses.field(default_factory=FetchSettings)
     ner_model: str = DEFAULT_MODEL
     ner_batch_size: int = 32
+    element_timeout: float = 60.0
     run_id: str | None = None
     quiet: bool = False
     log_level: str = "WARNING"
+    # `stream` only: seconds between polls, length of an output window, how long to run (None: unbounded).
+    interval: float = 300.0
+    window: float = 300.0
+    duration: float | None = None
+
+    @property
+    def dedup_config(self) -> DedupConfig:
+        return DedupConfig(threshold=self.dedup_threshold, shingle_size=self.dedup_shingle_size)
 
     @property
     def retention(self) -> dt.timedelta:
@@ -66,9 +80,7 @@ def sample_feeds() -> tuple[FeedSource, ...]:
     """The feeds bundled with wirebeam (pipeline/samples), used when no feeds are given."""
     folder = resources.files("pipeline") / "samples"
     catalog = json.loads((folder / "feeds.json").read_text(encoding="utf-8"))
-    return tuple(
-        FeedSource(**{**item, "url": str(Path(str(folder / item["url"])))}) for item in catalog["feeds"]
-    )
+    return tuple(FeedSource(**{**item, "url": str(Path(str(folder / item["url"])))}) for item in catalog["feeds"])
 
 
 def _check_location(flag: str, value: str) -> str:
@@ -124,13 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--output", default=DEFAULT_OUTPUT, help="output folder (local or gs://); default ./out"
-        )
+        p.add_argument("--output", default=DEFAULT_OUTPUT, help="output folder (local or gs://); default ./out")
         p.add_argument("--state", help="state folder kept between runs (feed validators, dedup index)")
-        p.add_argument(
-            "--reset-state", action="store_true", help="set aside the state folder's files and start empty"
-        )
+        p.add_argument("--reset-state", action="store_true", help="set aside the state folder's files and start empty")
         p.add_argument(
             "--dedup-retention-days",
             type=float,
@@ -138,12 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
             help="how long the dedup index remembers an emitted story (default 7)",
         )
         p.add_argument(
+            "--dedup-threshold",
+            type=float,
+            default=DedupConfig.threshold,
+            help=f"word-shingle Jaccard at which two bodies are copies of one story (default {DedupConfig.threshold})",
+        )
+        p.add_argument(
+            "--dedup-shingle-size",
+            type=int,
+            default=DedupConfig.shingle_size,
+            help=f"words per shingle for near-duplicate detection (default {DedupConfig.shingle_size})",
+        )
+        p.add_argument(
             "--ner-model",
             default=DEFAULT_MODEL,
             help=f"installed spaCy pipeline name or path (default {DEFAULT_MODEL})",
         )
+        p.add_argument("--ner-batch-size", type=int, default=32, help="stories per nlp.pipe batch (default 32)")
         p.add_argument(
-            "--ner-batch-size", type=int, default=32, help="stories per nlp.pipe batch (default 32)"
+            "--element-timeout",
+            type=float,
+            default=60.0,
+            help="seconds one story may spend in entity or date tagging before it is dead-lettered (default 60)",
         )
         p.add_argument("--run-id", help="name of the run folder (default: UTC time + random suffix)")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -157,9 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH_OR_URL",
         help="a feed URL or local file; repeat for more",
     )
-    run.add_argument(
-        "--feeds-file", help='file listing feeds: one URL/path per line, or JSON {"feeds": [...]}'
-    )
+    run.add_argument("--feeds-file", help='file listing feeds: one URL/path per line, or JSON {"feeds": [...]}')
     run.add_argument(
         "--fetch-articles",
         action="store_true",
@@ -174,27 +196,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow loopback/private/link-local addresses (off: SSRF guard)",
     )
     fetch.add_argument("--connect-timeout", type=float, default=defaults.connect_timeout)
-    fetch.add_argument(
-        "--timeout", type=float, default=defaults.total_timeout, help="total deadline per fetch, s"
-    )
+    fetch.add_argument("--timeout", type=float, default=defaults.total_timeout, help="total deadline per fetch, s")
     fetch.add_argument("--max-bytes", type=int, default=defaults.max_bytes, help="cap on a decoded body")
     fetch.add_argument("--retries", type=int, default=defaults.retries)
     common(run)
+    # `stream` takes every `run` option plus its schedule; "resolve" lets it inherit run's -h, no clash.
+    stream = sub.add_parser(
+        "stream",
+        parents=[run],
+        conflict_handler="resolve",
+        help="poll feeds every --interval and write windowed output (local: --duration; Dataflow: unbounded)",
+    )
+    stream.add_argument("--interval", type=float, default=300.0, help="seconds between polls (default 300)")
+    stream.add_argument("--window", type=float, default=300.0, help="seconds per output window (default 300)")
+    stream.add_argument(
+        "--duration", type=float, help="stop after this many seconds (required with a local runner)"
+    )
 
-    enrich = sub.add_parser(
-        "enrich", help="clean, tag entities and dates on stories you already have (JSONL)"
-    )
-    enrich.add_argument(
-        "--input", required=True, help="JSONL: id, text or html, optional title, url, published_at"
-    )
+    enrich = sub.add_parser("enrich", help="clean, tag entities and dates on stories you already have (JSONL)")
+    enrich.add_argument("--input", required=True, help="JSONL: id, text or html, optional title, url, published_at")
     enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
     common(enrich)
+
+    # Tools over a finished run's files (no Beam job): pipeline/report.py and pipeline/validate.py.
+    report = sub.add_parser("report", help="write a self-contained HTML page for a finished run")
+    report_arguments(report)
+    validate = sub.add_parser("validate", help="check JSONL output files against the schema")
+    validate_arguments(validate)
     return parser
+
+
+def stream_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The `stream` options, validated."""
+    _positive("--interval", args.interval)
+    _positive("--window", args.window)
+    if args.duration is not None:
+        _positive("--duration", args.duration)
+    if args.state is not None or args.reset_state:
+        raise ConfigError(
+            "--state is for scheduled `wirebeam run` jobs; `wirebeam stream` keeps feed validators and its "
+            "dedup memory in Beam state"
+        )
+    return {"interval": args.interval, "window": args.window, "duration": args.duration}
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Validated RunConfig; ConfigError names the flag."""
     _positive("--dedup-retention-days", args.dedup_retention_days)
+    _positive("--element-timeout", args.element_timeout)
+    if not 0 < args.dedup_threshold <= 1:
+        raise ConfigError(f"--dedup-threshold must be in (0, 1], got {args.dedup_threshold}")
+    if not 1 <= args.dedup_shingle_size <= 20:
+        raise ConfigError(f"--dedup-shingle-size must be in 1..20, got {args.dedup_shingle_size}")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
     common: dict[str, Any] = {
@@ -203,8 +256,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "state": args.state,
         "reset_state": args.reset_state,
         "dedup_retention_days": args.dedup_retention_days,
+        "dedup_threshold": args.dedup_threshold,
+        "dedup_shingle_size": args.dedup_shingle_size,
         "ner_model": args.ner_model,
         "ner_batch_size": args.ner_batch_size,
+        "element_timeout": args.element_timeout,
         "run_id": args.run_id,
         "quiet": args.quiet,
         "log_level": args.log_level,
@@ -229,6 +285,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     for feed in feeds:
         if urlsplit(feed.url).scheme not in ("http", "https") and not Path(feed.url).is_file():
             raise ConfigError(f"--feeds {feed.url!r}: no such file")
+    if args.command == "stream":
+        common.update(stream_settings(args))
     settings = dataclasses.replace(
         FetchSettings(),
         connect_timeout=args.connect_timeout,

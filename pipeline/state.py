@@ -27,6 +27,7 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup import IndexError_, check_index_header, index_header
+from transforms.neardup import DedupConfig
 
 LOGGER = logging.getLogger(__name__)
 
@@ -190,14 +191,14 @@ class StateStore:
             raise StateError(f"{join(self.path, FEEDS_FILE)} has no 'feeds' mapping; use --reset-state")
         return feeds
 
-    def has_index(self) -> bool:
+    def has_index(self, cfg: DedupConfig | None = None) -> bool:
         """True when an index exists; raises StateError when its header is unusable."""
         if not FileSystems.exists(self.index_path):
             return False
         with FileSystems.open(self.index_path) as handle:
             first = handle.readline().decode("utf-8", errors="replace")
         try:
-            check_index_header(first)
+            check_index_header(first, cfg)
         except IndexError_ as exc:
             raise StateError(f"{self.index_path}: {exc}") from exc
         return True
@@ -227,7 +228,9 @@ class StateStore:
     def mark_pending(self, run_dir: str) -> None:
         write_atomic(join(self.path, PENDING_FILE), json.dumps({"run_dir": run_dir}))
 
-    def commit(self, feeds: dict[str, dict[str, Any]], index_lines: Iterable[str] | None) -> None:
+    def commit(
+        self, feeds: dict[str, dict[str, Any]], index_lines: Iterable[str] | None, cfg: DedupConfig | None = None
+    ) -> None:
         """Replace feed state and (when given) the dedup index, then clear the pending mark."""
         write_atomic(
             join(self.path, FEEDS_FILE),
@@ -240,7 +243,7 @@ class StateStore:
         if index_lines is not None:
 
             def lines() -> Iterator[str]:
-                yield index_header() + "\n"
+                yield index_header(cfg) + "\n"
                 for line in index_lines:
                     yield line.rstrip("\n") + "\n"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import logging
 import socket
 import threading
@@ -285,8 +286,6 @@ def conditional(
 
 def gzip_bomb(decoded_size: int) -> bytes:
     """A gzip stream of `decoded_size` zero bytes (about 1000:1), built without holding the decoded data."""
-    import io
-
     buf = io.BytesIO()
     block = bytes(1 << 20)
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz:

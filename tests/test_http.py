@@ -14,6 +14,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import brotli
 import feedparser
@@ -223,6 +224,8 @@ def test_plain_fetch_returns_body_headers_and_validators(server: ScriptedServer,
         ("br", brotli.compress(RSS)),
         ("gzip, br", brotli.compress(gzip.compress(RSS))),
         ("identity", RSS),
+        ("gzip", gzip.compress(RSS[:100]) + gzip.compress(RSS[100:])),  # two gzip members
+        ("gzip", gzip.compress(RSS) + bytes(16)),  # zero padding after the member
     ],
 )
 def test_content_encodings_are_decoded(server: ScriptedServer, make_fetcher, encoding: str, encoded: bytes) -> None:
@@ -499,6 +502,12 @@ def test_non_http_urls_are_refused(make_fetcher, url: str, error_type: str) -> N
     assert (result.error_type, result.attempts) == (error_type, 1)
 
 
+@pytest.mark.parametrize("answer", [[], ["feeds.internal"], ["127.0.0.1", "localhost"]])
+def test_resolver_must_answer_with_ip_literals(make_fetcher, answer: list[str]) -> None:
+    result = make_fetcher(resolver=lambda host, port: answer).fetch("http://feeds.test/")
+    assert result.error_type == "dns_error"
+
+
 def test_resolver_bug_becomes_a_result_not_an_exception(make_fetcher) -> None:
     def broken(host: str, port: int) -> list[str]:
         raise RuntimeError("resolver exploded")
@@ -674,6 +683,9 @@ def test_read_local_failures(tmp_path, name: str, error_type: str) -> None:
     assert (result.error_type, result.body) == (error_type, None)
 
 
+# ------------------------------------------------------------------------------------------- more edge cases
+
+
 def test_both_validators_are_sent_and_a_changed_etag_wins(server: ScriptedServer, make_fetcher) -> None:
     server.route("/cond-both", handler=conditional(RSS, etag='"new"', last_modified=LAST_MODIFIED))
     stored = Validators(etag='"old"', last_modified=LAST_MODIFIED, body_sha256="0" * 64)
@@ -685,6 +697,47 @@ def test_both_validators_are_sent_and_a_changed_etag_wins(server: ScriptedServer
     assert not result.unchanged(stored)
 
 
+def test_failed_body_keeps_the_status_and_headers(server: ScriptedServer, make_fetcher) -> None:
+    server.route("/big-status", Reply(body=b"x" * 5_000, headers={"X-Origin": "edge-7"}))
+    result = make_fetcher(fast(max_bytes=1_000)).fetch(server.url("/big-status"))
+    assert (result.error_type, result.status, result.headers["x-origin"]) == ("too_large", 200, "edge-7")
+
+
+def test_international_host_and_path_are_encoded(server: ScriptedServer, make_fetcher) -> None:
+    lookups: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    server.route("/caf%C3%A9/news%20feed.xml", Reply(body=RSS))
+    result = make_fetcher(resolver=resolve).fetch(f"http://bücher.test:{server.port}/café/news feed.xml")
+    assert (result.error_type, result.body) == (None, RSS)
+    assert lookups == ["xn--bcher-kva.test"]
+    assert server.requests[-1].headers["host"] == f"xn--bcher-kva.test:{server.port}"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_large_encoded_bodies_survive_chunking(server: ScriptedServer, make_fetcher, encoding: str) -> None:
+    # ~900 KB of varied text: many 64 KB reads on the wire and many bounded decoder calls.
+    body = b"".join(b"<item><title>story %d %x</title></item>\n" % (i, i * 2654435761) for i in range(20_000))
+    encoders = {"gzip": gzip.compress, "deflate": zlib.compress, "br": lambda b: brotli.compress(b, quality=5)}
+    path = f"/large-{encoding}"
+    server.route(path, Reply(body=encoders[encoding](body), headers={"Content-Encoding": encoding}))
+    result = make_fetcher(fast(max_bytes=len(body))).fetch(server.url(path))
+    assert (result.error_type, result.body == body) == (None, True)
+    too_small = make_fetcher(fast(max_bytes=len(body) - 1)).fetch(server.url(path))
+    assert too_small.error_type == "too_large"
+
+
+def test_https_goes_through_tls_to_the_pinned_address(server: ScriptedServer, make_fetcher) -> None:
+    # The test server speaks plain HTTP, so the TLS handshake to the resolved address must fail cleanly.
+    server.route("/tls", Reply(body=RSS))
+    result = make_fetcher(resolver=lambda host, port: ["127.0.0.1"]).fetch(f"https://feeds.test:{server.port}/tls")
+    assert (result.error_type, result.body, result.attempts) == ("tls_error", None, 1)
+    assert server.hits("/tls") == 0
+
+
 # ------------------------------------------------------------------------------------- robustness corpus
 
 ROBUSTNESS = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
@@ -694,7 +747,7 @@ needs_robustness_corpus = pytest.mark.skipif(
 )
 
 
-def _run_robustness(tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:
+def _run_robustness(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     from evaluation import robustness_corpus
 
     out = tmp_path / "robustness.json"

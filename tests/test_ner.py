@@ -64,6 +64,8 @@ def by_canonical(groups: list[EntityGroup]) -> dict[str, tuple[str, list[str]]]:
         ("President Putin", "PERSON", "Putin"),
         ("Secretary of State", "ORG", "Secretary of State"),
         ("U.S. Secretary Kerry", "PERSON", "Kerry"),
+        ("U.S. Secretary of State John Kerry", "PERSON", "John Kerry"),
+        ("Minister of the Interior Ali Ahmed", "PERSON", "Ali Ahmed"),
         ("President", "PERSON", "President"),
         ("Mercantile Bancorp Inc.", "ORG", "Mercantile Bancorp Inc."),
         ("U.S.", "GPE", "U.S."),
@@ -152,6 +154,7 @@ def test_canonicalize_empty() -> None:
         ("NATO TROOPS LEAVE\nNATO said troops will leave.", "NATO troops leave\nNATO said troops will leave."),
         ("LONDON 1996-08-30\nPrices fell.", "London 1996-08-30\nPrices fell."),
         ("No capitals here.", "No capitals here."),
+        ("the United States \u200band Iran", "the United States  and Iran"),
     ],
 )
 def test_model_view_truecases_caps_lines_keeping_length(text: str, expected: str) -> None:
@@ -179,6 +182,12 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
         # A country the model called ORG, a stand-alone region it missed, a repeat it missed.
         ("Russia and Europe. Kerry met Kerry.", [(0, 6, "ORG"), (19, 24, "PERSON")],
          [("Russia", "GPE"), ("Europe", "LOC"), ("Kerry", "PERSON"), ("Kerry", "PERSON")]),
+        # A scoreboard: teams outside the brackets, players (initials) inside.
+        ("Hove: Sussex 363 (W. Athey 111), Lancashire 197-8 (W. Hegg 54)", [],
+         [("Sussex", "ORG"), ("W. Athey", "PERSON"), ("Lancashire", "ORG"), ("W. Hegg", "PERSON")]),
+        # An acronym in brackets after an entity, and its repeat.
+        ("the Kurdistan Democratic Party (KDP) said KDP fighters", [(4, 30, "ORG")],
+         [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG"), ("KDP", "ORG")]),
         # Surname and capitalised headline repeats of a person.
         ("ERNIE ELS LEADS\nErnie Els shot 66. Els leads.", [(16, 25, "PERSON")],
          [("ERNIE ELS", "PERSON"), ("Ernie Els", "PERSON"), ("Els", "PERSON")]),
@@ -186,6 +195,18 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
 )
 def test_refine_spans(text: str, spans: list[tuple[int, int, str]], expected: list[tuple[str, str]]) -> None:
     assert [(text[s:e], label) for s, e, label in refine_spans(text, spans, PLACES)] == expected
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "text", ["ABC DEF " * 20000, "ABC DEF\n" * 20000, "A. Bcd " * 20000, "Abc 1, " * 20000, "(" * 5000 + "A 1"]
+)
+def test_rules_stay_linear_on_pathological_text(text: str) -> None:
+    view = model_view(text, PLACES)
+    assert len(view) == len(text)
+    spans = refine_spans(text, [(0, 3, "ORG")], PLACES)
+    groups = canonicalize(text, spans)
+    assert len(groups) <= 2
 
 
 def test_places_gazetteer_ships() -> None:
@@ -252,6 +273,31 @@ def test_bad_model_name_raises_value_error_at_load() -> None:
 def test_extract_before_load_raises() -> None:
     with pytest.raises(RuntimeError, match="load"):
         EntityExtractor().extract(["text"])
+
+
+def test_ner_components_keep_the_tok2vec_a_listener_needs() -> None:
+    import spacy
+
+    from transforms.ner import _ner_components
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 96, "upstream": "*"}
+    nlp.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+        "hidden_width": 64, "maxout_pieces": 2, "use_upper": True, "tok2vec": listener}})
+    nlp.add_pipe("sentencizer")
+    assert _ner_components(nlp) == ["tok2vec", "ner"]
+
+
+def test_pipeline_without_ner_is_rejected(tmp_path: Path) -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(tmp_path / "no_ner")
+    with pytest.raises(ValueError, match="no entity recognizer"):
+        EntityExtractor(str(tmp_path / "no_ner")).load()
 
 
 def test_extractor_runs_ner_only_and_survives_pickling(extractor: EntityExtractor) -> None:

@@ -50,13 +50,17 @@ def test_run_on_bundled_samples(tmp_path: Path, run_cli) -> None:
         assert story.entities, story.title
         for d in story.dates:
             assert story.body[d.start : d.end] == d.text
-    # The same wire story carried by two outlets is one story whose cluster names both copies.
-    kenya = [s for s in stories if s.title.startswith("Kenya's tea exports")]
-    assert len(kenya) == 1 and kenya[0].cluster.size == 2
-    assert {c.source.rsplit("/", 1)[-1] for c in kenya[0].cluster.copies} == {
+    # The same wire story carried by two outlets is one story whose cluster names both copies: an identical
+    # copy (Kenya), and copies with a new headline, a trimmed tail, outlet boilerplate, an added paragraph.
+    assert len(stories) == 11 and len(duplicates) == 3
+    clusters = {s.title: {c.source.rsplit("/", 1)[-1] for c in s.cluster.copies} for s in stories}
+    assert clusters["Kenya's tea exports rebound after drought"] == {"harbor-wire.xml", "metro-daily.json"}
+    assert clusters["Rotterdam port strike enters third day as talks stall"] == {
         "harbor-wire.xml",
-        "metro-daily.json",
+        "coastal-times.atom",
     }
+    assert clusters["Norway holds rates but hints at January cut"] == {"harbor-wire.xml", "metro-daily.json"}
+    assert sorted(d.reason for d in duplicates) == ["content_hash", "near", "near"]
     # The summary table names every feed and the run folder; internal files are gone.
     for name in ("harbor-wire.xml", "coastal-times.atom", "metro-daily.json", "TOTAL", str(run)):
         assert name in printed
@@ -250,18 +254,14 @@ def test_run_folder_is_never_reused_and_locked_state_is_refused(tmp_path: Path, 
     state.mkdir()
     # A live process (this one) on this host holds the lock: the run waits for nobody and says why.
     (state / LOCK_FILE).write_text(
-        json.dumps(
-            {"pid": os.getpid(), "host": os.uname().nodename, "started_at": "2999-01-01T00:00:00+00:00"}
-        )
+        json.dumps({"pid": os.getpid(), "host": os.uname().nodename, "started_at": "2999-01-01T00:00:00+00:00"})
     )
     code, _ = run_cli("run", "--feeds", feed, "--output", str(out), "--state", str(state))
     assert code == 75
     assert "in use by another wirebeam run" in capsys.readouterr().err
     # A lock left by a dead process is broken.
     (state / LOCK_FILE).write_text(
-        json.dumps(
-            {"pid": 2**22 + 17, "host": os.uname().nodename, "started_at": "2999-01-01T00:00:00+00:00"}
-        )
+        json.dumps({"pid": 2**22 + 17, "host": os.uname().nodename, "started_at": "2999-01-01T00:00:00+00:00"})
     )
     assert run_cli("run", "--feeds", feed, "--output", str(out), "--state", str(state))[0] == 0
 
@@ -274,9 +274,7 @@ def test_corrupt_state_is_refused_until_reset(tmp_path: Path, run_cli, capsys) -
     assert run_cli("run", "--feeds", feed, "--output", str(out), "--state", str(state))[0] == 3
     assert "--reset-state" in capsys.readouterr().err
     assert not out.exists() or not any(out.iterdir())
-    assert (
-        run_cli("run", "--feeds", feed, "--output", str(out), "--state", str(state), "--reset-state")[0] == 0
-    )
+    assert run_cli("run", "--feeds", feed, "--output", str(out), "--state", str(state), "--reset-state")[0] == 0
     assert any(p.name.startswith("feeds.json.reset-") for p in state.iterdir())
 
 

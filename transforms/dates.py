@@ -14,7 +14,14 @@ from typing import Any
 import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
-from transforms.common import DEAD_LETTER, counter, dead_letter
+from transforms.common import (
+    DEAD_LETTER,
+    check_failpoint,
+    counter,
+    dead_letter,
+    failpoints_from_env,
+    time_limit,
+)
 from transforms.timex import extract_dates
 
 LOGGER = logging.getLogger(__name__)
@@ -50,9 +57,18 @@ def date_mentions(story: Story) -> list[DateMention]:
 
 
 class ExtractDatesFn(beam.DoFn):
+    def __init__(self, element_timeout: float | None = None) -> None:
+        self._timeout = element_timeout
+        self._failpoints: dict[str, str] = {}
+
+    def setup(self) -> None:
+        self._failpoints = failpoints_from_env()
+
     def process(self, story: EnrichedStory) -> Iterator[Any]:
         try:
-            mentions = date_mentions(story)
+            with time_limit(self._timeout):
+                check_failpoint(self._failpoints, STAGE, story.body)
+                mentions = date_mentions(story)
         except Exception as exc:  # a tagger bug on one text is that story's dead letter, not a crashed run
             yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
             return
@@ -63,5 +79,9 @@ class ExtractDatesFn(beam.DoFn):
 class ExtractDates(beam.PTransform):
     """PCollection[EnrichedStory] → {"stories": EnrichedStory with dates, "dead_letter": DeadLetter}."""
 
+    def __init__(self, element_timeout: float | None = None, label: str | None = None) -> None:
+        super().__init__(label)
+        self._timeout = element_timeout
+
     def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return stories | "Tag" >> beam.ParDo(ExtractDatesFn()).with_outputs(DEAD_LETTER, main="stories")
+        return stories | "Tag" >> beam.ParDo(ExtractDatesFn(self._timeout)).with_outputs(DEAD_LETTER, main="stories")

@@ -1,9 +1,12 @@
 """Stage 5 — DedupStories: one story per cluster of copies, with every copy's provenance.
 
 Batch shape (no step holds the whole input): each story and each entry of the cross-run index becomes a
-`Member` with a few keys — canonical URL, GUID (scoped to its feed), body hash, and near-duplicate band keys —
-then key → GroupByKey → candidate pairs (verified for band keys) → connected components over the pairs only
-→ group by component → one representative per component, the rest `Duplicate` records.
+`Member` with a few keys — canonical URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over
+word shingles of the body (transforms/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs
+verified on exact shingle sets, or on signatures against earlier runs) → connected components over the pairs
+only → group by component → one representative per component, the rest `Duplicate` records. Shingles that
+recur in many stories of one source (its boilerplate) are counted per source first and left out of the sketch,
+so an outlet's long footer cannot make its unrelated stories look alike.
 
 Representative policy: a copy already emitted by an earlier run wins (nothing new is emitted); otherwise the
 earliest published copy, ties to the longest body, then the smallest id.
@@ -11,18 +14,30 @@ earliest published copy, ties to the longest body, then the smallest id.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
-from transforms.neardup import connected_components
+from transforms.neardup import (
+    DedupConfig,
+    DocSketch,
+    band_keys,
+    connected_components,
+    estimated_near_duplicate,
+    frequent_shingles,
+    is_near_duplicate,
+    make_sketch,
+    shingle_hashes,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +50,9 @@ INDEX_VERSION = 1
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
 MIN_HASHED_BODY = 80
+# Candidate pairs in one LSH bucket grow quadratically; a bucket this large is boilerplate that slipped through,
+# and comparing its first members is enough to keep real copies together.
+MAX_BUCKET = 500
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
@@ -56,6 +74,9 @@ class Member:
     body_len: int = 0
     prior: bool = False
     first_seen: dt.datetime | None = None
+    sketch: DocSketch | None = None
+    signature: bytes = b""
+    n_shingles: int = 0
 
 
 def exact_keys(story: Story) -> tuple[str, ...]:
@@ -70,23 +91,100 @@ def exact_keys(story: Story) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def member_of(story: Story) -> Member:
+def sketch_text(story: Story) -> str:
+    """What near-duplicate detection compares: the body, or the title of a headline-only item."""
+    return story.body if story.body.strip() else story.title
+
+
+def member_of(
+    story: Story,
+    cfg: DedupConfig | None = None,
+    hashes: np.ndarray | None = None,
+    boilerplate: np.ndarray | None = None,
+) -> Member:
+    """A new story as a dedup member; with `cfg`, sketched and keyed by its LSH bands too."""
+    keys = exact_keys(story)
+    sketch = None
+    if cfg is not None:
+        published = story.published_at.timestamp() if story.published_at else None
+        sketch = make_sketch(
+            story.id,
+            story.title,
+            story.body,
+            cfg,
+            source=story.source.url,
+            published=published,
+            boilerplate=boilerplate,
+            hashes=hashes,
+        )
+        keys += tuple(f"b:{k}" for k in band_keys(sketch.sig_array(), cfg))
     return Member(
         id=story.id,
         source=story.source.url,
-        keys=exact_keys(story),
+        keys=keys,
         url=story.url,
         title=story.title,
         published_at=story.published_at,
         body_len=len(story.body),
+        sketch=sketch,
+        signature=sketch.signature if sketch else b"",
+        n_shingles=sketch.n_shingles if sketch else 0,
     )
 
 
-def candidate_pairs(key: str, members: Iterable[Member]) -> Iterator[tuple[str, str]]:
-    """Edges among the members sharing one key: a star from the smallest id, enough for components."""
-    ids = sorted({m.id for m in members})
-    for other in ids[1:]:
-        yield ids[0], other
+def near_duplicates(a: Member, b: Member, cfg: DedupConfig) -> bool:
+    """Verify an LSH candidate: exact shingle sets within a run, signatures against an earlier run."""
+    if a.sketch is not None and b.sketch is not None:
+        return is_near_duplicate(a.sketch, b.sketch, cfg)
+    if not a.signature or not b.signature:
+        return False
+    sig_a, sig_b = np.frombuffer(a.signature, dtype="<u4"), np.frombuffer(b.signature, dtype="<u4")
+    return estimated_near_duplicate(sig_a, a.n_shingles, sig_b, b.n_shingles, cfg)
+
+
+def candidate_pairs(key: str, members: Iterable[Member], cfg: DedupConfig | None = None) -> Iterator[tuple[str, str]]:
+    """Edges among the members sharing one key.
+
+    Exact keys: a star from the smallest id, enough for components. Band keys: every pair that verifies
+    (earlier runs' members were verified among themselves already).
+    """
+    if not key.startswith("b:"):
+        ids = sorted({m.id for m in members})
+        for other in ids[1:]:
+            yield ids[0], other
+        return
+    assert cfg is not None
+    bucket = sorted({m.id: m for m in members}.values(), key=rank)
+    if len(bucket) > MAX_BUCKET:
+        counter("dedup.bucket_capped").inc()
+        bucket = bucket[:MAX_BUCKET]
+    for i, a in enumerate(bucket):
+        for b in bucket[i + 1 :]:
+            if a.prior and b.prior:
+                continue
+            counter("dedup.candidate_pairs").inc()
+            if near_duplicates(a, b, cfg):
+                yield (a.id, b.id) if a.id < b.id else (b.id, a.id)
+
+
+class FrequentShinglesFn(beam.CombineFn):
+    """Per source: the shingles found in at least `min_docs` of its stories (its boilerplate)."""
+
+    def __init__(self, min_docs: int) -> None:
+        self._min_docs = min_docs
+
+    def create_accumulator(self) -> list[np.ndarray]:
+        return []
+
+    def add_input(self, acc: list[np.ndarray], hashes: np.ndarray) -> list[np.ndarray]:
+        acc.append(hashes)
+        return acc
+
+    def merge_accumulators(self, accs: Iterable[list[np.ndarray]]) -> list[np.ndarray]:
+        return [a for acc in accs for a in acc]
+
+    def extract_output(self, acc: list[np.ndarray]) -> np.ndarray:
+        return frequent_shingles(acc, self._min_docs)
 
 
 def rank(member: Member) -> tuple[Any, ...]:
@@ -115,8 +213,7 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
     kept = ordered[0]
     new = [m for m in ordered if not m.prior]
     copies = [
-        ClusterCopy(id=m.id, url=m.url, source=m.source, title=m.title, published_at=m.published_at)
-        for m in ordered
+        ClusterCopy(id=m.id, url=m.url, source=m.source, title=m.title, published_at=m.published_at) for m in ordered
     ]
     for m in new:
         if m is kept:  # an earlier run's copy may share the id of its new copy: compare identity
@@ -139,7 +236,9 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
     if kept.prior:
         # Already emitted earlier: remember the new copies' keys under the old id, emit nothing.
         first_seen = min((m.first_seen for m in members if m.prior and m.first_seen), default=now)
-        yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, first_seen))
+        yield beam.pvalue.TaggedOutput(
+            INDEX_ENTRIES, index_line(kept.id, keys, first_seen, kept.signature, kept.n_shingles)
+        )
         return
     story = stories[kept.id]
     counter("dedup.stories").inc()
@@ -148,28 +247,46 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
         cluster=Cluster(id=kept.id, size=len(copies), copies=copies),
         processed_at=now,
     )
-    yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, now))
+    yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles))
 
 
 # --- the cross-run index: JSONL, a header line then one line per emitted cluster -------------------------
 
 
-def index_header() -> str:
-    return orjson.dumps({"format": INDEX_FORMAT, "version": INDEX_VERSION}).decode()
+def index_header(cfg: DedupConfig | None = None) -> str:
+    cfg = cfg or DedupConfig()
+    return orjson.dumps(
+        {
+            "format": INDEX_FORMAT,
+            "version": INDEX_VERSION,
+            "num_perm": cfg.num_perm,
+            "seed": cfg.seed,
+            "shingle_size": cfg.shingle_size,
+        }
+    ).decode()
 
 
-def index_line(story_id: str, keys: Sequence[str], first_seen: dt.datetime) -> str:
-    return orjson.dumps({"id": story_id, "keys": list(keys), "first_seen": first_seen.isoformat()}).decode()
+def index_line(
+    story_id: str, keys: Sequence[str], first_seen: dt.datetime, signature: bytes = b"", n_shingles: int = 0
+) -> str:
+    """One emitted cluster: its kept id, exact keys (u:/g:/h:), the kept copy's MinHash signature."""
+    record: dict[str, Any] = {
+        "id": story_id,
+        "keys": [k for k in keys if not k.startswith("b:")],
+        "first_seen": first_seen.isoformat(),
+    }
+    if signature:
+        record["sig"] = base64.b64encode(signature).decode()
+        record["n"] = n_shingles
+    return orjson.dumps(record).decode()
 
 
-def check_index_header(line: str) -> None:
+def check_index_header(line: str, cfg: DedupConfig | None = None) -> None:
     """Refuse an index this version cannot read, with a message that says what to do."""
     try:
         header = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise IndexError_(
-            f"dedup index header is not JSON ({exc}); fix it or rerun with --reset-state"
-        ) from exc
+        raise IndexError_(f"dedup index header is not JSON ({exc}); fix it or rerun with --reset-state") from exc
     if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
         raise IndexError_("dedup index has no wirebeam header; fix it or rerun with --reset-state")
     version = header.get("version")
@@ -178,6 +295,13 @@ def check_index_header(line: str) -> None:
             f"dedup index version {version!r} is newer than this wirebeam reads ({INDEX_VERSION}); "
             "upgrade wirebeam or rerun with --reset-state"
         )
+    cfg = cfg or DedupConfig()
+    for name in ("num_perm", "seed", "shingle_size"):
+        if name in header and header[name] != getattr(cfg, name):
+            raise IndexError_(
+                f"dedup index was built with {name}={header[name]}, this run uses {getattr(cfg, name)}: their "
+                "signatures cannot be compared; use the same --dedup-shingle-size or rerun with --reset-state"
+            )
 
 
 def parse_index_line(line: str) -> dict[str, Any] | None:
@@ -193,15 +317,22 @@ def parse_index_line(line: str) -> dict[str, Any] | None:
     return obj
 
 
-def prior_member(obj: dict[str, Any]) -> Member:
+def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
+    """An earlier run's emitted cluster; with `cfg`, keyed by the LSH bands of its stored signature too."""
     first_seen = dt.datetime.fromisoformat(obj["first_seen"])
+    signature = base64.b64decode(obj["sig"]) if obj.get("sig") else b""
+    keys = tuple(obj["keys"])
+    if signature and cfg is not None:
+        keys += tuple(f"b:{k}" for k in band_keys(np.frombuffer(signature, dtype="<u4"), cfg))
     return Member(
         id=obj["id"],
         source="(earlier run)",
-        keys=tuple(obj["keys"]),
+        keys=keys,
         prior=True,
         first_seen=first_seen,
         published_at=_EPOCH,
+        signature=signature,
+        n_shingles=int(obj.get("n", 0)),
     )
 
 
@@ -241,7 +372,9 @@ def _components(edges: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
 
 class DedupStories(beam.PTransform):
     """PCollection[Story] (+ earlier runs' index lines) → {"stories": EnrichedStory, "duplicates": Duplicate,
-    "index_entries": str (index lines of this run)}.
+    "index_entries": str (this run's index lines, earlier entries within the retention window included)}.
+
+    `near=False` keeps exact keys only (URL, GUID, body hash).
     """
 
     def __init__(
@@ -249,6 +382,8 @@ class DedupStories(beam.PTransform):
         index_lines: beam.PCollection | None = None,
         now: dt.datetime | None = None,
         retention: dt.timedelta = dt.timedelta(days=7),
+        config: DedupConfig | None = None,
+        near: bool = True,
         label: str | None = None,
     ) -> None:
         super().__init__(label)
@@ -257,18 +392,36 @@ class DedupStories(beam.PTransform):
         self._index_lines = index_lines
         self._now = now or utcnow()
         self._retention = retention
+        self._cfg = config or DedupConfig()
+        self._near = near
+
+    def _members(self, stories: beam.PCollection) -> beam.PCollection:
+        cfg = self._cfg
+        if not self._near:
+            return stories | "ToMember" >> beam.Map(lambda s: (member_of(s), s))
+        hashed = stories | "Shingle" >> beam.Map(lambda s: (s, shingle_hashes(sketch_text(s), cfg.shingle_size)))
+        boilerplate = (
+            hashed
+            | "BySource" >> beam.Map(lambda sh: (sh[0].source.url, sh[1]))
+            | "SourceBoilerplate" >> beam.CombinePerKey(FrequentShinglesFn(cfg.boilerplate_min_docs))
+        )
+
+        def to_member(sh: tuple[Story, np.ndarray], boiler: Mapping[str, np.ndarray]) -> tuple[Member, Story]:
+            story, hashes = sh
+            return member_of(story, cfg, hashes, boiler.get(story.source.url)), story
+
+        return hashed | "ToMember" >> beam.Map(to_member, beam.pvalue.AsDict(boilerplate))
 
     def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        now, retention = self._now, self._retention
-        new = stories | "ToMember" >> beam.Map(lambda s: (member_of(s), s))
-        keyed = [new]
+        now, retention, cfg = self._now, self._retention, self._cfg
+        near_cfg = cfg if self._near else None
+        keyed = [self._members(stories)]
         if self._index_lines is not None:
             priors = (
                 self._index_lines
                 | "ParseIndex" >> beam.Map(parse_index_line)
-                | "DropHeaderAndExpired"
-                >> beam.Filter(lambda o: o is not None and not expired(o, now, retention))
-                | "ToPriorMember" >> beam.Map(lambda o: (prior_member(o), None))
+                | "DropHeaderAndExpired" >> beam.Filter(lambda o: o is not None and not expired(o, now, retention))
+                | "ToPriorMember" >> beam.Map(lambda o: (prior_member(o, near_cfg), None))
             )
             keyed.append(priors)
         members = keyed | "AllMembers" >> beam.Flatten()
@@ -276,7 +429,7 @@ class DedupStories(beam.PTransform):
             members
             | "Keys" >> beam.FlatMap(lambda ms: ((k, ms[0]) for k in ms[0].keys))
             | "GroupByKey" >> beam.GroupByKey()
-            | "CandidatePairs" >> beam.FlatMapTuple(candidate_pairs)
+            | "CandidatePairs" >> beam.FlatMapTuple(candidate_pairs, near_cfg)
         )
         # Components over the duplicate pairs only; their number is bounded by the duplicates, not the input.
         roots = edges | "AllPairs" >> beam.combiners.ToList() | "Components" >> beam.FlatMap(_components)

@@ -14,7 +14,14 @@ from typing import Any
 import apache_beam as beam
 
 from schemas.story import EnrichedStory, Entity, Mention
-from transforms.common import DEAD_LETTER, counter, dead_letter
+from transforms.common import (
+    DEAD_LETTER,
+    check_failpoint,
+    counter,
+    dead_letter,
+    failpoints_from_env,
+    time_limit,
+)
 from transforms.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
 
 LOGGER = logging.getLogger(__name__)
@@ -40,15 +47,24 @@ def to_entities(groups: Sequence[EntityGroup]) -> list[Entity]:
 class ExtractEntitiesFn(beam.DoFn):
     """Batch of EnrichedStory → the same stories with `entities` filled in."""
 
-    def __init__(self, model: str, batch_size: int) -> None:
+    def __init__(self, model: str, batch_size: int, element_timeout: float | None = None) -> None:
         self._extractor = EntityExtractor(model, batch_size=batch_size)
+        self._timeout = element_timeout
+        self._failpoints: dict[str, str] = {}
 
     def setup(self) -> None:
         self._extractor.load()
+        self._failpoints = failpoints_from_env()
+
+    def _extract(self, batch: list[EnrichedStory]) -> list[list[EntityGroup]]:
+        with time_limit(self._timeout * len(batch) if self._timeout else None):
+            for story in batch:
+                check_failpoint(self._failpoints, STAGE, story.body)
+            return self._extractor.extract([s.body for s in batch])
 
     def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         try:
-            results = self._extractor.extract([s.body for s in batch])
+            results = self._extract(batch)
         except Exception:  # one poison story must not sink its batch: retry one by one below
             LOGGER.warning("entity batch of %d failed; retrying story by story", len(batch), exc_info=True)
             yield from self._one_by_one(batch)
@@ -60,7 +76,7 @@ class ExtractEntitiesFn(beam.DoFn):
     def _one_by_one(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         for story in batch:
             try:
-                (groups,) = self._extractor.extract([story.body])
+                (groups,) = self._extract([story])
             except Exception as exc:  # any model failure on this text is this story's dead letter
                 yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
                 continue
@@ -70,19 +86,26 @@ class ExtractEntitiesFn(beam.DoFn):
 class ExtractEntities(beam.PTransform):
     """PCollection[EnrichedStory] → {"stories": EnrichedStory with entities, "dead_letter": DeadLetter}."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, label: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 32,
+        element_timeout: float | None = None,
+        label: str | None = None,
+    ) -> None:
         super().__init__(label)
         if batch_size < 1:
             raise ValueError(f"--ner-batch-size must be >= 1, got {batch_size}")
         self._model = model
         self._batch_size = batch_size
+        self._timeout = element_timeout
 
     def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
             stories
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._batch_size)
             | "Recognize"
-            >> beam.ParDo(ExtractEntitiesFn(self._model, self._batch_size)).with_outputs(
+            >> beam.ParDo(ExtractEntitiesFn(self._model, self._batch_size, self._timeout)).with_outputs(
                 DEAD_LETTER, main="stories"
             )
         )

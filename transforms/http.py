@@ -44,7 +44,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from importlib import metadata
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
@@ -69,10 +69,13 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 # Read granularity; also the most compressed input handed to a decoder at once.
 CHUNK_SIZE = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 # A Content-Encoding chain longer than this is not something a feed server legitimately sends.
 MAX_ENCODING_LAYERS = 2
 # Threads for name resolution: getaddrinfo has no timeout of its own, so it runs beside the deadline.
 RESOLVER_THREADS = 4
+# Characters left as they are when escaping a request target (those requests' requote_uri keeps, plus %).
+_PATH_SAFE = "!#$%&'()*+,/:;=?@[]~"
 DEFAULT_FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.1"
@@ -244,6 +247,16 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(seen)
 
 
+def _ascii_host(host: str) -> str:
+    """The host as ASCII (IDNA for international names); empty if it cannot be encoded."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
 def _ip_literal(host: str) -> str | None:
     try:
         return str(ipaddress.ip_address(host))
@@ -321,9 +334,11 @@ class _Identity:
 class _Inflate:
     """gzip / zlib / raw deflate with bounded output per call (zlib's max_length)."""
 
-    def __init__(self, wbits: int, raw_fallback: bool = False):
+    def __init__(self, wbits: int, raw_fallback: bool = False, multi_member: bool = False):
+        self._wbits = wbits
         self._obj = zlib.decompressobj(wbits)
         self._raw_fallback = raw_fallback
+        self._multi_member = multi_member
         self._started = False
 
     def decode(self, data: bytes, limit: int) -> bytes:
@@ -339,6 +354,17 @@ class _Inflate:
                 return self.decode(data, limit)
             raise
         self._started = True
+        # A gzip file may be several members back to back (gzip(1) concatenation); trailing bytes that do not
+        # start another member (padding, junk) are ignored, as gzip(1) does.
+        while (
+            self._multi_member
+            and self._obj.eof
+            and self._obj.unused_data.startswith(GZIP_MAGIC)
+            and len(out) < limit
+        ):
+            rest = self._obj.unused_data
+            self._obj = zlib.decompressobj(self._wbits)
+            out += self._obj.decompress(rest, limit - len(out))
         return out
 
     def flush(self, limit: int) -> bytes:
@@ -365,7 +391,7 @@ def _decoder_for(token: str) -> _Decoder:
     if token in {"", "identity"}:
         return _Identity()
     if token in {"gzip", "x-gzip"}:
-        return _Inflate(zlib.MAX_WBITS | 32)  # 32: accept a gzip or zlib header
+        return _Inflate(zlib.MAX_WBITS | 32, multi_member=True)  # 32: accept a gzip or zlib header
     if token == "deflate":
         return _Inflate(zlib.MAX_WBITS, raw_fallback=True)
     if token == "br":
@@ -525,9 +551,11 @@ class Fetcher:
             raise FetchError("timeout", f"resolving {host!r} timed out", retryable=True) from exc
         except (OSError, UnicodeError, ValueError) as exc:
             raise FetchError("dns_error", f"cannot resolve {host!r}: {exc}") from exc
-        if not addresses:
-            raise FetchError("dns_error", f"no address for {host!r}")
-        return addresses
+        literals = [_ip_literal(str(address)) for address in addresses]
+        if not literals or None in literals:
+            # Only IP literals may come back: a name here would be resolved again at connect time, unchecked.
+            raise FetchError("dns_error", f"resolver gave no usable IP address for {host!r}: {addresses!r}")
+        return [ip for ip in literals if ip is not None]
 
     def _checked_addresses(self, host: str, port: int, deadline: float) -> list[str]:
         addresses = self._resolve(host, port, deadline)
@@ -690,13 +718,15 @@ class Fetcher:
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
             raise FetchError("bad_scheme", f"scheme {scheme or '(none)'!r} is not fetched: {url!r}")
-        host = parts.hostname
+        host = _ascii_host(parts.hostname or "")
         if not host:
-            raise FetchError("invalid_url", f"no host in URL {url!r}")
+            raise FetchError("invalid_url", f"no usable host in URL {url!r}")
         port = port or (443 if scheme == "https" else 80)
-        target = parts.path or "/"
+        # Non-ASCII or spaces in a path would make http.client refuse the request line; escape them as
+        # browsers do, leaving existing %-escapes and reserved characters alone.
+        target = quote(parts.path or "/", safe=_PATH_SAFE)
         if parts.query:
-            target += "?" + parts.query
+            target += "?" + quote(parts.query, safe=_PATH_SAFE)
         addresses = self._checked_addresses(host, port, deadline)
         headers = self._request_headers(validators)
         headers["Host"] = _host_header(host, port, scheme)
@@ -731,7 +761,7 @@ class Fetcher:
                 conn = HTTPConnection(ip, port, timeout=timeout)
             try:
                 conn.connect()
-            except SSLError as exc:
+            except (SSLError, ssl.SSLError, ssl.CertificateError) as exc:
                 conn.close()
                 raise FetchError("tls_error", f"TLS with {host} ({ip}) failed: {exc}") from exc
             except (ConnectTimeoutError, TimeoutError) as exc:
@@ -791,7 +821,12 @@ class Fetcher:
                 return _Response(status, resp_headers, None, url), None
             if not 200 <= status < 300:
                 raise self._http_failure(status, resp_headers)
-            body = self._read_body(resp, resp_headers, conn, deadline, watchdog, host)
+            try:
+                body = self._read_body(resp, resp_headers, conn, deadline, watchdog, host)
+            except FetchError as err:
+                # Keep what the server said about the response the body of which failed.
+                err.status, err.headers = status, resp_headers
+                raise
             return _Response(status, resp_headers, body, url), None
         finally:
             watchdog.watch(None)

@@ -30,6 +30,7 @@ import math
 import re
 import struct
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,9 +57,9 @@ _BMP = 0x10000
 _PROBES = 48
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Exact duplicates: canonical URL and body hash
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 # Query parameters that only track the click (campaign, referrer, session), never select the content.
 _TRACKING_PARAMS = frozenset(
@@ -137,9 +138,9 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(joined, digest_size=16).hexdigest()
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Configuration
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,10 @@ class DedupConfig:
     - ``containment_threshold``: share of the smaller copy's shingles found in the larger one (trimmed lead or
       tail, added paragraphs), applied only when the smaller copy has ``min_containment_shingles`` shingles.
     - ``boilerplate_min_docs``: a shingle found in this many stories of one source is that source's boilerplate.
-    - ``seed``: fixes the densification probes and band hashes; indexes of different seeds are not comparable.
+    - ``title_margin``/``title_threshold``: a pair whose body Jaccard is within ``title_margin`` below
+      ``threshold`` is still a duplicate if the titles' word Jaccard reaches ``title_threshold``
+      (0 disables; measured: no gain, see the evaluation).
+    - ``seed``: fixes the densification probes; indexes built with different seeds are not comparable.
     """
 
     num_perm: int = 128
@@ -166,6 +170,8 @@ class DedupConfig:
     containment_threshold: float = 0.7
     min_containment_shingles: int = 20
     boilerplate_min_docs: int = 4
+    title_margin: float = 0.0
+    title_threshold: float = 0.6
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -177,7 +183,9 @@ class DedupConfig:
             )
         if self.shingle_size < 1:
             raise ValueError(f"shingle_size must be >= 1, got {self.shingle_size}")
-        for name in ("threshold", "containment_threshold"):
+        if not 0.0 <= self.title_margin < self.threshold:
+            raise ValueError(f"title_margin must be in [0, threshold), got {self.title_margin}")
+        for name in ("threshold", "containment_threshold", "title_threshold"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
@@ -189,9 +197,9 @@ class DedupConfig:
             raise ValueError(f"seed must be in 0..2**63-1, got {self.seed}")
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Shingles and signatures
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def _splitmix64(state: int) -> tuple[int, int]:
@@ -246,7 +254,8 @@ def _power_length(n: int) -> int:
 
 
 def token_hashes(text: str) -> np.ndarray:
-    """64-bit hash of every word of ``text`` (NFKC + casefold, as :func:`normalized_words`), in order.
+    """64-bit hash of every word of ``text`` (NFKC + casefold per character, so the words of
+    :func:`normalized_words` except that a character folding to several, like ß → ss, keeps its first), in order.
 
     Vectorized: the text becomes a code point array, words are runs of word characters, and each word's hash is
     a slice of one prefix-summed polynomial hash. ~10× faster than a regex plus a hash call per word.
@@ -368,25 +377,38 @@ def signature(hashes: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     return values
 
 
-def _band_hashes(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """uint64 hash per LSH band, the band index mixed in so equal rows in different bands do not collide."""
-    rows = sig[: cfg.bands * cfg.rows].astype(np.uint64).reshape(cfg.bands, cfg.rows)
-    acc = np.arange(1, cfg.bands + 1, dtype=np.uint64) * _U64(_GOLDEN) + _U64(cfg.seed)
-    for j in range(cfg.rows):
-        acc = _mix_array(acc ^ rows[:, j])
-    return acc
+def _sig_bytes(sig: np.ndarray | bytes) -> bytes:
+    return sig if isinstance(sig, bytes) else np.ascontiguousarray(sig, dtype="<u4").tobytes()
+
+
+def band_slices(sig: np.ndarray | bytes, cfg: DedupConfig) -> list[bytes]:
+    """The raw bytes of each LSH band (rows consecutive uint32 values). The bins already hold hash values, so
+    the bytes themselves are the bucket key: no re-hashing, and a dict lookup per band is all an index needs."""
+    raw = _sig_bytes(sig)
+    width = 4 * cfg.rows
+    return [raw[i * width : (i + 1) * width] for i in range(cfg.bands)]
+
+
+def _band_ints_or_slices(raw: bytes, cfg: DedupConfig) -> Sequence[int | bytes]:
+    """In-memory bucket keys: a band of one or two rows is one machine word, read in a single C call."""
+    if cfg.rows == 2:
+        return np.frombuffer(raw, dtype="<u8", count=cfg.bands).tolist()
+    if cfg.rows == 1:
+        return np.frombuffer(raw, dtype="<u4", count=cfg.bands).tolist()
+    return band_slices(raw, cfg)
 
 
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[str]:
-    """LSH bucket keys ``"<band>:<hash>"``, stable across processes and runs (empty for an empty document)."""
+    """LSH bucket keys ``"<band>:<band bytes hex>"``, stable across processes and runs (empty for an empty
+    document)."""
     if not sig.any():
         return []
-    return [f"{i:02x}:{int(h):016x}" for i, h in enumerate(_band_hashes(sig, cfg))]
+    return [f"{i:02x}:{chunk.hex()}" for i, chunk in enumerate(band_slices(sig, cfg))]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Document sketches and verification
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -485,7 +507,21 @@ def is_near_duplicate(a: DocSketch, b: DocSketch, cfg: DedupConfig) -> bool:
     if sa.size == 0 or sb.size == 0:
         return False
     inter = np.intersect1d(sa, sb, assume_unique=True).size
-    return _overlap_verdict(inter, sa.size, sb.size, cfg)
+    if _overlap_verdict(inter, sa.size, sb.size, cfg):
+        return True
+    # The title is a weaker signal: it only rescues a pair whose bodies are already close to the threshold.
+    if cfg.title_margin <= 0 or inter / (sa.size + sb.size - inter) < cfg.threshold - cfg.title_margin:
+        return False
+    return title_jaccard(a, b) >= cfg.title_threshold
+
+
+def title_jaccard(a: DocSketch, b: DocSketch) -> float:
+    """Jaccard similarity of the two titles' word sets (0 when either has fewer than 3 words)."""
+    ta, tb = a.title_array(), b.title_array()
+    if ta.size < 3 or tb.size < 3:
+        return 0.0
+    inter = np.intersect1d(ta, tb, assume_unique=True).size
+    return inter / (ta.size + tb.size - inter)
 
 
 def estimated_near_duplicate(
@@ -501,9 +537,9 @@ def estimated_near_duplicate(
     return _overlap_verdict(inter, n_a, n_b, cfg)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Clustering
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 
 def candidate_pairs(bucket: Iterable[DocSketch]) -> Iterator[tuple[DocSketch, DocSketch]]:
@@ -552,13 +588,12 @@ def choose_representative(members: Sequence[DocSketch]) -> DocSketch:
 
 def cluster_sketches(sketches: Sequence[DocSketch], cfg: DedupConfig) -> dict[str, str]:
     """In-memory reference of the Beam dedup: id → cluster id (smallest member id), singletons included."""
-    buckets: dict[tuple[int, int], list[int]] = {}
+    buckets: dict[tuple[int, bytes], list[int]] = {}
     for idx, s in enumerate(sketches):
-        sig = s.sig_array()
         if s.n_shingles == 0:
             continue
-        for band, h in enumerate(_band_hashes(sig, cfg).tolist()):
-            buckets.setdefault((band, h), []).append(idx)
+        for band, chunk in enumerate(band_slices(s.signature, cfg)):
+            buckets.setdefault((band, chunk), []).append(idx)
     seen: set[tuple[int, int]] = set()
     edges: list[tuple[str, str]] = []
     for members in buckets.values():
@@ -573,9 +608,9 @@ def cluster_sketches(sketches: Sequence[DocSketch], cfg: DedupConfig) -> dict[st
     return {s.id: roots.get(s.id, s.id) for s in sketches}
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # Cross-run index
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 
 INDEX_MAGIC = b"WBDEDUP\n"
 INDEX_FORMAT_VERSION = 1
@@ -611,11 +646,13 @@ class DedupIndex:
 
     def _reset(self) -> None:
         self._ids: list[str] = []
-        self._sigs: list[np.ndarray] = []
+        self._sigs: list[bytes] = []
         self._first_seen: list[float] = []
         self._sizes: list[int] = []
         self._pos: dict[str, int] = {}
-        self._buckets: dict[int, list[int]] = {}
+        # One table per band, keyed by the band's bytes. A bucket is a bare int until it has a second member,
+        # then an array: neither is tracked by the cyclic GC, which otherwise dominates at 32 lists per story.
+        self._tables: list[dict[int | bytes, int | array[int]]] = [{} for _ in range(self.cfg.bands)]
         self._live = 0
 
     def __len__(self) -> int:
@@ -627,50 +664,109 @@ class DedupIndex:
     def first_seen(self, story_id: str) -> float:
         return self._first_seen[self._pos[story_id]]
 
-    def _bucket_keys(self, sig: np.ndarray) -> list[int]:
-        # One int per band: the band index sits in the low byte so equal hashes of two bands stay apart.
-        return [(h & ~0xFF) | band for band, h in enumerate(_band_hashes(sig, self.cfg).tolist())]
+    def add(self, story_id: str, sig: np.ndarray | bytes, n_shingles: int, first_seen: float) -> None:
+        """Remember an emitted story (signature as uint32 array or its little-endian bytes); re-adding an id
+        keeps its earliest first-seen time."""
+        raw = self._checked(sig)
+        self._insert(story_id, raw, _band_ints_or_slices(raw, self.cfg), n_shingles, first_seen)
 
-    def add(self, story_id: str, sig: np.ndarray, n_shingles: int, first_seen: float) -> None:
-        """Remember an emitted story; re-adding an id keeps its earliest first-seen time."""
-        if sig.shape != (self.cfg.num_perm,):
-            raise ValueError(f"signature must have shape ({self.cfg.num_perm},), got {sig.shape}")
+    def add_sketch(self, sketch: DocSketch, first_seen: float) -> None:
+        self.add(sketch.id, sketch.signature, sketch.n_shingles, first_seen)
+
+    def query(self, sig: np.ndarray | bytes, n_shingles: int) -> list[str]:
+        """Ids of remembered stories this signature near-duplicates (estimated), best match first."""
+        if n_shingles == 0:
+            return []
+        raw = self._checked(sig)
+        return self._lookup(raw, _band_ints_or_slices(raw, self.cfg), n_shingles)
+
+    def query_and_add(
+        self, story_id: str, sig: np.ndarray | bytes, n_shingles: int, first_seen: float
+    ) -> list[str]:
+        """:meth:`query` then :meth:`add`, in one pass over the band tables (streaming / single-process use)."""
+        raw = self._checked(sig)
+        keys = _band_ints_or_slices(raw, self.cfg)
+        if story_id in self._pos or n_shingles == 0:
+            hits = self._lookup(raw, keys, n_shingles) if n_shingles else []
+            self._insert(story_id, raw, keys, n_shingles, first_seen)
+            return [h for h in hits if h != story_id]
+        pos = self._append(story_id, raw, n_shingles, first_seen)
+        cands: set[int] = set()
+        for table, key in zip(self._tables, keys, strict=True):
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = pos
+            elif isinstance(bucket, int):
+                cands.add(bucket)
+                table[key] = array("q", (bucket, pos))
+            else:
+                cands.update(bucket)
+                bucket.append(pos)
+        return self._verify(raw, cands, n_shingles)
+
+    def _checked(self, sig: np.ndarray | bytes) -> bytes:
+        raw = _sig_bytes(sig)
+        if len(raw) != 4 * self.cfg.num_perm:
+            raise ValueError(f"signature must hold {self.cfg.num_perm} uint32 values, got {len(raw)} bytes")
+        return raw
+
+    def _insert(
+        self, story_id: str, raw: bytes, keys: Sequence[int | bytes], n_shingles: int, first_seen: float
+    ) -> None:
         if story_id in self._pos:
             pos = self._pos[story_id]
             self._first_seen[pos] = min(self._first_seen[pos], first_seen)
             return
+        pos = self._append(story_id, raw, n_shingles, first_seen)
+        if n_shingles > 0:
+            for table, key in zip(self._tables, keys, strict=True):
+                bucket = table.get(key)
+                if bucket is None:
+                    table[key] = pos
+                elif isinstance(bucket, int):
+                    table[key] = array("q", (bucket, pos))
+                else:
+                    bucket.append(pos)
+
+    def _append(self, story_id: str, raw: bytes, n_shingles: int, first_seen: float) -> int:
         pos = len(self._ids)
         self._ids.append(story_id)
-        self._sigs.append(np.ascontiguousarray(sig, dtype=np.uint32))
+        self._sigs.append(raw)
         self._first_seen.append(float(first_seen))
         self._sizes.append(int(n_shingles))
         self._pos[story_id] = pos
         self._live += 1
-        if n_shingles > 0:
-            for key in self._bucket_keys(sig):
-                self._buckets.setdefault(key, []).append(pos)
+        return pos
 
-    def add_sketch(self, sketch: DocSketch, first_seen: float) -> None:
-        self.add(sketch.id, sketch.sig_array(), sketch.n_shingles, first_seen)
-
-    def query(self, sig: np.ndarray, n_shingles: int) -> list[str]:
-        """Ids of remembered stories this signature near-duplicates (estimated), best match first."""
-        if n_shingles == 0:
-            return []
+    def _lookup(self, raw: bytes, keys: Sequence[int | bytes], n_shingles: int) -> list[str]:
         cands: set[int] = set()
-        for key in self._bucket_keys(sig):
-            hit = self._buckets.get(key)
-            if hit:
+        for table, key in zip(self._tables, keys, strict=True):
+            hit = table.get(key)
+            if hit is None:
+                continue
+            if isinstance(hit, int):
+                cands.add(hit)
+            else:
                 cands.update(hit)
+        return self._verify(raw, cands, n_shingles)
+
+    def _verify(self, raw: bytes, cands: set[int], n_shingles: int) -> list[str]:
+        if not cands:
+            return []
+        order = sorted(cands)
+        mine = np.frombuffer(raw, dtype="<u4")
+        # All candidates in one comparison: rows of their signatures against this one.
+        others = np.frombuffer(b"".join([self._sigs[pos] for pos in order]), dtype="<u4").reshape(len(order), -1)
+        jaccards = np.count_nonzero(others == mine, axis=1) / mine.size
         scored = []
-        for pos in cands:
-            other = self._sigs[pos]
-            if estimated_near_duplicate(sig, n_shingles, other, self._sizes[pos], self.cfg):
-                scored.append((-estimated_jaccard(sig, other), self._ids[pos]))
+        for pos, jac in zip(order, jaccards.tolist(), strict=True):
+            inter = jac / (1.0 + jac) * (n_shingles + self._sizes[pos])
+            if _overlap_verdict(inter, n_shingles, self._sizes[pos], self.cfg):
+                scored.append((-jac, self._ids[pos]))
         return [story_id for _, story_id in sorted(scored)]
 
     def query_sketch(self, sketch: DocSketch) -> list[str]:
-        return self.query(sketch.sig_array(), sketch.n_shingles)
+        return self.query(sketch.signature, sketch.n_shingles)
 
     def expire(self, now: float, retention: float = DEFAULT_RETENTION_SECONDS) -> int:
         """Forget stories first seen before ``now - retention``; returns how many were dropped."""
@@ -697,17 +793,13 @@ class DedupIndex:
             "created": created if created is not None else max(self._first_seen, default=0.0),
         }
         head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        sigs = (
-            np.stack(self._sigs).astype("<u4")
-            if self._sigs
-            else np.empty((0, self.cfg.num_perm), dtype="<u4")
-        )
+        sigs = b"".join(self._sigs)
         return b"".join(
             [
                 INDEX_MAGIC,
                 _HEADER_LEN.pack(len(head)),
                 head,
-                sigs.tobytes(),
+                sigs,
                 np.asarray(self._first_seen, dtype="<f8").tobytes(),
                 np.asarray(self._sizes, dtype="<u4").tobytes(),
             ]
@@ -784,7 +876,7 @@ class DedupIndex:
             raise DedupIndexError(f"{where}: dedup index has non-finite first-seen times")
         index = cls(cfg)
         for i, story_id in enumerate(ids):
-            index.add(story_id, sigs[i].astype(np.uint32), int(sizes[i]), float(seen[i]))
+            index.add(story_id, sigs[i].tobytes(), int(sizes[i]), float(seen[i]))
         return index
 
 

@@ -11,10 +11,11 @@ import bisect
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 LOGGER = logging.getLogger(__name__)
@@ -68,10 +69,14 @@ _TITLES = (
     "father", "sheikh", "ayatollah", "chairman", "chairwoman", "chief", "deputy", "foreign", "state",
     "defence", "defense", "interior", "finance", "economy", "trade", "british", "u.s.", "us", "french",
     "german", "russian", "coach", "manager", "striker", "midfielder", "defender", "goalkeeper", "ambassador",
-    "spokesman", "spokeswoman", "leader", "opposition", "former", "ex", "late", "st",
+    "spokesman", "spokeswoman", "leader", "opposition", "former", "ex", "late", "st", "fullback", "winger",
+    "flanker", "centre", "scrum-half", "fly-half", "pitcher", "catcher", "shortstop", "outfielder", "rookie",
+    "veteran", "champion", "skipper", "keeper", "batsman", "bowler", "jockey", "trainer",
 )
+# One or more titles, with the "of (the)" of "Secretary of State" / "Minister of the Interior" between them.
 _TITLE_RE = re.compile(
-    r"(?:(?:" + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True)) + r")\.?\s+)+",
+    r"(?:(?:" + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True)) +
+    r")\.?\s+(?:of\s+(?:the\s+)?)?)+",
     re.IGNORECASE,
 )
 _LEADING_THE_RE = re.compile(r"the\s+", re.IGNORECASE)
@@ -80,9 +85,9 @@ _POSSESSIVE_RE = re.compile(r"(?:['’]s|(?<=s)['’])$", re.IGNORECASE)
 _EDGE_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·-–—/\\|"
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w.'’-]*\w)?|\d+")
 _SPACE_RE = re.compile(r"\s+")
-_BREAK_RE = re.compile(r"\n|\s[-–—]{1,2}\s")
+_BREAK_RE = re.compile(r"\n|\s[-–—]{1,2}\s|\s\d+\s(?=[A-Z])")
 # Scores and figures glued to a name by the model ("Mexico 2-0", "Kansas City Royals 4-0").
-_TRAILING_NUMBERS_RE = re.compile(r"(?:\s+\d[\d.,:/-]*)+\s*$")
+_TRAILING_NUMBERS_RE = re.compile(r"(?:\s+[+(]?\d[\d.,:/()-]*)+\s*$")
 # Words whose trailing period is part of the name ("Mercantile Bancorp Inc.", "Salomon Bros.").
 _ABBREVIATIONS = _wordset("inc corp co ltd bros jr sr plc cos assn dept univ mt st ft")
 
@@ -244,25 +249,28 @@ _REGION_KINDS = frozenset({"country", "state", "continent", "region"})
 
 
 @lru_cache(maxsize=4)
-def load_places(path: Path = PLACES_FILE) -> dict[str, str]:
+def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
     """Place name → kind (country, state, continent, region, city); empty (with a warning) if the file is absent."""
     places: dict[str, str] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         LOGGER.warning("place gazetteer %s unreadable (%s): place rules disabled", path, exc)
-        return places
+        return MappingProxyType(places)
     for line in lines:
         if line and not line.startswith("#"):
             name, kind, _ = line.split("\t", 2)
             places[name] = kind
-    return places
+    return MappingProxyType(places)  # shared through the cache: read-only
 
 
 # --------------------------------------------------------------------------------------------------------------
 # ALL-CAPS lines: the model reads a true-cased copy (same length, so offsets hold)
 
 _LINE_RE = re.compile(r"[^\n]+")
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_INVISIBLE_TO_SPACE = str.maketrans(dict.fromkeys(_INVISIBLE, " "))
 _ALPHA_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Function words a headline writes in capitals but prose in lower case; used when the story gives no evidence.
 _LOWER_WORDS = _wordset(
@@ -285,43 +293,53 @@ def _caps_line(line: str) -> bool:
     return upper >= 3 and lower * 10 < upper
 
 
-def model_view(text: str) -> str:
-    """The text with ALL-CAPS lines true-cased from the story's own usage, for the model only.
+def model_view(text: str, places: Mapping[str, str] | None = None) -> str:
+    """The text as the model reads it: ALL-CAPS lines true-cased from the story's own usage, zero-width marks
+    as spaces.
 
-    A capitalised word keeps its capitals if the story writes it so elsewhere (acronyms), becomes lower-case if
-    the story uses it in lower case, and is title-cased otherwise (an unknown word in a headline is most often a
-    name).  Every change keeps the length, so offsets into the view are offsets into the text.
+    A capitalised word keeps its capitals if the story writes it so elsewhere (acronyms), is title-cased if the
+    story capitalises it elsewhere or it is a known place, and is lower-cased otherwise; each line starts with a
+    capital.  Every change keeps the length, so offsets into the view are offsets into the text.
     """
-    caps = [m for m in _LINE_RE.finditer(text) if _caps_line(m.group())]
+    if _INVISIBLE_RE.search(text):
+        # Zero-width characters glued to words ("States \u200band") make unknown tokens: the model reads spaces.
+        text = text.translate(_INVISIBLE_TO_SPACE)
+    caps: list[re.Match[str]] = []
+    prose: list[re.Match[str]] = []
+    for line in _LINE_RE.finditer(text):
+        (caps if _caps_line(line.group()) else prose).append(line)
     if not caps:
         return text
+    places = places or {}
+    # Evidence of how the story writes each word, from its ordinary (not ALL-CAPS) lines only.
     lower_seen: set[str] = set()
     upper_seen: set[str] = set()
     title_seen: set[str] = set()
-    for m in _ALPHA_WORD_RE.finditer(text):
-        w = m.group()
-        if w.islower():
-            lower_seen.add(w)
-        elif len(w) > 1 and w.isupper():
-            upper_seen.add(w)
-        elif w[0].isupper():
-            title_seen.add(w.casefold())
-    caps_words: set[str] = set()
-    for line in caps:
-        caps_words.update(w.group() for w in _ALPHA_WORD_RE.finditer(line.group()))
-    # Words seen in capitals only inside the caps lines carry no evidence of being acronyms.
+    initial_seen: set[str] = set()
+    for line in prose:
+        for m in _ALPHA_WORD_RE.finditer(text, line.start(), line.end()):
+            w = m.group()
+            if w.islower():
+                lower_seen.add(w)
+            elif len(w) > 1 and w.isupper():
+                upper_seen.add(w)
+            elif w[0].isupper():
+                # A mid-sentence capital says "name"; a sentence-initial one only if the word is never lower-case.
+                (initial_seen if _sentence_initial(text, m.start()) else title_seen).add(w.lower())
     out = list(text)
     for line in caps:
         first = True
         for m in _ALPHA_WORD_RE.finditer(text, line.start(), line.end()):
             w = m.group()
             low = w.lower()
-            if w.isupper() and w in upper_seen and _upper_elsewhere(text, w, caps):
+            if w.isupper() and w in upper_seen:
                 new = w
             elif (low in lower_seen and low not in title_seen) or low in _LOWER_WORDS:
                 new = low
             else:
-                new = w.capitalize()
+                # No evidence either way: a name if the story or the gazetteer capitalises it, else a word.
+                named = low in title_seen or (low in initial_seen and low not in lower_seen)
+                new = w.capitalize() if named or w.capitalize() in places else low
             if first:
                 new = new[:1].upper() + new[1:]
                 first = False
@@ -330,13 +348,12 @@ def model_view(text: str) -> str:
     return "".join(out)
 
 
-def _upper_elsewhere(text: str, word: str, caps: list[re.Match[str]]) -> bool:
-    """Whether ``word`` appears in capitals outside the ALL-CAPS lines (then it is an acronym)."""
-    spans = [(c.start(), c.end()) for c in caps]
-    for m in re.finditer(r"\b" + re.escape(word) + r"\b", text):
-        if not any(a <= m.start() < b for a, b in spans):
-            return True
-    return False
+def _sentence_initial(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` opens a sentence or line (skipping spaces, quotes and brackets)."""
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\"'“‘(":
+        j -= 1
+    return j < 0 or text[j] in ".!?:\n"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -346,14 +363,21 @@ def _upper_elsewhere(text: str, word: str, caps: list[re.Match[str]]) -> bool:
 _NAME = r"[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,3}"
 # Results tables in sports wires: "Bolton 2 Wimbledon 1", standings "Alloa 3 1 1 1 3 3 4" / "NEW YORK 75 59 .560 -",
 # fixtures "HOUSTON AT PITTSBURGH".  The names there are teams, so organisations.
-_SCORE_LINE_RE = re.compile(rf"^(?P<a>{_NAME}) \d+,? (?P<b>{_NAME}) \d+\.?$")
+_SCORE_LINE_RE = re.compile(rf"^(?P<a>{_NAME}) \d+,? (?P<b>{_NAME}) \d+\.?(?: \(.*\))?$")
 _STANDING_LINE_RE = re.compile(rf"^(?P<a>{_NAME})(?: \([A-Z][\w .]*\))?(?: (?:\d+(?:[./]\d+)?|\.\d+|-)){{3,}}$")
 _FIXTURE_LINE_RE = re.compile(rf"^(?P<a>{_NAME}) (?:AT|at|v|vs\.?) (?P<b>{_NAME})$")
-# Ranked result lines: "1. Falilat Ogunkoya (Nigeria) 50.31 seconds", "5. Erik Dekker (Netherlands) Rabobank 1:23"
-# — a person, their country, maybe their team.
 # Datelines: "NEW YORK 1996-08-30", "WIGAN, England 1996-08-31" — places, whatever tables say elsewhere.
 _DATELINE_RE = re.compile(rf"^(?P<a>{_NAME})(?:, (?P<b>{_NAME}))? \d{{4}}-\d\d-\d\d$")
-_RANKED_LINE_RE = re.compile(rf"^\d+[.=]? (?P<p>{_NAME}) \((?P<c>{_NAME})\)(?: (?P<t>{_NAME}) \d)?")
+# Ranked result lines: "1. Falilat Ogunkoya (Nigeria) 50.31 seconds", "5. Erik Dekker (Netherlands) Rabobank 1:23"
+# — a person, their country, maybe their team.
+_RANKED_LINE_RE = re.compile(rf"^\d+[.=]? (?P<p>{_NAME}) \((?P<c>{_NAME})\)(?:,? (?P<t>{_NAME}),? \d)?")
+# Scoreboard clauses: "Somerset 83 and 174 (P. Simmons 4-38), Leicestershire 296." — a team and its score, with
+# the players' figures in brackets (masked before matching).
+_TEAM_SCORE_RE = re.compile(
+    rf"(?:^|(?<=[,;:] ))(?P<n>{_NAME}) \d+(?:-\d+)?(?P<more> and \d+(?:-\d+)?)?(?P<det> +\(|(?=[,.;]|$))"
+)
+_PAREN_RE = re.compile(r"\([^()]*\)")
+_ACRONYM_AFTER_RE = re.compile(r" \(([A-Z][A-Z&.]{1,7})\)")
 # "C. Hooper", "J. M. Smith": an initial and a capitalised surname is a person in news text.
 _INITIAL_NAME_RE = re.compile(r"(?<![\w.&-])[A-Z]\. (?:[A-Z]\. )?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w&-])")
 # "Steffi Graf (Germany)": two or three capitalised words and a country in brackets — an athlete and nationality.
@@ -363,14 +387,36 @@ _CAP_WORD = r"[A-Z][\w&-]*(?:\.[A-Z][\w&-]*)*"
 _CAP_RUN_RE = re.compile(rf"(?<![\w.'’&-]){_CAP_WORD}(?: {_CAP_WORD})*\.?")
 
 
-def _put(spans: dict[tuple[int, int], str], start: int, end: int, label: str) -> None:
-    """Set a span's label, removing model spans that overlap it."""
-    for key in [k for k in spans if k[0] < end and start < k[1] and k != (start, end)]:
-        del spans[key]
-    spans[(start, end)] = label
+class _SpanSet:
+    """Non-overlapping labelled spans of one text, with overlap queries by bisection."""
+
+    __slots__ = ("keys", "labels")
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []  # sorted by start; non-overlapping, so ends are sorted too
+        self.labels: dict[tuple[int, int], str] = {}
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        i = bisect.bisect_left(self.keys, (end, -1))
+        out = []
+        while i > 0 and self.keys[i - 1][1] > start:
+            i -= 1
+            out.append(self.keys[i])
+        return out
+
+    def free(self, start: int, end: int) -> bool:
+        return not self.overlapping(start, end)
+
+    def put(self, start: int, end: int, label: str) -> None:
+        """Set a span's label, removing the spans it overlaps."""
+        for key in self.overlapping(start, end):
+            self.keys.remove(key)
+            del self.labels[key]
+        bisect.insort(self.keys, (start, end))
+        self.labels[(start, end)] = label
 
 
-def _table_spans(text: str, places: dict[str, str]) -> list[Span]:
+def _table_spans(text: str, places: Mapping[str, str]) -> list[Span]:
     """Entities fixed by the shape of results-table lines (teams → ORG, national teams stay places)."""
     out: list[Span] = []
     for line in _LINE_RE.finditer(text):
@@ -394,6 +440,14 @@ def _table_spans(text: str, places: dict[str, str]) -> list[Span]:
                     kind = places.get(name) or places.get(name.title())
                     out.append((off + m.start(g), off + m.end(g), "GPE" if kind == "country" else "ORG"))
             continue
+        masked = _PAREN_RE.sub(lambda p: "(" + " " * (len(p.group()) - 2) + ")", stripped)
+        hits = list(_TEAM_SCORE_RE.finditer(masked))
+        if len(hits) >= 2 and any(h.group("more") or h.group("det") for h in hits):
+            for h in hits:
+                if not _INITIAL_NAME_RE.fullmatch(h.group("n")):
+                    kind = places.get(h.group("n"))
+                    out.append((off + h.start("n"), off + h.end("n"), "GPE" if kind == "country" else "ORG"))
+            continue
         m = _RANKED_LINE_RE.match(stripped)
         if m and " " in m.group("p"):
             out.append((off + m.start("p"), off + m.end("p"), "PERSON"))
@@ -405,42 +459,50 @@ def _table_spans(text: str, places: dict[str, str]) -> list[Span]:
     return out
 
 
-def refine_spans(text: str, spans: Sequence[Span], places: dict[str, str] | None = None) -> list[Span]:
+def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
-    1. Results-table lines fix their names: clubs are ORG, a country is the national team and stays GPE.
-    2. A span that is exactly a country, state, continent or region name is a place (GPE; LOC for continents and
-       regions) whatever the model said; a stand-alone capitalised country/region name the model missed is added.
-    3. Every later bare occurrence of a name found in the story is a mention too (the model often finds a name once
-       and misses its repeats); labels are then made consistent by ``canonicalize``'s majority vote.
+    1. A span that is exactly a country, state, continent or region name is a place (GPE; LOC for continents and
+       regions) whatever the model said.
+    2. Line shapes fix their names: datelines give places; results tables, standings, fixtures and scoreboard
+       clauses give teams (ORG; a country there is the national team and stays GPE), and a club so found is ORG
+       wherever the story names it; ranked results give person, nationality and team.
+    3. Initials + surname ("C. Hooper") and "First Last (Country)" are persons.
+    4. A stand-alone capitalised country/region name the model missed is added; an acronym in brackets right
+       after an entity ("… Party (KDP)") is that entity.
+    5. Every other bare occurrence of a name found in the story (also in capitals, and a person's surname alone)
+       is a mention too: the model often finds a name once and misses its repeats.  Labels are then made
+       consistent per entity by ``canonicalize``'s majority vote.
     """
     places = load_places() if places is None else places
     table = _table_spans(text, places)
-    fixed: dict[tuple[int, int], str] = {}
-    for s, e, label in spans:
-        surface = text[s:e]
-        kind = places.get(surface)
+    fixed = _SpanSet()
+    for s, e, label in sorted(spans):
+        kind = places.get(text[s:e])
         if kind in _REGION_KINDS and label not in ("GPE", "LOC"):
             label = "LOC" if kind in ("continent", "region") else "GPE"
-        fixed[(s, e)] = label
+        if fixed.free(s, e):
+            fixed.put(s, e, label)
     for s, e, label in table:
-        _put(fixed, s, e, label)
-    table_keys = {(s, e) for s, e, _ in table}
+        fixed.put(s, e, label)
+    table_keys = {(s, e) for s, e, _ in table}  # shape-derived: only clubs are worth repeating elsewhere
     # A club named in a results table is a club throughout the story ("Leicestershire beat Somerset").
     teams = {text[s:e].casefold() for s, e, label in table if label == "ORG"}
     teams -= {text[s:e].casefold() for s, e, label in table if label == "GPE"}
     if teams:
-        for key, label in fixed.items():
+        for key, label in fixed.labels.items():
             if label in ("GPE", "LOC", "PERSON", "NORP", "FAC") and text[key[0] : key[1]].casefold() in teams:
-                fixed[key] = "ORG"
+                fixed.labels[key] = "ORG"
     # Person patterns the small model misses in sports lists: initials, and athletes with their nationality.
     for m in _INITIAL_NAME_RE.finditer(text):
-        if fixed.get((m.start(), m.end())) != "PERSON":
-            _put(fixed, m.start(), m.end(), "PERSON")
+        # "N. Korea", "S. Africa" are places, not initials.
+        if places.get(m.group().rsplit(" ", 1)[-1]) not in _REGION_KINDS and \
+                fixed.labels.get((m.start(), m.end())) != "PERSON":
+            fixed.put(m.start(), m.end(), "PERSON")
     for m in _NAME_COUNTRY_RE.finditer(text):
         if places.get(m.group("c")) == "country" and m.group("p") not in places and \
-                not any(k[0] < m.end("p") and m.start("p") < k[1] and v == "ORG" for k, v in fixed.items()):
-            _put(fixed, m.start("p"), m.end("p"), "PERSON")
+                all(fixed.labels[k] != "ORG" for k in fixed.overlapping(m.start("p"), m.end("p"))):
+            fixed.put(m.start("p"), m.end("p"), "PERSON")
     # Gazetteer: stand-alone capitalised runs that are exactly a country/region name.
     for m in _CAP_RUN_RE.finditer(text):
         name = m.group()
@@ -448,15 +510,19 @@ def refine_spans(text: str, spans: Sequence[Span], places: dict[str, str] | None
         if kind is None and name.endswith("."):
             name = name[:-1]
             kind = places.get(name)
-        if kind in _REGION_KINDS:
-            end = m.start() + len(name)
-            if not any(k[0] < end and m.start() < k[1] for k in fixed):
-                fixed[(m.start(), end)] = "LOC" if kind in ("continent", "region") else "GPE"
+        if kind in _REGION_KINDS and fixed.free(m.start(), m.start() + len(name)):
+            fixed.put(m.start(), m.start() + len(name), "LOC" if kind in ("continent", "region") else "GPE")
+    # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
+    for (_, e), label in list(fixed.labels.items()):
+        acro = _ACRONYM_AFTER_RE.match(text, e)
+        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
+            fixed.put(acro.start(1), acro.end(1), label)
     # Repeats of names already found.
     names: dict[str, str] = {}
-    for (s, e), label in fixed.items():
+    for (s, e), label in fixed.labels.items():
         surface = text[s:e]
-        if label in KEPT_LABELS and len(surface) > 2 and surface[0].isupper() and (s, e) not in table_keys:
+        if label in KEPT_LABELS and len(surface) > 2 and surface[0].isupper() and \
+                ((s, e) not in table_keys or label == "ORG"):
             names.setdefault(surface, label)
             # Headlines repeat names in capitals; a person's surname stands alone later in the story.
             if not surface.isupper():
@@ -466,15 +532,11 @@ def refine_spans(text: str, spans: Sequence[Span], places: dict[str, str] | None
                 names.setdefault(last, label)
                 names.setdefault(last.upper(), label)
     if names:
-        occupied = sorted(fixed)
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         for m in re.finditer(rf"(?<![\w&-])(?:{alt})(?![\w&-])", text):
-            s, e = m.start(), m.end()
-            i = bisect.bisect_left(occupied, (s, -1))
-            overlaps = any(a < e and s < b for a, b in occupied[max(0, i - 1) : i + 2])
-            if not overlaps:
-                fixed[(s, e)] = names[m.group()]
-    return sorted((s, e, label) for (s, e), label in fixed.items())
+            if fixed.free(m.start(), m.end()):
+                fixed.put(m.start(), m.end(), names[m.group()])
+    return [(s, e, fixed.labels[(s, e)]) for s, e in fixed.keys]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -536,9 +598,10 @@ def _ner_components(nlp: Any) -> list[str]:
             if name == "ner" or type(pipe).__name__ in {"EntityRecognizer", "EntityRuler", "SpanRuler"}}
     for name, pipe in nlp.pipeline:
         model = getattr(pipe, "model", None)
-        for node in model.walk() if model is not None else ():
-            upstream = getattr(node, "upstream_name", None) if node.name == "tok2vec-listener" else None
-            if name in keep and upstream:
+        for node in model.walk() if model is not None and name in keep else ():
+            # A listener (tok2vec or transformer) reads the embeddings of an upstream component: keep that too.
+            upstream = getattr(node, "upstream_name", None)
+            if upstream:
                 keep.add(upstream if upstream != "*" else "tok2vec")
     return [name for name in nlp.pipe_names if name in keep]
 
@@ -563,7 +626,7 @@ class EntityExtractor:
         self.refine = refine
         self.max_chunk_chars = max_chunk_chars
         self._nlp: Any = None
-        self._places: dict[str, str] = {}
+        self._places: Mapping[str, str] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # The loaded pipeline stays on the worker that loaded it; a pickled extractor is loaded again in setup.
@@ -579,15 +642,16 @@ class EntityExtractor:
         import spacy  # heavy import kept out of module import time
 
         try:
-            probe = spacy.load(self.model, exclude=[])
-        except (OSError, ImportError) as exc:
+            nlp = spacy.load(self.model)
+        except (OSError, ImportError, ValueError) as exc:  # E050 "can't find model" is an OSError
             raise ValueError(f"spaCy pipeline {self.model!r} cannot be loaded: {exc}") from exc
-        keep = _ner_components(probe)
+        keep = _ner_components(nlp)
         if not keep:
             raise ValueError(f"spaCy pipeline {self.model!r} has no entity recognizer")
-        exclude = [name for name in probe.pipe_names if name not in keep]
-        del probe
-        self._nlp = spacy.load(self.model, exclude=exclude)
+        # Removed, not disabled: tagger, parser, lemmatizer… neither run nor stay in the worker's memory.
+        for name in [n for n in nlp.pipe_names if n not in keep]:
+            nlp.remove_pipe(name)
+        self._nlp = nlp
         self.max_chunk_chars = min(self.max_chunk_chars, self._nlp.max_length)
         self._places = load_places() if self.refine else {}
         LOGGER.info("loaded spaCy pipeline %s with components %s", self.model, self._nlp.pipe_names)
@@ -604,7 +668,7 @@ class EntityExtractor:
         jobs: list[tuple[int, int, int]] = []  # (text index, window start, owned-until)
         pieces: list[str] = []
         for i, text in enumerate(texts):
-            view = model_view(text) if self.refine else text
+            view = model_view(text, self._places) if self.refine else text
             for s, e, own in chunk_text(view, self.max_chunk_chars):
                 jobs.append((i, s, own))
                 pieces.append(view[s:e])
@@ -625,10 +689,3 @@ class EntityExtractor:
                 spans = refine_spans(text, spans, self._places)
             out.append(canonicalize(text, spans))
         return out
-
-
-def iter_mentions(groups: Iterable[EntityGroup]) -> Iterable[tuple[Mention, EntityGroup]]:
-    """Every mention with its group, in text order."""
-    pairs = [(m, g) for g in groups for m in g.mentions]
-    pairs.sort(key=lambda p: p[0].start)
-    return pairs

@@ -22,6 +22,7 @@ import orjson
 from schemas.story import FeedSource, RawEntry
 from transforms.common import DEAD_LETTER, counter, dead_letter, stable_id, utcnow
 from transforms.fetch import FEED_REPORT, FetchedFeed, feed_report
+from transforms.http import feedparser_headers
 
 LOGGER = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ class ParseFeedFn(beam.DoFn):
             else:
                 parsed = feedparser.parse(
                     io.BytesIO(fetched.body),
-                    response_headers=fetched.headers,
+                    # Decoded body: drop encoding headers; content-location gives relative links a base.
+                    response_headers=feedparser_headers(fetched.headers, fetched.final_url),
                     sanitize_html=True,
                     resolve_relative_uris=True,
                 )
@@ -226,9 +228,17 @@ class ParseFeedFn(beam.DoFn):
         feed_meta = parsed.get("feed") or {}
         language = feed_meta.get("language")
         yield feed_report(url, entries_read=len(entries), bozo=int(bozo), version=parsed.get("version") or "")
+        seen: dict[str, int] = {}
         for entry in entries:
             try:
-                yield to_raw_entry(entry, fetched.source, fetched.fetched_at, bozo, language)
+                raw = to_raw_entry(entry, fetched.source, fetched.fetched_at, bozo, language)
+                repeats = seen.get(raw.id, 0)
+                seen[raw.id] = repeats + 1
+                if repeats:
+                    # A GUID used twice in one feed: both entries are read; the later one gets its own id.
+                    counter("parse.duplicate_guid").inc()
+                    raw = raw.model_copy(update={"id": stable_id(raw.id, str(repeats))})
+                yield raw
                 counter("parse.entries").inc()
             except (ValueError, TypeError, AttributeError, KeyError) as exc:
                 yield dead_letter(

@@ -5,8 +5,9 @@ Pure functions only; the Beam composite lives in transforms/clean.py. Three entr
 - `clean_text` — the Unicode/whitespace chain alone (mojibake repair only where detected, NFC, zero-width and
   control characters removed, whitespace collapsed, paragraphs kept, typographic quotes kept);
 - `clean_story` — feed content or scraped page text → `Cleaned` (title, body, dateline, page timestamp, credits);
-- `extract_article` — a full article page → its main text (trafilatura, gaps filled from the page's own
-  structured article body, then the same line-level boilerplate removal).
+- `extract_article` — a full article page → its main text (trafilatura with its fallbacks; the page's JSON-LD
+  articleBody when trafilatura keeps too little of it; a displayed standfirst put back; then the same line-level
+  boilerplate removal).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ _MOJIBAKE_HINT_RE = re.compile(
 )
 # Line breaks in all their spellings become "\n" before anything else looks at lines.
 _NEWLINE_RE = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_COMMON_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 _NEWLINE_CHARS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 # Invisible characters: C0/C1 controls (tab and newline excepted), zero-width spaces and joiners, bidi marks,
 # word joiner, BOM, soft hyphen. Reuters inserts zero-width characters into its copy as a watermark.
@@ -89,9 +91,10 @@ _SPACE_AT_NEWLINE_RE = re.compile(r" \n ?|\n ")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 
 
-# Characters that open almost every UTF-8-as-cp1252 sequence for Latin, punctuation, Greek and Cyrillic text.
+# Characters that open almost every UTF-8-as-cp1252 sequence for Latin (incl. Central European), punctuation and
+# Cyrillic text (Greek and a mangled BOM are left to chance: each needle is one more scan of every text).
 # Plain substring tests run at memory speed; the regex and ftfy only see texts holding one of them.
-_MOJIBAKE_GATE = ("Ã", "Â", "â€", "Ð", "Ñ", "Î", "Ï", "Å", "Ä", "ï»", "\ufffd")
+_MOJIBAKE_GATE = ("Ã", "Â", "â€", "Ð", "Ñ", "Å", "Ä", "\ufffd")
 _MULTISPACE_RE = re.compile(" {2,}")
 
 
@@ -116,11 +119,18 @@ def clean_text(text: str) -> str:
             text = unicodedata.normalize("NFC", text)
     # str.isprintable is false for every control, format (zero-width), line/paragraph separator and non-ASCII
     # space character: one C-speed test keeps the common clean text off the regex passes (~60 MB/s each).
+    odd_spaces = False
     if not text.replace("\n", " ").isprintable():
-        if any(c in text for c in _NEWLINE_CHARS):
-            text = _NEWLINE_RE.sub("\n", text)
-        text = _INVISIBLE_RE.sub("", text)
-    if not text.replace("\n", " ").isprintable():  # tabs, no-break and other non-ASCII spaces remain
+        # the usual invisible characters go by str.replace (memory speed); the regexes see what is left
+        for char in _COMMON_INVISIBLE:
+            if char in text:
+                text = text.replace(char, "")
+        if not text.replace("\n", " ").isprintable():
+            if any(c in text for c in _NEWLINE_CHARS):
+                text = _NEWLINE_RE.sub("\n", text)
+            text = _INVISIBLE_RE.sub("", text)
+            odd_spaces = not text.replace("\n", " ").isprintable()  # tabs, no-break and other non-ASCII spaces
+    if odd_spaces:
         text = _HSPACE_RE.sub(" ", text)
     elif "  " in text:
         text = _MULTISPACE_RE.sub(" ", text)
@@ -137,14 +147,102 @@ def clean_text(text: str) -> str:
 # --------------------------------------------------------------------------------------------------------------
 
 _BLOCK_TAGS = frozenset(
-    "address article blockquote body center dd details dialog dir div dl dt fieldset h1 h2 h3 h4 h5 h6 hr html "
-    "li main menu ol p pre section summary table tbody td tfoot th thead tr ul".split()
+    [
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 # Never story text: code, media, widgets, captions, navigation.
 _DROP_TAGS = frozenset(
-    "applet audio button canvas embed figcaption figure footer form head iframe input label link map meta nav "
-    "noscript object option picture script select source style svg template textarea title track video aside "
-    "math".split()
+    [
+        "applet",
+        "audio",
+        "button",
+        "canvas",
+        "embed",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "head",
+        "iframe",
+        "input",
+        "label",
+        "link",
+        "map",
+        "meta",
+        "nav",
+        "noscript",
+        "object",
+        "option",
+        "picture",
+        "script",
+        "select",
+        "source",
+        "style",
+        "svg",
+        "template",
+        "textarea",
+        "title",
+        "track",
+        "video",
+        "aside",
+        "math",
+    ]
+)
+# Dropped elements that sit between paragraphs: text on either side of them is not one paragraph.
+_BLOCKISH_DROP_TAGS = frozenset(
+    [
+        "aside",
+        "audio",
+        "canvas",
+        "embed",
+        "figure",
+        "footer",
+        "form",
+        "iframe",
+        "nav",
+        "object",
+        "picture",
+        "svg",
+        "table",
+        "video",
+    ]
 )
 # class/id words that mark share widgets, ads, captions, newsletter boxes in feed HTML (a fragment has no page
 # layout for a main-text extractor to work with, so markup names are the best evidence there is).
@@ -202,9 +300,7 @@ def html_to_text(content: str) -> str:
         tag = tag.lower()
         if event == "start":
             if tag in _DROP_TAGS or _is_chrome_element(el):
-                walker.skip_subtree()
-                parts.append("\n\n" if tag in _BLOCK_TAGS or tag in _DROP_TAGS else "")
-                add(el.tail)
+                walker.skip_subtree()  # its "end" event still comes and adds the tail
                 continue
             if tag == "br":
                 parts.append("\n")
@@ -212,7 +308,7 @@ def html_to_text(content: str) -> str:
                 parts.append("\n\n")
             add(el.text)
         else:
-            if tag in _BLOCK_TAGS:
+            if tag in _BLOCK_TAGS or tag in _BLOCKISH_DROP_TAGS:
                 parts.append("\n\n")
             add(el.tail)
     return "".join(parts)
@@ -248,11 +344,15 @@ for _number, _names in enumerate(
     for _name in _names:
         _MONTHS[_name] = _number
 
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|" \
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 # One place name in capitals: "LONDON", "ST. LOUIS", "RIO DE JANEIRO", "N'DJAMENA", "KYIV/MOSCOW".
 _PLACE = r"[A-Z][A-Z.'’\-]*(?: [A-Z][A-Z.'’\-]*){0,4}"
-_LOCATION = rf"(?P<location>{_PLACE}(?:\s?/\s?{_PLACE}){{0,3}}(?:, (?!{_MONTH} \d)[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?)"
+_LOCATION = (
+    rf"(?P<location>{_PLACE}(?:\s?/\s?{_PLACE}){{0,3}}(?:, (?!{_MONTH} \d)[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?)"
+)
 _DATE = rf"(?P<date_text>{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|\d{{1,2}} {_MONTH}(?: \d{{4}})?)"
 _AGENCY = r"\((?P<agency>[A-Z][A-Za-z&.' ]{1,40}?)\)"
 _DASH = r"\s*(?:--|[-–—:])\s*"
@@ -263,9 +363,11 @@ _DATELINE_NO_PLACE_RE = re.compile(rf"{_DATE}(?:\s+{_AGENCY})?\s*(?:--|[-–—]
 _DATELINE_AGENCY_ONLY_RE = re.compile(rf"{_AGENCY}{_DASH}(?=\S)")
 _DATELINE_DATE_ONLY_RE = re.compile(rf"{_LOCATION},?\s+{_DATE}\s*(?:--|[-–—])\s+(?=\S)")
 # AP style with the agency dropped ("WASHINGTON — The ..."): only an em/en dash or "--" counts, never a hyphen.
-_DATELINE_DASH_ONLY_RE = re.compile(rf"{_LOCATION}\s+(?:--|[–—])\s+(?=[A-Z0-9“\"‘'])")
-_DATE_PARTS_RE = re.compile(r"(?P<a>[A-Za-z]+)\.? (?P<b>\d{1,2})(?:,? (?P<y>\d{4}))?|(?P<d>\d{1,2}) (?P<m>[A-Za-z]+)"
-                            r"\.?(?: (?P<y2>\d{4}))?")
+_DATELINE_DASH_ONLY_RE = re.compile(rf"{_LOCATION}\s+(?:--|[–—])(?:\s+(?=[A-Z0-9“\"‘'])|$)")
+_DATE_PARTS_RE = re.compile(
+    r"(?P<a>[A-Za-z]+)\.? (?P<b>\d{1,2})(?:,? (?P<y>\d{4}))?|(?P<d>\d{1,2}) (?P<m>[A-Za-z]+)"
+    r"\.?(?: (?P<y2>\d{4}))?"
+)
 _KNOWN_AGENCY_RE = re.compile(
     r"Reuters(?: [A-Z][a-z]+)*|AP|Associated Press|AFP|Bloomberg|UPI|dpa|DPA|Xinhua|IANS|PTI|ANSA|EFE|Kyodo|"
     r"Yonhap|Interfax|TASS|IFR|LPC|Thomson Reuters Foundation|CNN|BBC|NYT|WSJ|Dow Jones|MarketWatch|"
@@ -273,8 +375,27 @@ _KNOWN_AGENCY_RE = re.compile(
     r"HINA|STA|BTA|Agerpres|RIA|Ukrinform|Bernama|Antara|Yonhap News|Kyodo News|Press Association|PA"
 )
 # Words a capitalised first word of a body sentence can be but a dateline place cannot ("BREAKING — ...").
-_NOT_PLACES = frozenset({"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "ANALYSIS", "OPINION", "WATCH", "LIVE",
-                         "CORRECTED", "REFILE", "FACTBOX", "EXPLAINER", "COLUMN", "BRIEF", "URGENT", "NOTE", "EDITOR"})
+_NOT_PLACES = frozenset(
+    {
+        "BREAKING",
+        "UPDATE",
+        "UPDATED",
+        "EXCLUSIVE",
+        "ANALYSIS",
+        "OPINION",
+        "WATCH",
+        "LIVE",
+        "CORRECTED",
+        "REFILE",
+        "FACTBOX",
+        "EXPLAINER",
+        "COLUMN",
+        "BRIEF",
+        "URGENT",
+        "NOTE",
+        "EDITOR",
+    }
+)
 
 
 def _resolve_day(date_text: str, published: dt.datetime | None) -> dt.date | None:
@@ -316,7 +437,12 @@ def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dat
     if location and (first_word in _NOT_PLACES or len(location.replace(" ", "")) < 2):
         return None
     agency = groups.get("agency")
-    if agency is not None and "location" not in groups and "date_text" not in groups and _KNOWN_AGENCY_RE.fullmatch(agency) is None:
+    if (
+        agency is not None
+        and "location" not in groups
+        and "date_text" not in groups
+        and _KNOWN_AGENCY_RE.fullmatch(agency) is None
+    ):
         return None  # a bare "(Word) -" opening is only a dateline for a known agency
     date_text = groups.get("date_text")
     return Dateline(
@@ -360,14 +486,45 @@ def parse_dateline(line: str, published: dt.datetime | None) -> tuple[Dateline, 
 
 _UTC = dt.UTC
 _TZ_OFFSETS: dict[str, int] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "IST": 330, "CET": 60, "CEST": 120, "MEZ": 60, "MESZ": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420,
-    "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600, "JST": 540, "KST": 540,
-    "HKT": 480, "SGT": 480, "AEST": 600, "AEDT": 660,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "BST": 60,
+    "IST": 330,
+    "CET": 60,
+    "CEST": 120,
+    "MEZ": 60,
+    "MESZ": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "EST": -300,
+    "EDT": -240,
+    "CST": -360,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+    "AKST": -540,
+    "AKDT": -480,
+    "HST": -600,
+    "JST": 540,
+    "KST": 540,
+    "HKT": 480,
+    "SGT": 480,
+    "AEST": 600,
+    "AEDT": 660,
 }
 # Zone names that switch with daylight saving: resolved with the tz database for the given day.
-_TZ_NAMES: dict[str, str] = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
-                             "PT": "America/Los_Angeles", "UK": "Europe/London"}
+_TZ_NAMES: dict[str, str] = {
+    "ET": "America/New_York",
+    "CT": "America/Chicago",
+    "MT": "America/Denver",
+    "PT": "America/Los_Angeles",
+    "UK": "Europe/London",
+}
 _TZ = r"(?P<tz>[A-Z]{1,4}|[+-]\d{2}:?\d{2})"
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
 _MDY = rf"(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
@@ -476,8 +633,7 @@ def parse_page_timestamp(line: str) -> dt.datetime | None:
 _BULLET = r"(?:[•·▪●◦‣∙*>»|-]\s*)?"
 # Whole-line page chrome (matched on a stripped line, case-insensitive).
 _CHROME_LINE_RE = re.compile(
-    _BULLET
-    + r"(?:"
+    _BULLET + r"(?:"
     r"\d+\s*:\s*\d+"  # share counter "0 : 0"
     # responsive-layout breakpoint labels, "narrow-browser-and-phone"
     r"|(?:narrow|medium|wide|landscape|portrait|above|below|phone|tablet|browser|desktop|mobile|and|larger|"
@@ -526,23 +682,57 @@ _PROMPT_RE = re.compile(
     r"|listen on the \w+ app"
     r"|never miss|don'?t miss (?:a|our|the)|already (?:a )?subscriber|support (?:our|independent) journalism"
     r"|to continue reading|you have reached your|unlimited (?:digital )?access",
-    re.IGNORECASE,
+)
+# Substrings one of which every prompt above contains: cheap `in` tests spare most lines the regex.
+_PROMPT_TRIGGERS = (
+    "newsletter",
+    "sign",
+    "subscri",
+    "regist",
+    "log",
+    "click",
+    "tap",
+    "cookie",
+    "editor",
+    "write to us",
+    "trial",
+    "app",
+    "follow",
+    "javascript",
+    "browser",
+    "block",
+    "privacy",
+    "listen",
+    "miss",
+    "journalism",
+    "continue",
+    "reached",
+    "access",
 )
 _PROMPT_WITH_NEWSLETTER_RE = re.compile(
-    r"sign|subscri|suscri|abonn|inbox|e-?mail|free|get|receive|deliver|regist|anmeld", re.IGNORECASE
+    r"sign|subscri|suscri|abonn|inbox|e-?mail|free|get|receive|deliver|regist|anmeld"
 )
 _PROMPT_MAX = 240
 _ITEM_SEP_RE = re.compile(r"\s*[•·▪●|]\s*|\s{2,}")
-# Photo captions and credits: a short line ending in a photo credit, or one that is only a credit.
+_ITEM_SEPS = ("•", "·", "▪", "●", "|", "  ")
+# Photo credits alone on a line: "Photo: Jane Doe/Reuters", "(Image courtesy of NASA)".
 _PHOTO_CREDIT_RE = re.compile(
-    r"(?:\(\s*|^)(?:(?:photo|image|picture|photograph|foto|fotografía|bild|credit|crédito|illustration|graphic)s?"
-    r"(?: credit)?\s*[:/|]|(?:photo|image)s? (?:by|courtesy(?: of)?)\b)[^()\n]{1,80}\)?\.?$"
-    r"|[.!?]\s+(?:photo|image|foto|bild|credit)s?\s*:\s*[^.!?()\n]{1,80}\.?$"
-    r"|(?:REUTERS|AP Photo|AFP|Getty Images|EPA(?:-EFE)?|Shutterstock|Bloomberg|Pool|dpa|Xinhua|"
-    r"via Getty|Photo)(?:/[^/\n()]{1,60}){1,3}\)?\.?$"
-    r"|(?:Getty Images|Shutterstock|AFP via Getty Images|Reuters Pictures)\)?\.?$",
+    r"\(?\s*(?:(?:photo|image|picture|photograph|foto|fotografía|bild|credit|crédito|illustration|graphic)s?"
+    r"(?: credit)?\s*[:/|]|(?:photo|image)s? (?:by|courtesy(?: of)?)\b)[^()\n]{1,80}\)?\.?",
     re.IGNORECASE,
 )
+# Captions end in a credit: "... in Taipei. Photo: AP", "(AP Photo/J. Scott Applewhite)", "REUTERS/Kevin Lamarque".
+# Searched in the last characters of a line only, so long lines cost no more than short ones.
+_CAPTION_TAIL_RE = re.compile(
+    r"(?:\(\s*(?:photo|image|picture|photograph|foto|fotografía|bild|credit|crédito|illustration|graphic)s?"
+    r"(?: credit)?\s*[:/|][^()\n]{1,80}\)\.?"
+    r"|[.!?]\s+(?:photo|image|foto|bild|credit)s?\s*:\s*[^.!?()\n]{1,80}\.?"
+    r"|(?:reuters|ap photo|afp|getty images|epa(?:-efe)?|shutterstock|bloomberg|pool|dpa|xinhua|via getty|photo)"
+    r"(?:/[^/\n()]{1,60}){1,3}\)?\.?"
+    r"|(?:getty images|shutterstock|afp via getty images|reuters pictures)\)?\.?)$",
+)
+_CAPTION_TAIL = 200
+_CAPTION_TRIGGERS = ("/", ":", "|", "getty", "shutterstock", "reuters pictures")
 _CAPTION_MAX = 400
 # A page title repeated with its site and section: "Headline | Section | Site | 23.05.2011".
 _TITLE_BAR_RE = re.compile(r"[^|\n]{3,200}(?: \| [^|\n]{1,60}){2,}")
@@ -554,7 +744,8 @@ _CREDIT_LINE_RE = re.compile(
     r"|our standards:.{0,80}"
     r"|.{0,200}\bcontributed(?: to)?(?: this)? (?:report|story|reporting)\b.{0,40}"
     r"|(?:follow|contact|email|e-mail) (?:the )?(?:author|reporter|writer)s?\b.{0,150}"
-    r"|by [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:(?:,| and) [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3})*"
+    # a byline: capitalised names only (case-sensitive inside, so "By the numbers:" is no byline)
+    r"|by (?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:(?:,| and) [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3})*)"
     r"(?:,? (?:Reuters|Associated Press|AP|AFP|Bloomberg)(?: \w+){0,3})?",
     re.IGNORECASE | re.DOTALL,
 )
@@ -570,21 +761,30 @@ _WORD_RE = re.compile(r"\w+")
 
 def _is_chrome_line(line: str) -> bool:
     """Page chrome or boilerplate: widgets, prompts, captions, read-more links (case-insensitive, whole line)."""
+    if line.startswith("|"):
+        return False  # a table row (trafilatura writes tables as "| a | b |"), never chrome
     if _CHROME_LINE_RE.fullmatch(line):
         return True
     n = len(line)
     # widget lists flattened into one line ("0 : 0 • narrow-browser-and-phone • landscape-tablet")
-    if n <= 2000 and _ITEM_SEP_RE.search(line):
+    if n <= 2000 and any(sep in line for sep in _ITEM_SEPS):
         items = [item for item in _ITEM_SEP_RE.split(line) if item]
         if len(items) > 1 and all(_CHROME_LINE_RE.fullmatch(item) for item in items):
             return True
+    if n > _CAPTION_MAX:
+        return False  # every rule below is for short lines; a long paragraph is story
     if n <= 300 and _READ_MORE_PREFIX_RE.match(line):
         return True
     if n <= _WEAK_PREFIX_MAX and _WEAK_PREFIX_RE.match(line) and not line.endswith("."):
         return True
-    if n <= _PROMPT_MAX and (m := _PROMPT_RE.search(line)) is not None:
-        return m.group(0).lower() != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(line) is not None
-    if n <= _CAPTION_MAX and _PHOTO_CREDIT_RE.search(line):
+    # the prompt and caption patterns are matched on the lowercased line: IGNORECASE makes `re` several times slower
+    low = line.lower()
+    if n <= _PROMPT_MAX and any(t in low for t in _PROMPT_TRIGGERS) and (m := _PROMPT_RE.search(low)) is not None:
+        return m.group(0) != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(low) is not None
+    if _PHOTO_CREDIT_RE.fullmatch(line):
+        return True
+    tail = low[-_CAPTION_TAIL:]
+    if any(t in tail for t in _CAPTION_TRIGGERS) and _CAPTION_TAIL_RE.search(tail):
         return True
     return n <= 300 and _TITLE_BAR_RE.fullmatch(line) is not None
 
@@ -626,7 +826,7 @@ def _same_headline(line: str, title_key: str) -> bool:
         return False
     if key == title_key or (len(key) > 20 and title_key.startswith(key)):
         return True
-    return key.startswith(title_key) and len(key[len(title_key):].split()) <= 3 and not line.endswith(".")
+    return key.startswith(title_key) and len(key[len(title_key) :].split()) <= 3 and not line.endswith(".")
 
 
 def _looks_like_headline(line: str) -> bool:
@@ -677,6 +877,7 @@ def _paragraphs(text: str) -> list[str]:
 
 _HEADER_SCAN = 6  # lines before the story proper that may hold timestamp, headline, byline
 _HEADER_LINE_MAX = 300
+_SENTENCE_MIN_WORDS = 8
 
 
 @dataclass(slots=True)
@@ -695,15 +896,19 @@ def _split_off_credit(paragraph: str) -> tuple[str, str | None]:
     return paragraph[: m.start()].rstrip(), m.group(0).strip()
 
 
-def _read_header(
-    lines: Sequence[str], title_key: str, credits: list[str]
-) -> tuple[_Header, int]:
-    """Consume header lines (timestamp, headline, byline, chrome) and return how many lines they were.
+def _looks_like_sentence(line: str) -> bool:
+    return len(line.split()) >= _SENTENCE_MIN_WORDS and line.endswith((".", "!", "?", "…", '"', "”", "’", "»"))
 
-    Lines before a dateline within the first few lines are all header; without a dateline only lines recognised
-    as timestamp, headline repeat, byline or chrome are.
+
+def _read_header(lines: Sequence[str], title_key: str, credits: list[str]) -> tuple[_Header, int, list[str]]:
+    """Consume header lines (timestamp, headline, byline, chrome): the header, where the story proper starts,
+    and sentences found above a dateline (a standfirst), which stay in the story.
+
+    Lines before a dateline within the first few lines are header unless they are sentences; without a dateline
+    only lines recognised as timestamp, headline repeat, byline or chrome are.
     """
     header = _Header()
+    kept: list[str] = []
     limit = min(len(lines), _HEADER_SCAN)
     dateline_at = next((i for i in range(limit) if parse_dateline(lines[i], None) is not None), None)
     if dateline_at is not None and any(len(ln) > _HEADER_LINE_MAX for ln in lines[:dateline_at]):
@@ -724,20 +929,19 @@ def _read_header(
         elif _is_chrome_line(line):
             pass
         elif dateline_at is not None:
+            if _looks_like_sentence(line):
+                kept.append(line)
+                i += 1
+                continue
             if header.headline is None and _looks_like_headline(line):
                 header.headline = line
-        elif (
-            not title_key
-            and header.headline is None
-            and i + 1 < len(lines)
-            and _looks_like_headline(line)
-        ):
+        elif not title_key and header.headline is None and i + 1 < len(lines) and _looks_like_headline(line):
             header.headline = line
         else:
             break
         header.removed += 1
         i += 1
-    return header, i
+    return header, i, kept
 
 
 def _clean_story(content: str, title: str | None, is_html: bool, published: dt.datetime | None) -> Cleaned:
@@ -751,9 +955,8 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
     lines = _paragraphs(text)
     clean_title = _clean_title(title) if title else ""
     credits: list[str] = []
-    header, start = _read_header(lines, _key(clean_title), credits)
+    header, start, body = _read_header(lines, _key(clean_title), credits)
     removed = header.removed
-    body: list[str] = []
     dateline: Dateline | None = None
     for index in range(start, len(lines)):
         line = lines[index]
@@ -782,9 +985,7 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
     )
 
 
-def clean_story(
-    content: str, *, title: str | None, is_html: bool, published: dt.datetime | None
-) -> Cleaned:
+def clean_story(content: str, *, title: str | None, is_html: bool, published: dt.datetime | None) -> Cleaned:
     """Feed content (HTML) or scraped page text → the story, its dateline, page timestamp and credit lines.
 
     The body keeps paragraphs ("\\n\\n" between them) and loses header lines, the headline repeat, the dateline,
@@ -798,8 +999,7 @@ def clean_story(
             body = clean_text(_TAG_RE.sub(" ", content))
         except Exception:  # clean_text on hostile input: nothing left to try
             body = ""
-        return Cleaned(title=title or "", body=body, dateline=None, page_timestamp=None, credits=(),
-                       removed_lines=0)
+        return Cleaned(title=title or "", body=body, dateline=None, page_timestamp=None, credits=(), removed_lines=0)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -818,10 +1018,21 @@ _VISIBLE_TEXT_XPATH = (
 )
 # A standfirst shorter than this is a tagline, not a paragraph of the story.
 _STANDFIRST_MIN_WORDS = 12
+_STANDFIRST_MAX_CHARS = 1200
+_OPENING_WORDS = 5
+_MAX_CANDIDATES = 5
+_TEXT_NODE_XPATH = (
+    "//body//text()[contains(normalize-space(.), $opening)]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
+_INLINE_TAGS = frozenset(["a", "b", "strong", "em", "i", "span", "u", "small", "mark", "abbr", "cite", "q", "font"])
 _PROBE_WORDS = 12
 # JSON-LD articleBody replaces trafilatura's text when trafilatura kept less than this share of it.
 _LD_BODY_RATIO = 0.5
 _LD_BODY_MIN_CHARS = 500
+# Fewer words than this is not an article (a wire brief has more), it is what is left of a page without one.
+_MIN_ARTICLE_WORDS = 12
+_MIN_ARTICLE_CHARS = 80  # scripts written without spaces between words
 
 
 @dataclass(frozen=True, slots=True)
@@ -831,7 +1042,8 @@ class _PageHints:
     titles: tuple[str, ...]
     description: str | None
     ld_body: str | None
-    visible_key: str
+    # read for the visible text only when a standfirst candidate needs checking (trafilatura works on a copy)
+    tree: lxml.html.HtmlElement
 
 
 def _ld_article_bodies(node: object, out: list[str], depth: int = 0) -> None:
@@ -861,31 +1073,49 @@ def _page_hints(tree: lxml.html.HtmlElement) -> _PageHints:
     ld_body = max(bodies, key=len) if bodies else None
     descriptions = [d.strip() for d in tree.xpath(_DESCRIPTION_XPATH) if d and d.strip()]
     titles = tuple(_key(clean_text(t)) for t in tree.xpath(_TITLE_XPATH) if t and t.strip())
-    visible = " ".join(tree.xpath(_VISIBLE_TEXT_XPATH))
     return _PageHints(
         titles=titles,
         description=clean_text(_unescape(descriptions[0])) if descriptions else None,
         ld_body=ld_body,
-        visible_key=_key(clean_text(visible)),
+        tree=tree,
     )
+
+
+def _shown_paragraph(tree: lxml.html.HtmlElement, desc: str, probe: str) -> str | None:
+    """The page's own paragraph holding the description (meta descriptions are often cut short)."""
+    opening = " ".join(desc.split()[:_OPENING_WORDS])
+    for node in tree.xpath(_TEXT_NODE_XPATH, opening=opening)[:_MAX_CANDIDATES]:
+        parent = node.getparent()
+        while parent is not None and parent.tag in _INLINE_TAGS:
+            parent = parent.getparent()
+        if parent is None:
+            continue
+        shown = " ".join(clean_text(parent.text_content()).split())
+        if len(shown) <= _STANDFIRST_MAX_CHARS and probe in _key(shown):
+            return shown
+    return None
 
 
 def _standfirst(hints: _PageHints, text_key: str) -> str | None:
     """The page's description when it is shown on the page (a standfirst) but missing from the extracted text.
 
     Main-text extractors often skip the standfirst because it sits in the article header, away from the body.
+    The paragraph as shown is preferred to the meta text, which may be cut short.
     """
     desc = hints.description
     if not desc:
         return None
-    desc = desc.rstrip(".…").rstrip() + ("." if desc.endswith((".", "…")) else "")
     words = _key(desc).split()
     if len(words) < _STANDFIRST_MIN_WORDS:
         return None
     probe = " ".join(words[:_PROBE_WORDS])
-    if probe in text_key or probe not in hints.visible_key:
+    if probe in text_key:
         return None
-    return desc if not desc.endswith("…") else None
+    shown = _shown_paragraph(hints.tree, desc, probe)
+    if shown is not None or desc.endswith(("…", "...")):
+        return shown  # a cut-off description is not the paragraph the page shows
+    visible_key = _key(clean_text(" ".join(hints.tree.xpath(_VISIBLE_TEXT_XPATH))))
+    return desc if probe in visible_key else None
 
 
 def _is_page_title(line: str, hints: _PageHints) -> bool:
@@ -915,9 +1145,7 @@ def extract_article(html: str, url: str | None = None) -> str | None:
         LOGGER.warning("article extraction failed on %s: %s", url, exc)
         return None
     text = clean_text(text or "")
-    if hints.ld_body and len(hints.ld_body) >= _LD_BODY_MIN_CHARS and len(text) < _LD_BODY_RATIO * len(
-        hints.ld_body
-    ):
+    if hints.ld_body and len(hints.ld_body) >= _LD_BODY_MIN_CHARS and len(text) < _LD_BODY_RATIO * len(hints.ld_body):
         body = hints.ld_body
         if _LOOKS_HTML_RE.search(body):
             body = html_to_text(body)
@@ -929,4 +1157,6 @@ def extract_article(html: str, url: str | None = None) -> str | None:
     if standfirst:
         lines.insert(0, standfirst)
     kept = [ln for ln in lines if not _is_chrome_line(ln) and not _is_page_title(ln, hints)]
-    return "\n\n".join(kept) or None
+    result = "\n\n".join(kept)
+    # What the extractors return for pages without an article is navigation or a stray line.
+    return result if len(result.split()) >= _MIN_ARTICLE_WORDS or len(result) >= _MIN_ARTICLE_CHARS else None

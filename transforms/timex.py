@@ -153,6 +153,7 @@ PAST_WORDS = frozenset(
         "have", "been"
     )
 )
+PAST_AUXILIARIES = frozenset({"was", "were", "had", "did", "has", "have", "been"})
 ED_EXCEPTIONS = frozenset(
     (
         "need", "speed", "red", "bed", "feed", "seed", "indeed", "hundred", "proceed", "exceed", "succeed",
@@ -185,12 +186,11 @@ def _cue(tokens: list[str], i: int) -> str | None:
         return "future"
     if w in FUTURE_WORDS:
         return "future"
-    if w in PAST_WORDS:
-        return "past"
-    if w.endswith("ed") and len(w) >= 5 and w not in ED_EXCEPTIONS:
+    past_form = w in PAST_WORDS or (w.endswith("ed") and len(w) >= 5 and w not in ED_EXCEPTIONS)
+    if past_form:
         prev = tokens[i - 1] if i > 0 else ""
-        # A participle after an auxiliary ("will be held", "has closed") takes its tense from the auxiliary.
-        return None if prev in BE_FORMS else "past"
+        # A participle after an auxiliary ("will be held", "is expected") takes its tense from the auxiliary.
+        return None if prev in BE_FORMS and w not in PAST_AUXILIARIES else "past"
     if w in {"is", "are", "am", "says", "say"}:
         return "present"
     return None
@@ -254,17 +254,18 @@ def resolve_weekday(weekday: int, anchor: dt.date, direction: str) -> dt.date:
 
 
 def resolve_year(month: int, day: int | None, anchor: dt.date, tense: str | None) -> int:
-    """Year for a month (and day) given without one: the occurrence nearest the anchor; the clause tense only
-    decides when that occurrence is more than three months away on the side the tense contradicts.
+    """Year for a month (and day) given without one.
 
-    News rarely mentions a yearless date far from its own, and tense cues are noisy ("said the offer expires
-    Nov. 20" is past by its first verb), so tense is a tie-breaker rather than a rule.
+    Past tense: the anchor year unless the date would lie more than three months after the anchor (then the
+    year before); future tense: symmetric; no cue: the occurrence nearest the anchor. The three-month slack is
+    there because tense cues are noisy ("said the offer expires Nov. 20" is past by its first verb) while news
+    rarely mentions a yearless date far from its own.
     """
     months_away = (month - anchor.month) + ((day or 15) - (anchor.day if day else 15)) / 31
-    if tense == "past" and months_away > 3:
-        return anchor.year - 1
-    if tense == "future" and months_away < -3:
-        return anchor.year + 1
+    if tense == "past":
+        return anchor.year - 1 if months_away > 3 else anchor.year
+    if tense == "future":
+        return anchor.year + 1 if months_away < -3 else anchor.year
     if months_away > 6:
         return anchor.year - 1
     if months_away < -6:
@@ -478,7 +479,7 @@ def _norm_month_year(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
 
 def _month_direction(m: re.Match[str], ctx: Context) -> str | None:
     rel = (_g(m, "rel") or "").lower().split()
-    if rel and rel[-1] in {"last", "past"}:
+    if rel and rel[-1] in {"last", "past", "previous"}:
         return "last"
     if rel and rel[-1] in {"next", "coming"}:
         return "next"
@@ -563,7 +564,7 @@ def _norm_weekday(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
         return ("TIME" if part else "DATE"), f"XXXX-WXX-{wd}{suffix}"
     rel = (_g(m, "rel") or "").lower().split()
     rel_word = rel[-1] if rel else ""
-    if rel_word in {"last", "past"}:
+    if rel_word in {"last", "past", "previous"}:
         direction = "last"
     elif rel_word in {"next"}:
         direction = "next"
@@ -670,12 +671,12 @@ def _norm_ago(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     unit = m.group("unit").lower().rstrip("s")
     unit = "century" if unit == "centurie" else unit
     direction = -1 if m.group("dir").lower() in {"ago", "earlier", "before", "back"} else 1
-    if n is None or ctx.anchor is None:
+    if n is None:  # "several years ago"
         return "DATE", "PAST_REF" if direction < 0 else "FUTURE_REF"
-    if unit in TIME_UNITS:
+    if unit in TIME_UNITS or n != int(n):
         return None
-    if n != int(n):
-        return None
+    if ctx.anchor is None:
+        return "DATE", _offset_value(unit, 0, ctx)
     n_int = int(n) * direction
     if unit == "year" and abs(n_int) == 1 and ctx.quarter is not None:
         # Financial news: "a year earlier" next to a quarter means the same quarter one year before.
@@ -740,7 +741,9 @@ def _norm_season(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
         year = None
     else:
         rel_word = rel[-1] if rel else ""
-        direction = {"last": "last", "past": "last", "next": "next", "coming": "next"}.get(rel_word)
+        direction = {"last": "last", "past": "last", "previous": "last", "next": "next", "coming": "next"}.get(
+            rel_word
+        )
         year = season_year(code, ctx.anchor, direction)
     return "DATE", f"{year:04d}-{code}" if year is not None else f"XXXX-{code}"
 
@@ -759,11 +762,13 @@ def _norm_holiday(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
         this_year = holiday_date(name, year)
         if this_year is None:
             return None
-        tense = "past" if rel == "last" else "future" if rel in {"next", "this"} else ctx.tense(m)
-        if tense == "past" and this_year > ctx.anchor:
-            year -= 1
-        elif tense in {"future", "present"} and this_year < ctx.anchor:
-            year += 1
+        rel_word = rel.split()[-1] if rel else ""
+        if rel_word in {"last", "past", "previous"}:
+            year = year - 1 if this_year >= ctx.anchor else year
+        elif rel_word in {"next", "this", "coming"}:
+            year = year + 1 if this_year < ctx.anchor else year
+        else:
+            year = resolve_year(this_year.month, this_year.day, ctx.anchor, ctx.tense(m))
     day = holiday_date(name, year)
     return ("DATE", day.isoformat()) if day else None
 
@@ -949,7 +954,7 @@ def _rule(
 
 
 _YPHR = r"(?P<yphr>(?:1[0-9]|20)\d\d(?!\d)|(?i:this|last|next)[ \t]year)"
-_REL = r"(?P<rel>(?i:this[ \t]coming|this[ \t]past|last|next|this|coming|past))"
+_REL = r"(?P<rel>(?i:this[ \t]coming|this[ \t]past|the[ \t]previous|last|next|this|coming|past))"
 _TENS_ALT = "|".join(k for k in _SPELLED_TENS if _SPELLED_TENS[k] >= 10)
 _UNITS_ALT = "|".join(UNITS_1_19[:9])
 _HOLIDAYS = (
@@ -1058,8 +1063,8 @@ T_UNIT = r"(?i:second|minute|hour|day|week|month|year|decade|centur|quarter)"
 
 # Order matters only for ties: among overlapping candidates the longest wins, then the earlier rule.
 RULES: tuple[Rule, ...] = (
-    _rule("iso", P_ISO, _norm_iso),
-    _rule("slash", P_SLASH, _norm_slash),
+    _rule("iso", P_ISO, _norm_iso, r"\d-[01]\d-[0-3]\d", before=4, after=9),
+    _rule("slash", P_SLASH, _norm_slash, r"\d/\d", before=2, after=6),
     _rule("month_day", P_MONTH_DAY, _norm_month_day, T_MON, before=14, after=40),
     _rule("day_month", P_DAY_MONTH, _norm_month_day, T_MON, before=30, after=40),
     _rule("month_year", P_MONTH_YEAR, _norm_month_year, T_MON, after=30),
@@ -1068,8 +1073,9 @@ RULES: tuple[Rule, ...] = (
     _rule("decade", P_DECADE, _norm_decade, r"\d0['’]?s\b", before=12),
     _rule("century", P_CENTURY, _norm_century, r"(?i:century)", before=24, after=7),
     _rule("weekday", P_WEEKDAY, _norm_weekday, rf"(?:{WKDAY})(?![a-z])", before=16, after=12),
-    _rule("deictic_day", P_DEICTIC_DAY, _norm_deictic_day),
-    _rule("part_of_day", P_PART_OF_DAY, _norm_part_of_day),
+    _rule("deictic_day", P_DEICTIC_DAY, _norm_deictic_day, r"(?i:today|yesterday|tomorrow|tonight)", before=30,
+          after=12),
+    _rule("part_of_day", P_PART_OF_DAY, _norm_part_of_day, r"(?i:morning|afternoon|evening|night)", before=6),
     _rule("relative_unit", P_RELATIVE_UNIT, _norm_relative_unit,
           r"(?i:week|month|year|quarter|decade|century)", before=40, after=12),
     _rule("ago", P_AGO, _norm_ago, r"(?i:\b(?:ago|earlier|before|back|from[ \t]now|hence)\b)", before=70),
@@ -1082,12 +1088,15 @@ RULES: tuple[Rule, ...] = (
     _rule("season", P_SEASON, _norm_season_guarded, r"(?i:spring|summer|fall|autumn|winter)", before=18,
           after=14),
     _rule("holiday", P_HOLIDAY, _norm_holiday, _HOLIDAYS, before=16, after=8),
-    _rule("ref", P_REF, _norm_ref),
-    _rule("recent", P_RECENT, _norm_recent),
-    _rule("time", P_TIME, _norm_time),
+    _rule("ref", P_REF, _norm_ref, r"(?i:now|current|present|moment|these[ \t]days|recently|lately|past|future|"
+          r"as[ \t]soon)", before=16, after=16),
+    _rule("recent", P_RECENT, _norm_recent, r"(?i:recent)", before=12, after=12),
+    _rule("time", P_TIME, _norm_time, rf"\d(?::[0-5]\d|[ \t]?{AMPM})|(?i:noon|midday|midnight)", before=2,
+          after=40),
     _rule("duration", P_DURATION, _norm_duration, T_UNIT, before=60, after=10),
-    _rule("set", P_SET, _norm_set),
-    _rule("weekday_plural", P_WEEKDAY_PLURAL, _norm_set),
+    _rule("set", P_SET, _norm_set, r"(?i:daily|weekly|monthly|yearly|annually|hourly|nightly|biweekly|"
+          r"semiannually|biannually|every|each|per)\b", after=40),
+    _rule("weekday_plural", P_WEEKDAY_PLURAL, _norm_set, rf"(?:{WKDAY})s", after=1),
     _rule("spelled_year", P_SPELLED_YEAR, _norm_spelled_year, r"(?i:nineteen|two[ \t]thousand)", before=12,
           after=30),
 )  # fmt: skip
@@ -1196,7 +1205,9 @@ def extract_dates(text: str, anchor: dt.date | None) -> list[TimexMention]:
         if result is None:
             continue
         typ, value = result
-        start = max(_extend_prefix(text, start, typ), last_end)
+        extended = _extend_prefix(text, start, typ)
+        if extended >= last_end:  # never grow into the previous mention
+            start = extended
         out.append(TimexMention(text=text[start:end], start=start, end=end, type=typ, value=value))
         last_end = end
     return out

@@ -1,0 +1,579 @@
+"""End-to-end throughput of the batch pipeline on real feeds, against the sum of its stages run in a plain loop.
+
+Input: real RSS items of ../shared/corpora/real-feeds/gesab001-headlines (the first two capture rounds: twelve
+outlets, the same items re-seen hours later, so dedup has natural work). Those feeds carry one-line summaries; as
+`--fetch-articles` would, each item gets a full article body as `content:encoded`, built from the main text of the
+English pages of ../shared/corpora/article-html/trafilatura-eval (paragraphs of several pages per story, so that
+bodies are article-sized but not near-duplicates of each other). The feeds are written to a temporary folder
+outside the timed calls; the pipeline reads them as local feed files.
+
+Measured, in one run:
+  * `test_stage_loop`       — the baseline: every stage's DoFn / pure functions called in a plain Python loop on the
+                              same feeds (fetch → parse → clean → dedup → entities → dates → validate + JSONL),
+                              spaCy loaded once per round as the pipeline does; per-stage seconds in extra_info;
+  * `test_pipeline`         — `build_pipeline` on the FnApiRunner in-process: stories/s, words/s, peak RSS, the
+                              share of time per stage from Beam's own `ptransform_execution_time` metrics, and the
+                              Beam overhead against the baseline (target: < 15 %);
+  * `test_pipeline_processes[1|2]` — `--direct_running_mode=multi_processing --direct_num_workers=N`: the scaling
+                              from one worker process to two (target ≥ 1.7×; the machine's two cores are shared);
+  * `test_progress_tap_cost` — what the live progress line's tap costs per element.
+
+Run: .venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_pipeline.py --benchmark-only \
+         -o python_files='bench_*.py' -s
+`-s` prints a summary line per benchmark. WIREBEAM_BENCH_QUICK=1 uses 2 feeds × 8 items (a few seconds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import psutil
+import pytest
+
+from pipeline.options import RunConfig
+from schemas.story import EnrichedStory, FeedSource, Story
+
+LOGGER = logging.getLogger(__name__)
+
+SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+HEADLINES = SHARED / "corpora" / "real-feeds" / "gesab001-headlines"
+ARTICLES = SHARED / "corpora" / "article-html" / "trafilatura-eval"
+QUICK = os.environ.get("WIREBEAM_BENCH_QUICK") == "1"
+ROUNDS_USED = 1 if QUICK else 2  # capture rounds of gesab001; round 2 re-sees ~265 of round 1's 482 items
+FEEDS_PER_ROUND = 2 if QUICK else None
+ITEMS_PER_FEED = 8 if QUICK else None
+PAGES = 12 if QUICK else None
+BENCH_ROUNDS = 1 if QUICK else 2
+# A feed summary shorter than this is "only a summary": the item gets a full article body.
+SUMMARY_ONLY_CHARS = 600
+TARGET_WORDS = 450  # a typical wire story; the eval pages' median main text is about this long
+STAGES = (
+    "ReadFeeds",
+    "ParseEntries",
+    "CleanStories",
+    "DedupStories",
+    "ExtractEntities",
+    "ExtractDates",
+    "WriteStories",
+)
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_WORD_RE = re.compile(r"[a-z]+")
+_ENGLISH = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "was",
+        "with",
+        "as",
+        "by",
+        "at",
+        "from",
+        "said",
+        "it",
+        "be",
+        "are",
+        "has",
+        "have",
+    ]
+)
+
+pytestmark = pytest.mark.skipif(
+    not HEADLINES.exists() or not ARTICLES.exists(),
+    reason="../shared/corpora/real-feeds or ../shared/corpora/article-html absent",
+)
+
+
+# --- inputs (built once per module, never timed) ----------------------------------------------------------------
+
+
+def is_english(text: str) -> bool:
+    words = _WORD_RE.findall(text.lower()[:4000])
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) > 0.12
+
+
+def article_paragraphs() -> list[list[str]]:
+    """Paragraphs (≥ 12 words) of the main text of each English evaluation page."""
+    import trafilatura
+
+    pages = sorted((ARTICLES / "tests" / "eval").glob("*.html")) + sorted((ARTICLES / "tests" / "cache").glob("*.html"))
+    out = []
+    for path in pages:
+        text = trafilatura.extract(path.read_text(encoding="utf-8", errors="replace"), fast=True) or ""
+        paragraphs = [p.strip() for p in text.split("\n") if len(p.split()) >= 12]
+        if len(paragraphs) >= 3 and is_english(text):
+            out.append(paragraphs)
+        if PAGES is not None and len(out) >= PAGES:
+            break
+    assert len(out) >= 3, "too few English article pages"
+    return out
+
+
+def article_body(k: int, pool: list[list[str]]) -> list[str]:
+    """Paragraphs for the k-th story, drawn at random (seeded by k) from all pages: two stories share a
+    paragraph only by chance, so the bodies are distinct stories to dedup, as real ones are."""
+    rng = random.Random(k)
+    chosen: list[str] = []
+    words = 0
+    while words < TARGET_WORDS:
+        page = pool[rng.randrange(len(pool))]
+        paragraph = page[rng.randrange(len(page))]
+        if paragraph not in chosen:
+            chosen.append(paragraph)
+            words += len(paragraph.split())
+    return chosen
+
+
+def rss_item(entry: Any, body: list[str] | None) -> str:
+    parts = ["<item>"]
+    for tag, key in (("title", "title"), ("link", "link"), ("guid", "id"), ("pubDate", "published")):
+        if entry.get(key):
+            parts.append(f"<{tag}>{escape(str(entry[key]))}</{tag}>")
+    if entry.get("summary"):
+        parts.append(f"<description>{escape(entry['summary'])}</description>")
+    if body:
+        html = "".join(f"<p>{escape(p)}</p>" for p in body)
+        parts.append(f"<content:encoded>{escape(html)}</content:encoded>")
+    parts.append("</item>")
+    return "".join(parts)
+
+
+def build_feeds(folder: Path) -> list[FeedSource]:
+    """Rewrite the chosen real feeds with full bodies into `folder`; one FeedSource per file."""
+    import feedparser
+
+    pool = article_paragraphs()
+    rounds = sorted(p for p in (HEADLINES / "snapshots").iterdir() if p.is_dir())[:ROUNDS_USED]
+    sources, k = [], 0
+    for snap in rounds:
+        for path in sorted(snap.glob("*.xml"))[:FEEDS_PER_ROUND]:
+            parsed = feedparser.parse(path.read_bytes())
+            items = []
+            for entry in parsed.entries[:ITEMS_PER_FEED]:
+                summary = _TAG_RE.sub(" ", entry.get("summary", ""))
+                body = article_body(k, pool) if len(summary) < SUMMARY_ONLY_CHARS else None
+                if body:
+                    body = [summary.strip(), *body] if summary.strip() else body
+                items.append(rss_item(entry, body))
+                k += 1
+            target = folder / f"{snap.name}-{path.name}"
+            target.write_text(
+                '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+                f"<title>{escape(parsed.feed.get('title', path.stem))}</title>"
+                f"<link>{escape(parsed.feed.get('link', 'https://example.org/'))}</link>"
+                f"<description>benchmark copy</description>{''.join(items)}</channel></rss>",
+                encoding="utf-8",
+            )
+            sources.append(FeedSource(url=str(target), name=path.stem))
+    return sources
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[FeedSource]:
+    from transforms.ner import DEFAULT_MODEL, EntityExtractor
+
+    # Import spaCy and read the model files once, untimed: the first of the timed runs would otherwise pay
+    # Python's one-off module imports that no later run (and no long-lived worker) pays.
+    EntityExtractor(DEFAULT_MODEL).load()
+    return build_feeds(tmp_path_factory.mktemp("feeds"))
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, float]:
+    """Medians (s) recorded by earlier benchmarks of this module, for the ratios."""
+    return {}
+
+
+def _config(feeds: list[FeedSource], output: Path) -> RunConfig:
+    return RunConfig(command="run", output=str(output), feeds=tuple(feeds), quiet=True)
+
+
+# --- peak memory ---------------------------------------------------------------------------------------------
+
+
+class PeakRss:
+    """Samples the RSS of this process and its children (Beam's worker processes) every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        me = psutil.Process()
+        while True:
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # a worker that just exited
+                    continue
+            self.peak = max(self.peak, total)
+            if self._stop.wait(0.05):
+                return
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Beam's worker processes, once they have exited).
+
+    On a shared machine wall time measures the neighbours too; CPU time is what "per core" figures need.
+    """
+    t = psutil.Process().cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+# --- the pipeline --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class RunOutcome:
+    stories: int
+    words: int
+    entries: int
+    reconciled: bool
+    stage_ms: dict[str, float]
+
+
+def stage_times(result: Any) -> dict[str, float]:
+    """Beam's per-transform execution time (ms), summed per top-level stage label."""
+    times: Counter[str] = Counter()
+    for item in result.monitoring_metrics().query()["counters"]:
+        if item.key.metric.name.endswith("ptransform_execution_time:total_msecs:v1"):
+            top = item.key.step.split("/", 1)[0]
+            times[top if top in STAGES else "other"] += item.committed
+    return dict(times)
+
+
+def run_pipeline(feeds: list[FeedSource], output: Path, beam_args: list[str]) -> RunOutcome:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.build import build_pipeline
+    from pipeline.driver import create_run_dir, files_with_prefix, read_lines, tally, totals_of
+
+    config = _config(feeds, output)
+    run_dir = create_run_dir(str(output), f"bench-{time.monotonic_ns()}")
+    pipeline = build_pipeline(config, PipelineOptions(["--runner=FnApiRunner", *beam_args]), run_dir)
+    result = pipeline.run()
+    result.wait_until_finish()
+    lines = list(read_lines(files_with_prefix(run_dir, "stories")))
+    words = sum(len(EnrichedStory.model_validate_json(line).body.split()) for line in lines)
+    counts, _ = tally(run_dir, config)
+    totals = totals_of(counts)
+    return RunOutcome(
+        stories=len(lines),
+        words=words,
+        entries=totals.entries_read,
+        reconciled=all(c.reconciled for c in counts.values()),
+        stage_ms=stage_times(result),
+    )
+
+
+# --- the baseline: the same stages in a plain loop -----------------------------------------------------------
+
+
+def _main_outputs(outputs: Iterator[Any] | None) -> list[Any]:
+    from apache_beam.pvalue import TaggedOutput
+
+    return [o for o in outputs or () if not isinstance(o, TaggedOutput)]
+
+
+def dedup_loop(stories: list[Story], now: dt.datetime) -> list[EnrichedStory]:
+    """DedupStories without Beam: the same functions (shingles, per-source boilerplate, members with LSH band
+    keys, verified candidate pairs, components, resolution), grouped with dicts instead of GroupByKeys."""
+    from transforms.dedup import DedupConfig, candidate_pairs, member_of, resolve_cluster, sketch_text
+    from transforms.neardup import connected_components, frequent_shingles, shingle_hashes
+
+    cfg = DedupConfig()
+    hashes = [shingle_hashes(sketch_text(s), cfg.shingle_size) for s in stories]
+    per_source: dict[str, list[Any]] = {}
+    for story, h in zip(stories, hashes, strict=True):
+        per_source.setdefault(story.source.url, []).append(h)
+    boiler = {src: frequent_shingles(hs, cfg.boilerplate_min_docs) for src, hs in per_source.items()}
+    members = [member_of(s, cfg, h, boiler.get(s.source.url)) for s, h in zip(stories, hashes, strict=True)]
+    by_key: dict[str, list[Any]] = {}
+    for m in members:
+        for key in m.keys:
+            by_key.setdefault(key, []).append(m)
+    edges = [pair for key, group in by_key.items() for pair in candidate_pairs(key, group, cfg)]
+    roots = connected_components(edges)
+    groups: dict[str, list[Any]] = {}
+    for m in members:
+        groups.setdefault(roots.get(m.id, m.id), []).append(m)
+    by_id = {s.id: s for s in stories}
+    out: list[EnrichedStory] = []
+    for group in groups.values():
+        out += [o for o in _main_outputs(resolve_cluster(group, by_id, now)) if isinstance(o, EnrichedStory)]
+    return out
+
+
+def stage_loop(feeds: list[FeedSource], output: Path) -> tuple[int, dict[str, float]]:
+    """Every stage once over the input in plain Python; returns (stories written, seconds per stage)."""
+    from transforms.dates import ExtractDatesFn
+    from transforms.entities import ExtractEntitiesFn
+    from transforms.fetch import FetchedFeed, FetchFeedFn
+    from transforms.http import FetchSettings
+    from transforms.parse import ParseFeedFn
+    from transforms.sink import ValidateStoryFn
+
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = now - clock
+        clock = now
+
+    config = _config(feeds, output)
+    fetch = FetchFeedFn(FetchSettings(), {})
+    fetch.setup()
+    fetched = [f for s in feeds for f in _main_outputs(fetch.process(s)) if isinstance(f, FetchedFeed)]
+    lap("ReadFeeds")
+    parse = ParseFeedFn()
+    entries = [e for f in fetched for e in _main_outputs(parse.process(f))]
+    lap("ParseEntries")
+    from transforms.clean import CleanEntryFn
+
+    clean = CleanEntryFn()
+    stories = [s for e in entries for s in _main_outputs(clean.process(e))]
+    lap("CleanStories")
+    kept = dedup_loop(stories, dt.datetime.now(dt.UTC))
+    lap("DedupStories")
+    entities = ExtractEntitiesFn(config.ner_model, config.ner_batch_size)
+    entities.setup()
+    size = config.ner_batch_size
+    tagged = [s for i in range(0, len(kept), size) for s in _main_outputs(entities.process(kept[i : i + size]))]
+    lap("ExtractEntities")
+    dates = ExtractDatesFn()
+    dated = [s for story in tagged for s in _main_outputs(dates.process(story))]
+    lap("ExtractDates")
+    validate = ValidateStoryFn()
+    with open(output / f"loop-{time.monotonic_ns()}.jsonl", "w", encoding="utf-8") as handle:
+        written = 0
+        for story in dated:
+            for _, line in _main_outputs(validate.process(story)):
+                handle.write(line + "\n")
+                written += 1
+    lap("WriteStories")
+    return written, seconds
+
+
+# --- benchmarks ----------------------------------------------------------------------------------------------
+
+
+def _report(name: str, info: dict[str, Any]) -> None:
+    print(f"\n{name}: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+
+
+def test_stage_loop(benchmark: Any, feeds: list[FeedSource], results: dict[str, Any], tmp_path: Path) -> None:
+    laps: list[dict[str, float]] = []
+
+    cpu: list[float] = []
+
+    def once() -> int:
+        before = cpu_seconds()
+        written, seconds = stage_loop(feeds, tmp_path)
+        cpu.append(cpu_seconds() - before)
+        laps.append(seconds)
+        return written
+
+    written = benchmark.pedantic(once, rounds=BENCH_ROUNDS, iterations=1)
+    assert written > 0
+    results["loop_stories"] = written
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    results["loop"] = median
+    per_stage = {s: sorted(lap[s] for lap in laps)[len(laps) // 2] for s in STAGES}
+    total = sum(per_stage.values())
+    info = benchmark.extra_info
+    info["stories"] = written
+    info["stories_per_s"] = round(written / median, 1)
+    info["cpu_s"] = round(sorted(cpu)[len(cpu) // 2], 2)
+    info["stories_per_cpu_s"] = round(written / info["cpu_s"], 1)
+    results["loop_cpu"] = info["cpu_s"]
+    for stage, secs in per_stage.items():
+        info[f"{stage}_s"] = round(secs, 2)
+        info[f"{stage}_share"] = round(secs / total, 3)
+    _report("stage loop", info)
+
+
+def test_pipeline(benchmark: Any, feeds: list[FeedSource], results: dict[str, Any], tmp_path: Path) -> None:
+    outcomes: list[RunOutcome] = []
+    peaks: list[int] = []
+
+    cpu: list[float] = []
+
+    def once() -> RunOutcome:
+        before = cpu_seconds()
+        with PeakRss() as rss:
+            outcome = run_pipeline(feeds, tmp_path, [])
+        cpu.append(cpu_seconds() - before)
+        peaks.append(rss.peak)
+        outcomes.append(outcome)
+        return outcome
+
+    outcome = benchmark.pedantic(once, rounds=BENCH_ROUNDS, iterations=1)
+    assert outcome.reconciled and outcome.stories > 0
+    assert outcome.entries == sum(1 for _ in _entries(feeds))
+    if "loop_stories" in results:  # the same stories as the plain loop, so the two timings compare like for like
+        assert outcome.stories == results["loop_stories"]
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    results["pipeline"] = median
+    info = benchmark.extra_info
+    info["entries"] = outcome.entries
+    info["stories"] = outcome.stories
+    info["stories_per_s"] = round(outcome.stories / median, 1)
+    info["words_per_s"] = round(outcome.words / median)
+    info["cpu_s"] = round(sorted(cpu)[len(cpu) // 2], 2)
+    info["stories_per_cpu_s"] = round(outcome.stories / info["cpu_s"], 1)
+    info["words_per_cpu_s"] = round(outcome.words / info["cpu_s"])
+    info["peak_rss_mb"] = round(max(peaks) / 2**20)
+    stage_ms = outcome.stage_ms
+    measured = sum(stage_ms.values())
+    for stage in (*STAGES, "other"):
+        info[f"{stage}_share"] = round(stage_ms.get(stage, 0) / (median * 1000), 3)
+    info["unattributed_share"] = round(1 - measured / (median * 1000), 3)
+    if "loop" in results:
+        info["loop_s"] = round(results["loop"], 2)
+        info["beam_overhead"] = round((median - results["loop"]) / median, 3)
+    if "loop_cpu" in results:
+        info["beam_overhead_cpu"] = round((info["cpu_s"] - results["loop_cpu"]) / info["cpu_s"], 3)
+    _report("pipeline (FnApiRunner, in-process)", info)
+
+
+@pytest.mark.skipif(QUICK, reason="quick mode: starting worker processes (Beam + spaCy each) alone takes ~15 s")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pipeline_processes(
+    benchmark: Any, feeds: list[FeedSource], results: dict[str, Any], tmp_path: Path, workers: int
+) -> None:
+    args = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    cpu: list[float] = []
+
+    def once() -> RunOutcome:
+        before = cpu_seconds()
+        outcome = run_pipeline(feeds, tmp_path, args)
+        cpu.append(cpu_seconds() - before)
+        return outcome
+
+    outcome = benchmark.pedantic(once, rounds=BENCH_ROUNDS, iterations=1)
+    assert outcome.reconciled and outcome.stories > 0
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    results[f"processes_{workers}"] = median
+    info = benchmark.extra_info
+    info["stories_per_s"] = round(outcome.stories / median, 1)
+    info["cpu_s"] = round(sorted(cpu)[len(cpu) // 2], 2)
+    info["cpu_count"] = os.cpu_count()
+    info["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    if workers == 2 and "processes_1" in results:
+        info["scaling_vs_1"] = round(results["processes_1"] / median, 2)
+    _report(f"pipeline, {workers} worker process(es)", info)
+
+
+@pytest.fixture(scope="module")
+def kept_bodies(feeds: list[FeedSource]) -> list[str]:
+    """The bodies that reach the entity stage (after parse, clean and dedup), for the bare-model ceiling."""
+    from transforms.clean import CleanEntryFn
+    from transforms.fetch import FetchedFeed, FetchFeedFn
+    from transforms.http import FetchSettings
+    from transforms.parse import ParseFeedFn
+
+    fetch, parse, clean = FetchFeedFn(FetchSettings(), {}), ParseFeedFn(), CleanEntryFn()
+    fetch.setup()
+    fetched = [f for s in feeds for f in _main_outputs(fetch.process(s)) if isinstance(f, FetchedFeed)]
+    stories = [s for f in fetched for e in _main_outputs(parse.process(f)) for s in _main_outputs(clean.process(e))]
+    return [s.body for s in dedup_loop(stories, dt.datetime.now(dt.UTC))]
+
+
+def test_bare_ner_ceiling(benchmark: Any, kept_bodies: list[str], results: dict[str, Any]) -> None:
+    """spaCy's NER alone (only the components NER needs, `nlp.pipe`, model load included) on the same bodies."""
+    import spacy
+
+    from transforms.ner import DEFAULT_MODEL
+
+    def once() -> int:
+        nlp = spacy.load(DEFAULT_MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
+        return sum(len(doc.ents) for doc in nlp.pipe(kept_bodies, batch_size=32))
+
+    cpu: list[float] = []
+
+    def timed() -> int:
+        before = cpu_seconds()
+        found = once()
+        cpu.append(cpu_seconds() - before)
+        return found
+
+    assert benchmark.pedantic(timed, rounds=BENCH_ROUNDS, iterations=1) > 0
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    words = sum(len(b.split()) for b in kept_bodies)
+    info = benchmark.extra_info
+    info["stories"] = len(kept_bodies)
+    info["stories_per_s"] = round(len(kept_bodies) / median, 1)
+    info["words_per_s"] = round(words / median)
+    info["cpu_s"] = round(sorted(cpu)[len(cpu) // 2], 2)
+    info["stories_per_cpu_s"] = round(len(kept_bodies) / info["cpu_s"], 1)
+    info["words_per_cpu_s"] = round(words / info["cpu_s"])
+    _report("bare spaCy NER (ceiling)", info)
+
+
+def test_progress_tap_cost(benchmark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.progress import PROGRESS_ENV, ProgressTallyFn, read_progress
+
+    monkeypatch.setenv(PROGRESS_ENV, str(tmp_path))
+    n = 20_000 if QUICK else 200_000
+    fn = ProgressTallyFn("stories")
+    fn.setup()
+    process: Callable[[Any], Any] = fn.process
+
+    def tally() -> None:
+        for i in range(n):
+            process(i)
+        fn.finish_bundle()
+
+    benchmark(tally)
+    assert read_progress(tmp_path).stories % n == 0 and read_progress(tmp_path).stories > 0
+    if benchmark.stats is not None:
+        benchmark.extra_info["ns_per_element"] = round(benchmark.stats.stats.median / n * 1e9)
+        _report("progress tap", benchmark.extra_info)
+
+
+def _entries(feeds: list[FeedSource]) -> Iterator[Any]:
+    import feedparser
+
+    for feed in feeds:
+        yield from feedparser.parse(Path(feed.url).read_bytes()).entries

@@ -1,0 +1,236 @@
+"""The live progress line of `wirebeam run`: feeds done / total, stories, duplicates, errors, on a terminal.
+
+Why a folder of tiny files rather than Beam metrics: Beam 2.77's FnApiRunner runs `pipeline.run()` to completion
+before it returns a result, and its counters reach the runner only when a bundle ends (one bundle per stage here),
+so nothing can be queried while the job runs. Instead `ProgressTap` steps count the elements they see and, at most
+every `FLUSH_SECONDS`, replace one small JSON file of their own in the folder named by `WIREBEAM_PROGRESS_DIR`.
+The folder is set by `ProgressDisplay` in the driver's environment, which Beam's `multi_processing` workers inherit,
+so the same path works for in-process and multi-process runs. Without the variable (tests, Dataflow, `--quiet`, no
+terminal) a tap does nothing but count in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
+
+import apache_beam as beam
+import orjson
+
+if TYPE_CHECKING:
+    from pipeline.options import RunConfig
+
+LOGGER = logging.getLogger(__name__)
+
+PROGRESS_ENV = "WIREBEAM_PROGRESS_DIR"
+KINDS = ("feeds", "stories", "duplicates", "errors")
+# A tap rewrites its file at most this often: a few syscalls per second per step, invisible next to NER.
+FLUSH_SECONDS = 0.25
+# How often the display redraws; a human does not read faster.
+REDRAW_SECONDS = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """Counts seen so far by the taps of a run (summed over every worker process)."""
+
+    feeds: int = 0
+    stories: int = 0
+    duplicates: int = 0
+    errors: int = 0
+
+
+def progress_file(directory: str, kind: str) -> str:
+    """A file name no other tap instance (in any process) uses."""
+    return os.path.join(directory, f"{kind}-{os.getpid()}-{secrets.token_hex(4)}.json")
+
+
+def write_count(path: str, kind: str, count: int) -> None:
+    """Replace `path` atomically so a reader never sees half a file."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(orjson.dumps({"kind": kind, "count": count}))
+    os.replace(tmp, path)
+
+
+def read_progress(directory: str | os.PathLike[str]) -> Progress:
+    """Sum the taps' files; unreadable or foreign files are ignored (the line is only a display)."""
+    totals = dict.fromkeys(KINDS, 0)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return Progress()
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        try:
+            data = orjson.loads(Path(directory, name).read_bytes())
+            kind, count = data["kind"], int(data["count"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+        if kind in totals:
+            totals[kind] += count
+    return Progress(**totals)
+
+
+def _rate(count: int, elapsed: float) -> str:
+    return f"{count / elapsed:.1f}" if elapsed > 0 else "-"
+
+
+def format_line(progress: Progress, total_feeds: int | None, elapsed: float) -> str:
+    """One status line, e.g. `feeds 3/15 · stories 120 (10.0/s) · dups 4 · errors 2 · 12s`."""
+    feeds = f"feeds {progress.feeds}/{total_feeds}" if total_feeds else f"feeds {progress.feeds}"
+    return (
+        f"{feeds} · stories {progress.stories} ({_rate(progress.stories, elapsed)}/s)"
+        f" · dups {progress.duplicates} · errors {progress.errors} · {elapsed:.0f}s"
+    )
+
+
+class ProgressTallyFn(beam.DoFn):
+    """Counts the elements of one PCollection into this instance's progress file; emits nothing."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"progress kind must be one of {KINDS}, got {kind!r}")
+        self._kind = kind
+        self._path: str | None = None
+        self._count = 0
+        self._written = 0
+        self._last = 0.0
+
+    def setup(self) -> None:
+        directory = os.environ.get(PROGRESS_ENV)
+        self._path = progress_file(directory, self._kind) if directory and os.path.isdir(directory) else None
+
+    def process(self, element: Any) -> Iterator[Any]:
+        self._count += 1
+        if self._path is not None and time.monotonic() - self._last >= FLUSH_SECONDS:
+            self._flush()
+        return iter(())
+
+    def finish_bundle(self) -> None:
+        self._flush()
+
+    def teardown(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        self._last = time.monotonic()
+        if self._path is None or self._count == self._written:
+            return
+        try:
+            write_count(self._path, self._kind, self._count)
+            self._written = self._count
+        except OSError as exc:  # the display folder vanished (run ended): stop writing, never fail the job
+            LOGGER.debug("progress file %s not written: %s", self._path, exc)
+            self._path = None
+
+
+class ProgressTap(beam.PTransform):
+    """A side branch that counts a PCollection's elements for the live progress line (feeds/stories/...)."""
+
+    def __init__(self, kind: str, label: str | None = None) -> None:
+        super().__init__(label)
+        if kind not in KINDS:
+            raise ValueError(f"progress kind must be one of {KINDS}, got {kind!r}")
+        self._kind = kind
+
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
+        return pcoll | "Tally" >> beam.ParDo(ProgressTallyFn(self._kind))
+
+
+class ProgressDisplay:
+    """Context manager around `pipeline.run()`: redraws a carriage-return status line on a terminal.
+
+    Disabled (no folder, no thread, taps stay silent) unless `enabled` is true; by default it is true only when
+    `stream` is a TTY. The final state is printed once more, followed by a newline, when the block ends.
+    """
+
+    def __init__(
+        self,
+        total_feeds: int | None = None,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+        interval: float = REDRAW_SECONDS,
+    ) -> None:
+        self._stream = stream or sys.stderr
+        self._enabled = self._stream.isatty() if enabled is None else enabled
+        self._total = total_feeds
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._dir: str | None = None
+        self._previous_env: str | None = None
+        self._started = 0.0
+        self._width = 0
+
+    @property
+    def directory(self) -> str | None:
+        return self._dir
+
+    def __enter__(self) -> ProgressDisplay:
+        if not self._enabled:
+            return self
+        self._started = time.monotonic()
+        self._dir = tempfile.mkdtemp(prefix="wirebeam-progress-")
+        self._previous_env = os.environ.get(PROGRESS_ENV)
+        os.environ[PROGRESS_ENV] = self._dir
+        self._thread = threading.Thread(target=self._loop, name="wirebeam-progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._dir is None:
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.draw()
+        self._stream.write("\n")
+        self._stream.flush()
+        if self._previous_env is None:
+            os.environ.pop(PROGRESS_ENV, None)
+        else:
+            os.environ[PROGRESS_ENV] = self._previous_env
+        shutil.rmtree(self._dir, ignore_errors=True)
+        self._dir = None
+
+    def current(self) -> Progress:
+        return read_progress(self._dir) if self._dir else Progress()
+
+    def draw(self) -> None:
+        line = format_line(self.current(), self._total, time.monotonic() - self._started)
+        # Pad over the previous, longer line instead of relying on ANSI erase codes.
+        padded = line.ljust(self._width)
+        self._width = len(line)
+        self._stream.write("\r" + padded)
+        self._stream.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.draw()
+            except (OSError, ValueError):  # a closed terminal must not take the job down
+                return
+
+
+def progress_display(config: RunConfig, stream: TextIO | None = None) -> ProgressDisplay:
+    """The display the driver wraps around `pipeline.run()`: on a TTY unless `--quiet`; feeds total for `run`."""
+    total = len(config.feeds) if config.command == "run" else None
+    return ProgressDisplay(total_feeds=total, stream=stream, enabled=False if config.quiet else None)

@@ -1,0 +1,59 @@
+"""Options: validated when parsed, errors name the flag, Beam's options pass through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.options import DEFAULT_RUNNER, feeds_from_file, parse_args, sample_feeds
+
+
+def test_defaults_run_the_bundled_samples_on_the_fnapi_runner() -> None:
+    config, beam_args = parse_args(["run"])
+    assert [Path(f.url).name for f in config.feeds] == ["harbor-wire.xml", "coastal-times.atom", "metro-daily.json"]
+    assert config.feeds == sample_feeds() and all(Path(f.url).is_file() for f in config.feeds)
+    assert beam_args == [f"--runner={DEFAULT_RUNNER}"]
+    assert config.output == "out" and config.dedup and not config.fetch.allow_private_hosts
+
+
+def test_beam_options_pass_through_untouched() -> None:
+    _, beam_args = parse_args(["run", "--runner", "DirectRunner", "--direct_num_workers=2", "--dedup-threshold", "0.6"])
+    assert beam_args == ["--runner", "DirectRunner", "--direct_num_workers=2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--feeds", "ftp://example.org/rss"], "--feeds must be an http(s) URL or a local path"),
+        (["run", "--feeds", "/no/such/feed.xml"], "--feeds '/no/such/feed.xml': no such file"),
+        (["run", "--timeout", "0"], "--timeout must be positive"),
+        (["run", "--retries", "-1"], "--retries must be >= 0"),
+        (["run", "--dedup-threshold", "1.5"], "--dedup-threshold must be in (0, 1]"),
+        (["run", "--dedup-shingle-size", "0"], "--dedup-shingle-size must be in 1..20"),
+        (["run", "--element-timeout", "-3"], "--element-timeout must be positive"),
+        (["run", "--run-id", "../escape"], "--run-id must be a plain folder name"),
+        (["run", "--feeds-file", "/no/such/list.txt"], "--feeds-file '/no/such/list.txt' cannot be read"),
+        (["enrich", "--input", "/no/such.jsonl"], "--input '/no/such.jsonl' is not a file"),
+    ],
+)
+def test_bad_options_name_the_flag(argv: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_feeds_file_text_and_json(tmp_path: Path) -> None:
+    (tmp_path / "local.xml").write_text("<rss/>")
+    listing = tmp_path / "feeds.txt"
+    listing.write_text("# wires\nhttps://example.org/rss  Example Wire\nlocal.xml\n\n")
+    feeds = feeds_from_file(str(listing))
+    assert [(f.url, f.name) for f in feeds] == [
+        ("https://example.org/rss", "Example Wire"),
+        (str(tmp_path / "local.xml"), None),
+    ]
+    as_json = tmp_path / "feeds.json"
+    as_json.write_text('{"feeds": [{"url": "local.xml", "name": "L", "agency": "AP", "tags": ["wire"]}]}')
+    (feed,) = feeds_from_file(str(as_json))
+    assert (feed.url, feed.agency, feed.tags) == (str(tmp_path / "local.xml"), "AP", ["wire"])

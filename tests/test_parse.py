@@ -1,0 +1,149 @@
+"""ParseEntries: feedparser on bytes, the JSON Feed adapter, entry ids and dates, enrich input lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas.story import DeadLetter, FeedSource, RawEntry
+from tests.conftest import SAMPLES
+from transforms.fetch import FetchedFeed
+from transforms.parse import (
+    ParseEntries,
+    ParseFeedFn,
+    entry_date,
+    parse_json_feed,
+    parse_story_line,
+    scrub,
+)
+
+FETCHED_AT = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+SOURCE = FeedSource(url="https://example.org/feed")
+
+
+def fetched(body: bytes, headers: dict[str, str] | None = None) -> FetchedFeed:
+    return FetchedFeed(
+        source=SOURCE, body=body, headers=headers or {}, status=200, final_url=SOURCE.url, fetched_at=FETCHED_AT
+    )
+
+
+def run_fn(body: bytes) -> tuple[list[RawEntry], list[DeadLetter], list[dict]]:
+    entries, dead, reports = [], [], []
+    for out in ParseFeedFn().process(fetched(body)):
+        if isinstance(out, RawEntry):
+            entries.append(out)
+        elif out.tag == "dead_letter":
+            dead.append(out.value)
+        else:
+            reports.append(out.value)
+    return entries, dead, reports
+
+
+def test_json_feed_sample_maps_onto_feedparser_fields() -> None:
+    parsed = parse_json_feed((SAMPLES / "metro-daily.json").read_bytes())
+    assert parsed["version"] == "json11" and not parsed["bozo"]
+    first, _, text_only, *_ = parsed["entries"]
+    assert first["id"] == "md-88121" and first["link"].endswith("norway-rate-cut-january.html")
+    assert first["content"][0]["type"] == "text/html"
+    assert time.strftime("%Y-%m-%dT%H:%M", first["published_parsed"]) == "2026-11-25T08:15"
+    assert text_only["content"][0]["type"] == "text/plain"
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            {"published": "Tue, 24 Nov 2026 09:12:00 GMT", "published_parsed": time.gmtime(1795511520)},
+            ("Tue, 24 Nov 2026 09:12:00 GMT", dt.datetime(2026, 11, 24, 9, 12, tzinfo=dt.UTC), None),
+        ),
+        ({"published": "yesterday-ish", "published_parsed": None}, ("yesterday-ish", None, "unparseable")),
+        ({"published": "2099-01-01", "published_parsed": time.gmtime(4070908800)}, ("2099-01-01", None, "future")),
+        ({}, (None, None, None)),
+    ],
+)
+def test_entry_dates_keep_the_entry_and_flag_bad_dates(entry: dict, expected: tuple) -> None:
+    assert entry_date(entry, "published", FETCHED_AT) == expected
+
+
+def test_scrub_removes_controls_and_lone_surrogates_and_caps() -> None:
+    assert scrub("a\x00b\x1fc\ud800d\ufffee\tf") == "abcde\tf"
+    assert scrub("x" * 50, limit=10) == "x" * 10
+    assert scrub(None) is None
+
+
+def test_bozo_feed_keeps_its_good_entries() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>One &amp; only</title><link>https://example.org/1</link></item>"
+        b"<item><title>Two &bogus; entity</title><link>https://example.org/2</link></item>"
+        b"</channel></rss>"
+    )
+    entries, dead, reports = run_fn(body)
+    assert [e.link for e in entries] == ["https://example.org/1", "https://example.org/2"]
+    assert all(e.feed_bozo for e in entries) and reports[0]["bozo"] == 1 and not dead
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body><h1>Sign in</h1></body></html>", b"%PDF-1.7\n%\xe2\xe3"])
+def test_a_body_that_is_not_a_feed_is_a_dead_letter(body: bytes) -> None:
+    entries, dead, reports = run_fn(body)
+    assert entries == []
+    assert [(d.stage, d.error_type, d.entry_id) for d in dead] == [("parse", "not_a_feed", None)]
+    assert reports == [{"feed": SOURCE.url, "feed_errors": 1, "error_type": "not_a_feed"}]
+
+
+def test_entry_ids_are_stable_and_unique_within_a_feed() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><guid>same</guid><title>A</title></item><item><guid>same</guid><title>B</title></item>"
+        b"<item><title>No guid or link</title><description>text</description></item>"
+        b"</channel></rss>"
+    )
+    first, _, _ = run_fn(body)
+    again, _, _ = run_fn(body)
+    assert [e.id for e in first] == [e.id for e in again]
+    assert len({e.id for e in first}) == 3
+
+
+def test_parse_entries_composite() -> None:
+    body = (SAMPLES / "coastal-times.atom").read_bytes()
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = p | beam.Create([fetched(body)]) | ParseEntries()
+        assert_that(
+            out.entries | beam.Map(lambda e: e.title),
+            equal_to(
+                [
+                    "Ships pile up off Rotterdam as crane strike drags on",
+                    "Harbour council approves new seawall for Old Town",
+                    "Ferry operator adds winter crossings to the islands",
+                    "Fish market prices climb ahead of holiday season",
+                ]
+            ),
+            label="Titles",
+        )
+        assert_that(out.feed_report | beam.Map(lambda r: r["entries_read"]), equal_to([4]), label="Report")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"text": "x"}', "missing 'id'"),
+        ('{"id": "a"}', "needs 'text' or 'html'"),
+        ('{"id": "a", "text": "x", "published_at": "last Tuesday"}', "not ISO 8601"),
+    ],
+)
+def test_bad_enrich_lines_say_why(line: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_story_line(line, SOURCE, FETCHED_AT)
+
+
+def test_enrich_line_naive_time_is_utc() -> None:
+    entry = parse_story_line('{"id": 7, "html": "<p>x</p>", "published_at": "2014-03-14T08:16"}', SOURCE, FETCHED_AT)
+    assert entry.published_at == dt.datetime(2014, 3, 14, 8, 16, tzinfo=dt.UTC)
+    assert entry.is_html and entry.guid == "7"
