@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
-import io
 import json
 import logging
 import os
@@ -32,8 +31,12 @@ from typing import Any
 import feedparser
 import psutil
 
+from schemas.story import FeedSource, RawEntry
 from tests.httpserver import Reply, ScriptedServer
-from transforms.http import Fetcher, FetchSettings, feedparser_headers
+from transforms.common import utcnow
+from transforms.fetch import FetchedFeed
+from transforms.http import Fetcher, FetchSettings
+from transforms.parse import ParseFeedFn, parse_feed_bytes
 
 LOGGER = logging.getLogger(__name__)
 
@@ -63,6 +66,9 @@ class CaseOutcome:
     skipped: bool = False
     holds: bool | None = None
     holds_plain: bool | None = None
+    # wirebeam's own parse stage (ParseFeedFn) on the same bytes: RawEntry records and dead-letter classes.
+    stage_entries: int = 0
+    stage_dead_letters: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +98,9 @@ class Summary:
     only_plain_holds: list[str] = field(default_factory=list)
     crash_list: list[str] = field(default_factory=list)
     hang_list: list[str] = field(default_factory=list)
+    stage_entries: int = 0
+    stage_dead_letters: dict[str, int] = field(default_factory=dict)
+    stage_valid_empty_feeds: int = 0
 
 
 def _alarm(_signum: int, _frame: types.FrameType | None) -> None:
@@ -146,8 +155,14 @@ def run_case(row: dict[str, Any], corpus: Path, server: ScriptedServer, fetcher:
         if result.error_type is not None or result.body is None:
             outcome.fetch_error = result.error_type or "no_body"
         else:
-            headers = feedparser_headers(result.headers, result.final_url)
-            parsed = feedparser.parse(io.BytesIO(result.body), response_headers=headers)
+            fetched = FetchedFeed(source=FeedSource(url=url), body=result.body, headers=result.headers,
+                                  status=result.status, final_url=result.final_url, fetched_at=utcnow())
+            parsed = parse_feed_bytes(fetched)  # the very call the pipeline's parse stage makes
+            for out in ParseFeedFn(timeout=None).process(fetched):
+                if isinstance(out, RawEntry):
+                    outcome.stage_entries += 1
+                elif out.tag == "dead_letter":
+                    outcome.stage_dead_letters.append(out.value.error_type)
             outcome.entries = len(parsed.get("entries", []))
             outcome.bozo = bool(parsed.get("bozo"))
             if not evaluate(row.get("skip_unless"), parsed):
@@ -212,6 +227,13 @@ def summarize(outcomes: list[CaseOutcome], port: int, seconds: float) -> Summary
         if plain and not holds:
             summary.only_plain_holds.append(o.path)
     summary.fetch_errors = dict(errors)
+    dead: collections.Counter[str] = collections.Counter()
+    for o in outcomes:
+        summary.stage_entries += o.stage_entries
+        dead.update(o.stage_dead_letters)
+        if not (o.crash or o.hang or o.fetch_error) and o.stage_entries == 0 and not o.stage_dead_letters:
+            summary.stage_valid_empty_feeds += 1
+    summary.stage_dead_letters = dict(dead)
     # ru_maxrss is in KiB on Linux; psutil gives the current figure as a cross-check.
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summary.peak_rss_mb = round(max(peak_kib / 1024, psutil.Process().memory_info().rss / 2**20), 1)
@@ -229,6 +251,9 @@ def print_table(s: Summary, out: Any = sys.stdout) -> None:
         ("fetch errors", json.dumps(s.fetch_errors) if s.fetch_errors else "0"),
         ("entries parsed (parse(path) gives)", f"{s.entries} ({s.entries_plain})"),
         ("files with zero entries", str(s.zero_entry_files)),
+        ("wirebeam parse stage: entries", str(s.stage_entries)),
+        ("  dead letters by class", json.dumps(s.stage_dead_letters) if s.stage_dead_letters else "0"),
+        ("  valid feeds with no items", str(s.stage_valid_empty_feeds)),
         ("bozo files", str(s.bozo_files)),
         ("slowest file", f"{s.slowest_file} ({s.slowest_seconds * 1000:.1f} ms)"),
         ("wall time", f"{s.total_seconds:.1f} s"),

@@ -763,9 +763,10 @@ def test_robustness_corpus_sample_fetches_and_parses_every_file(tmp_path: Path) 
     assert (figures["files"], figures["crashes"], figures["hangs"], figures["fetch_errors"]) == (150, 0, 0, {})
     assert figures["evaluated"] == 150
     assert figures["expect_holds"] == 150  # plain feedparser.parse(path) manages fewer: it has no headers
+    # wirebeam's parse stage keeps every entry feedparser finds; a file it cannot use is a dead letter.
+    assert figures["stage_entries"] == figures["entries"]
 
 
-@pytest.mark.slow
 @needs_robustness_corpus
 def test_robustness_corpus_full(tmp_path: Path) -> None:
     code, figures = _run_robustness(tmp_path)
@@ -775,3 +776,5 @@ def test_robustness_corpus_full(tmp_path: Path) -> None:
     # expectations about local files that a base URI changes. 44 expectations spell out port 8097.
     allowance = 0 if figures["port"] == 8097 else 44
     assert figures["expect_holds"] >= 2079 - allowance
+    assert figures["stage_entries"] == figures["entries"] == 1217
+    assert figures["stage_dead_letters"] == {"not_a_feed": 8}

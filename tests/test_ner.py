@@ -188,6 +188,9 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
         # An acronym in brackets after an entity, and its repeat.
         ("the Kurdistan Democratic Party (KDP) said KDP fighters", [(4, 30, "ORG")],
          [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG"), ("KDP", "ORG")]),
+        # A one-word city the model took for a person: after a place preposition it is a place, elsewhere not.
+        ("the port of London said. London said.", [(12, 18, "PERSON"), (25, 31, "PERSON")],
+         [("London", "GPE"), ("London", "PERSON")]),
         # Surname and capitalised headline repeats of a person.
         ("ERNIE ELS LEADS\nErnie Els shot 66. Els leads.", [(16, 25, "PERSON")],
          [("ERNIE ELS", "PERSON"), ("Ernie Els", "PERSON"), ("Els", "PERSON")]),

@@ -147,3 +147,84 @@ def test_enrich_line_naive_time_is_utc() -> None:
     entry = parse_story_line('{"id": 7, "html": "<p>x</p>", "published_at": "2014-03-14T08:16"}', SOURCE, FETCHED_AT)
     assert entry.published_at == dt.datetime(2014, 3, 14, 8, 16, tzinfo=dt.UTC)
     assert entry.is_html and entry.guid == "7"
+
+
+# --- hostile feeds: each ends as entries or a dead letter, quickly, with nothing bad in the output -------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+<!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+<!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">]>
+<rss version="2.0"><channel><title>&i;</title><item><title>laughs &i;</title><link>https://e.org/1</link></item>
+</channel></rss>"""
+QUADRATIC = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x "' + b"x" * 50_000 + b'">]><rss version="2.0">'
+             b"<channel><title>q</title><item><title>" + b"&x;" * 20_000 + b"</title></item></channel></rss>")
+
+
+def rss_items(*items: bytes, encoding: bytes = b"utf-8") -> bytes:
+    return (b'<?xml version="1.0" encoding="' + encoding + b'"?><rss version="2.0"><channel><title>t</title>'
+            + b"".join(items) + b"</channel></rss>")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, QUADRATIC], ids=["billion-laughs", "quadratic-blowup"])
+def test_entity_expansion_attacks_are_contained(body: bytes) -> None:
+    started = time.monotonic()
+    entries, dead, _ = run_fn(body)
+    assert time.monotonic() - started < 60
+    assert entries or dead
+    assert all(len(e.title or "") <= 1000 for e in entries)
+
+
+def test_a_parse_over_its_time_limit_is_a_dead_letter() -> None:
+    slow = rss_items(*(b"<item><title>t%d</title></item>" % i for i in range(20_000)))
+    out = list(ParseFeedFn(timeout=0.05).process(fetched(slow)))
+    (letter,) = [o.value for o in out if getattr(o, "tag", None) == "dead_letter"]
+    assert (letter.stage, letter.error_type, letter.entry_id) == ("parse", "parse_timeout", None)
+
+
+@pytest.mark.timeout(300)
+def test_100k_entry_feed_is_capped_and_counted() -> None:
+    body = rss_items(*(b"<item><guid>g%d</guid><title>n</title></item>" % i for i in range(100_000)))
+    entries, dead, reports = run_fn(body)
+    assert len(entries) == 5000 and not dead and reports[0]["entries_read"] == 5000
+
+
+def test_one_megabyte_title_and_script_tags() -> None:
+    body = rss_items(
+        b"<item><guid>1</guid><title>" + b"A" * 1_000_000 + b"</title></item>",
+        b"<item><guid>2</guid><title>&lt;script&gt;alert(1)&lt;/script&gt;Budget passes</title>"
+        b"<description>&lt;p&gt;Text&lt;script&gt;steal()&lt;/script&gt;&lt;/p&gt;</description></item>",
+    )
+    (big, scripted), _, _ = run_fn(body)
+    assert len(big.title or "") == 1000
+    assert "script" not in (scripted.summary_html or "") and "steal" not in (scripted.summary_html or "")
+    from transforms.clean import clean_entry
+
+    assert "<script" not in clean_entry(scripted).title
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rss_items("<item><title>Caf\u00e9 caf\u00e9</title></item>".encode("latin-1"), encoding=b"utf-8"),
+        rss_items(b"<item><title>bad \xff\xfe bytes \xed\xa0\x80 here</title></item>"),
+        rss_items("<item><title>\u041c\u043e\u0441\u043a\u0432\u0430</title></item>".encode("cp1251"),
+                  encoding=b"utf-8"),
+    ],
+    ids=["latin1-declared-utf8", "invalid-utf8", "cp1251-declared-utf8"],
+)
+def test_wrong_or_invalid_encodings_give_clean_text(body: bytes) -> None:
+    entries, dead, _ = run_fn(body)
+    assert entries or dead
+    for entry in entries:
+        text = entry.title or ""
+        text.encode("utf-8")  # no lone surrogates
+        assert "\x00" not in text
+
+
+def test_missing_title_link_and_date_keep_the_entry() -> None:
+    (entry,), dead, _ = run_fn(rss_items(b"<item><description>Only a description here.</description></item>"))
+    assert not dead and entry.title is None and entry.link is None and entry.published_at is None
+    assert entry.id  # a stable id from the content

@@ -198,15 +198,17 @@ def test_three_rounds_of_four_feeds(tmp_path: Path, run_cli: RunCli, blank_ner: 
 def test_all_rounds_of_all_feeds(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:
     feeds = tuple(sorted({p.stem for folder in rounds() for p in folder.glob("*.xml")}))
     union, single = simulate(tmp_path, run_cli, blank_ner, feeds, n_rounds=len(rounds()))
-    # Near-duplicate verdicts depend on what else a run sees (per-source boilerplate shingles are counted per
-    # run, and a chain A~B~C is one cluster in one run but two when B comes after C), so over all rounds the
-    # clusters agree pairwise rather than exactly.
+    # Near-duplicate verdicts depend on what else a run sees: against earlier runs a story is compared on
+    # MinHash signatures only, without the per-source boilerplate shingles a single run removes, so recurring
+    # templates (a daily "morning briefing", photo galleries) merge across runs that one run keeps apart.
+    # Measured: 4131 of 4137 clusters identical; every pair one run clusters, the schedule clusters too.
     precision, recall = pair_agreement(union, single)
+    identical = len(union & single) / len(single)
     print(
         f"clusters: scheduled {len(union)}, single run {len(single)}, identical {len(union & single)}; "
         f"same-cluster pairs precision {precision:.4f} recall {recall:.4f}"
     )
-    assert precision >= 0.95 and recall >= 0.95
+    assert identical >= 0.99 and recall >= 0.99
 
 
 @pytest.mark.parametrize(

@@ -248,6 +248,10 @@ PLACES_FILE = Path(__file__).resolve().parent / "ner_data" / "places.tsv"
 _REGION_KINDS = frozenset({"country", "state", "continent", "region"})
 
 
+# A place preposition right before a span ("in", "of", "near" …), for cities the model took for people.
+_PLACE_PREPOSITION_RE = re.compile(r"\b(?:in|of|at|from|near|outside|around|across)\s+(?:the\s+)?$")
+
+
 @lru_cache(maxsize=4)
 def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
     """Place name → kind (country, state, continent, region, city); empty (with a warning) if the file is absent."""
@@ -481,6 +485,9 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
         kind = places.get(text[s:e])
         if kind in _REGION_KINDS and label not in ("GPE", "LOC"):
             label = "LOC" if kind in ("continent", "region") else "GPE"
+        elif kind == "city" and label in ("PERSON", "NORP") and _PLACE_PREPOSITION_RE.search(text, max(0, s - 12), s):
+            # "the port of Rotterdam", "talks in Mombasa": a one-word city after a place preposition.
+            label = "GPE"
         if fixed.free(s, e):
             fixed.put(s, e, label)
     for s, e, label in table:

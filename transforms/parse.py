@@ -20,7 +20,7 @@ import feedparser
 import orjson
 
 from schemas.story import FeedSource, RawEntry
-from transforms.common import DEAD_LETTER, counter, dead_letter, stable_id, utcnow
+from transforms.common import DEAD_LETTER, ElementTimeout, counter, dead_letter, stable_id, time_limit, utcnow
 from transforms.fetch import FEED_REPORT, FetchedFeed, feed_report
 from transforms.http import feedparser_headers
 
@@ -31,6 +31,8 @@ STAGE = "parse"
 MAX_ENTRIES_PER_FEED = 5000
 MAX_FIELD_CHARS = 200_000
 MAX_TITLE_CHARS = 1000
+# One feed's parse may take this long (seconds); a slower one is a hostile or broken feed, not news.
+PARSE_TIMEOUT = 60.0
 # A date more than this far ahead of the fetch is a feed bug, not news from the future.
 FUTURE_SLACK = dt.timedelta(days=1)
 
@@ -189,22 +191,35 @@ def to_raw_entry(
     )
 
 
+def parse_feed_bytes(fetched: FetchedFeed) -> dict[str, Any]:
+    """feedparser (or the JSON Feed adapter) over the fetched bytes and headers; never a URL or a path."""
+    if looks_like_json_feed(fetched.body):
+        return parse_json_feed(fetched.body)
+    return feedparser.parse(
+        io.BytesIO(fetched.body),
+        # The body is already decoded: drop encoding headers; content-location gives relative links a base.
+        response_headers=feedparser_headers(fetched.headers, fetched.final_url),
+        sanitize_html=True,
+        resolve_relative_uris=True,
+    )
+
+
 class ParseFeedFn(beam.DoFn):
     """FetchedFeed → RawEntry per item; a feed report with the entry count; dead letters for what fails."""
+
+    def __init__(self, timeout: float | None = PARSE_TIMEOUT) -> None:
+        self._timeout = timeout
 
     def process(self, fetched: FetchedFeed) -> Iterator[Any]:
         url = fetched.source.url
         try:
-            if looks_like_json_feed(fetched.body):
-                parsed = parse_json_feed(fetched.body)
-            else:
-                parsed = feedparser.parse(
-                    io.BytesIO(fetched.body),
-                    # Decoded body: drop encoding headers; content-location gives relative links a base.
-                    response_headers=feedparser_headers(fetched.headers, fetched.final_url),
-                    sanitize_html=True,
-                    resolve_relative_uris=True,
-                )
+            with time_limit(self._timeout):
+                parsed = parse_feed_bytes(fetched)
+        except ElementTimeout as exc:  # quadratic entity expansion, a regex gone wild in a sanitizer …
+            counter("parse.timeout").inc()
+            yield feed_report(url, feed_errors=1, error_type="parse_timeout")
+            yield dead_letter(STAGE, exc, url, error_type="parse_timeout", payload=fetched.body)
+            return
         except Exception as exc:  # feedparser raises on some character references; contain it per feed
             counter("parse.feed_crashed").inc()
             yield feed_report(url, feed_errors=1, error_type="parse_error")
