@@ -16,6 +16,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import RunConfig
+from pipeline.progress import ProgressTap
 from schemas.story import Cluster, ClusterCopy, DeadLetter, EnrichedStory, FeedSource, Story
 from transforms.article import FetchArticles
 from transforms.clean import INPUT_TAG, CleanStories
@@ -107,11 +108,18 @@ def build_pipeline(
     with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
     dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
 
+    all_dead = dead_letters | "AllDeadLetters" >> beam.Flatten()
+    # Side branches counting for the live progress line (pipeline/progress.py); no-ops without a display.
+    if config.command == "run":
+        _ = fetched[FEED_REPORT] | "ProgressFeeds" >> ProgressTap("feeds")
+    _ = with_dates.stories | "ProgressStories" >> ProgressTap("stories")
+    _ = duplicates | "ProgressDuplicates" >> ProgressTap("duplicates")
+    _ = all_dead | "ProgressErrors" >> ProgressTap("errors")
     _ = {
         "entries": entries_read,
         "stories": with_dates.stories,
         "duplicates": duplicates,
-        "dead_letters": dead_letters | "AllDeadLetters" >> beam.Flatten(),
+        "dead_letters": all_dead,
         "feed_reports": feed_reports,
         "index_entries": index_entries,
     } | "WriteStories" >> WriteStories(run_dir)

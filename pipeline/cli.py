@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         from pipeline.streaming import main_stream  # Beam's runners are imported only when a job runs
 
         return main_stream(config, beam_args, out)
-    from pipeline.driver import RunFailed, execute  # Beam's runners are imported only when a job runs
+    from pipeline.driver import DryRun, RunFailed, execute  # Beam's runners are imported only when a job runs
 
     try:
         manifest, run_dir = execute(config, beam_args)
@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except RunFailed as exc:
         print(f"wirebeam: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except DryRun as exc:
+        print(f"wirebeam: {exc}", file=out)
+        return 0
     if not config.quiet:
         print(summary_table(manifest), file=out)
         verdict = "counts reconcile" if manifest.reconciled else "COUNTS DO NOT RECONCILE"

@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from importlib import metadata
@@ -24,7 +25,7 @@ from typing import Any
 
 import orjson
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 
 from pipeline.build import build_pipeline
 from pipeline.options import ConfigError, RunConfig
@@ -40,6 +41,10 @@ MANIFEST = "manifest.json"
 
 class RunFailed(RuntimeError):
     """The Beam job failed; nothing was committed."""
+
+
+class DryRun(Exception):
+    """`--dry_run=True`: the job was built, not run."""
 
 INTERNAL_PREFIXES = ("_counts", "_feed_reports", "_index")
 OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
@@ -204,6 +209,11 @@ def _execute(
             f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}\n"
             f"{run_dir} has no manifest (incomplete run); the state was not advanced"
         ) from exc
+    if options.view_as(TestOptions).dry_run:
+        # Dataflow's --dry_run=True builds and checks the job without running it: nothing to commit.
+        if not run_dir.startswith("gs://"):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise DryRun(f"dry run: the {config.command} job graph was built and checked; nothing ran or was written")
     feeds, _ = tally(run_dir, config)
     totals = totals_of(feeds)
     manifest = Manifest(

@@ -59,8 +59,8 @@ from transforms.common import DEAD_LETTER, counter, utcnow
 from transforms.dates import ExtractDates
 from transforms.dedup import DUPLICATES, exact_keys, member_of
 from transforms.entities import ExtractEntities
-from transforms.fetch import FEED_REPORT, FetchFeedFn, is_local_path, validators_from_state
-from transforms.http import FetchSettings, read_local
+from transforms.fetch import FEED_REPORT, FetchFeedFn
+from transforms.http import FetchSettings
 from transforms.neardup import DedupConfig, estimated_near_duplicate
 from transforms.parse import ParseEntries
 from transforms.sink import ValidateStoryFn, json_line
@@ -468,16 +468,8 @@ class PollFeedFn(FetchFeedFn):
         element: tuple[str, FeedSource],
         validators: Any = _VALIDATORS_STATE,
     ) -> Iterator[Any]:
-        assert self._fetcher is not None, "setup() not called"
         _, source = element
-        counter("fetch.feeds").inc()
-        previous = validators.read()
-        if is_local_path(source.url):
-            result = read_local(source.url, self._settings)
-        else:
-            result = self._fetcher.fetch(source.url, validators_from_state(previous))
-        self.latency_ms.update(int(result.elapsed * 1000))
-        for output in self._outputs(source, result, previous):
+        for output in self.fetch_one(source, validators.read()):
             if isinstance(output, beam.pvalue.TaggedOutput) and output.tag == FEED_REPORT:
                 state = output.value.get("state")
                 if state is not None:

@@ -225,3 +225,20 @@ def test_template_parameters_become_a_wirebeam_command(argv: list[str], expected
     config, beam_args = parse_args(command)
     assert config.command == expected[0] and config.output == "gs://b/o"
     assert "--runner=DataflowRunner" in beam_args
+
+
+@pytest.mark.e2e
+@needs_gcp
+def test_cli_dry_run_builds_the_job_and_commits_nothing(
+    project_copy: Path, no_network: list[Any], tmp_path: Path, run_cli
+) -> None:
+    """`wirebeam run … --dry_run=True` through the driver: no manifest, no state, no run folder left behind."""
+    out, state = tmp_path / "out", tmp_path / "state"
+    code, printed = run_cli(
+        "run", "--output", str(out), "--state", str(state), *DATAFLOW_ARGS,
+        f"--setup_file={project_copy / 'pyproject.toml'}",
+    )
+    assert code == 0, printed
+    assert "dry run: the run job graph was built and checked" in printed
+    assert list(out.iterdir()) == [] and sorted(p.name for p in state.iterdir()) == []
+    assert no_network == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -173,10 +174,29 @@ def test_reference_story_as_feed_entry(tmp_path: Path, run_cli) -> None:
     )
     assert story.published_at is not None and story.published_at.isoformat().startswith("2014-03-14T08:16")
     assert story.published_source == "page_timestamp"
-    dates = {d.text: d.value for d in story.dates}
-    assert dates.get("Friday") == "2014-03-14"
-    people = {e.canonical for e in story.entities if e.label == "PERSON"}
-    assert {"John Kerry", "Sergei Lavrov"} <= people
+    # Dates, resolved against the dateline (Friday 2014-03-14) by the tense of their clause.
+    dates = {(d.text, d.value, d.type) for d in story.dates}
+    assert {
+        ("Friday", "2014-03-14", "DATE"),
+        ("Sunday", "2014-03-16", "DATE"),
+        ("Monday", "2014-03-17", "DATE"),
+        ("inside of a month", "P1M", "DURATION"),
+    } <= dates
+    assert all(d.anchor == dt.date(2014, 3, 14) and d.anchor_source == "dateline" for d in story.dates)
+    assert not any("Cold War" in d.text for d in story.dates)
+    # Entities with canonical names.
+    by_label: dict[str, set[str]] = {}
+    for e in story.entities:
+        by_label.setdefault(e.label, set()).add(e.canonical)
+    assert {"John Kerry", "Sergei Lavrov", "Viktor Yanukovich", "David Cameron", "Barack Obama", "Putin"} <= by_label[
+        "PERSON"
+    ]
+    assert {"Crimea", "Russia", "Ukraine", "London", "Moscow", "Washington"} <= by_label["GPE"]
+    found = set().union(*by_label.values())
+    assert {"State Department", "European Union", "Kremlin"} <= found
+    kerry = next(e for e in story.entities if e.canonical == "John Kerry")
+    assert kerry.count == len(kerry.mentions) >= 4
+    assert {m.text for m in kerry.mentions} >= {"John Kerry", "Kerry"}
 
 
 def test_state_dir_second_run_emits_nothing_new(tmp_path: Path, run_cli) -> None:

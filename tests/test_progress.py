@@ -170,6 +170,6 @@ def test_driver_draws_the_line_around_a_real_run(tmp_path: Path, monkeypatch: py
     assert manifest.reconciled
     out = terminal.getvalue()
     last = out.rstrip("\n").rsplit("\r", 1)[1]
-    assert re.fullmatch(r"feeds \d+/3 · stories \d+ \([\d.]+/s\) · dups \d+ · errors \d+ · \d+s", last), last
+    assert re.fullmatch(r"feeds 3/3 · stories 11 \([\d.]+/s\) · dups 3 · errors 0 · \d+s", last), last
     assert out.endswith("\n")
     assert PROGRESS_ENV not in os.environ

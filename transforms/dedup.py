@@ -142,29 +142,79 @@ def near_duplicates(a: Member, b: Member, cfg: DedupConfig) -> bool:
     return estimated_near_duplicate(sig_a, a.n_shingles, sig_b, b.n_shingles, cfg)
 
 
-def candidate_pairs(key: str, members: Iterable[Member], cfg: DedupConfig | None = None) -> Iterator[tuple[str, str]]:
-    """Edges among the members sharing one key.
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyRef:
+    """What travels under each key: enough to rank and pair members, small enough to shuffle 30+ times per
+    story (the sketches join back only for the few candidate pairs)."""
 
-    Exact keys: a star from the smallest id, enough for components. Band keys: every pair that verifies
-    (earlier runs' members were verified among themselves already).
+    id: str
+    prior: bool
+    published_at: dt.datetime | None
+    body_len: int
+
+
+def key_refs(member: Member) -> Iterator[tuple[str, KeyRef]]:
+    ref = KeyRef(member.id, member.prior, member.published_at, member.body_len)
+    for key in member.keys:
+        yield key, ref
+
+
+EXACT, CANDIDATE = 0, 1
+
+
+def pairs_for_key(key: str, refs: Iterable[KeyRef]) -> Iterator[tuple[int, tuple[str, str]]]:
+    """Pairs among the members sharing one key, tagged EXACT or CANDIDATE.
+
+    Exact keys (URL, GUID, body hash) prove a duplicate: a star from the smallest id is enough for components.
+    Band keys only nominate candidates, every pair of the bucket, to be verified on the sketches (pairs of two
+    earlier-run members were settled by their own run).
     """
     if not key.startswith("b:"):
-        ids = sorted({m.id for m in members})
+        ids = sorted({r.id for r in refs})
         for other in ids[1:]:
-            yield ids[0], other
+            yield EXACT, (ids[0], other)
         return
-    assert cfg is not None
-    bucket = sorted({m.id: m for m in members}.values(), key=rank)
+    bucket = sorted({r.id: r for r in refs}.values(), key=lambda r: (r.published_at or _FAR_FUTURE, r.id))
     if len(bucket) > MAX_BUCKET:
         counter("dedup.bucket_capped").inc()
         bucket = bucket[:MAX_BUCKET]
     for i, a in enumerate(bucket):
         for b in bucket[i + 1 :]:
-            if a.prior and b.prior:
-                continue
-            counter("dedup.candidate_pairs").inc()
-            if near_duplicates(a, b, cfg):
-                yield (a.id, b.id) if a.id < b.id else (b.id, a.id)
+            if not (a.prior and b.prior):
+                yield CANDIDATE, (a.id, b.id) if a.id < b.id else (b.id, a.id)
+
+
+def _by_kind(kind_pair: tuple[int, tuple[str, str]], _partitions: int) -> int:
+    return kind_pair[0]
+
+
+def best_member(members: Iterable[Member]) -> Member | None:
+    """Of the members under one id (an earlier run's and this run's copy may share it), the one with a sketch."""
+    best = None
+    for m in members:
+        if best is None or (best.sketch is None and m.sketch is not None):
+            best = m
+    return best
+
+
+def _pair_with_first(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, tuple[tuple[str, str], Member]]]:
+    _, joined = element
+    first = best_member(joined["member"])
+    if first is None:
+        return
+    for pair in joined["pair"]:
+        yield pair[1], (pair, first)
+
+
+def _verified(element: tuple[str, dict[str, list[Any]]], cfg: DedupConfig) -> Iterator[tuple[str, str]]:
+    _, joined = element
+    second = best_member(joined["member"])
+    if second is None:
+        return
+    for pair, first in joined["half"]:
+        counter("dedup.candidate_pairs").inc()
+        if near_duplicates(first, second, cfg):
+            yield pair
 
 
 class FrequentShinglesFn(beam.CombineFn):
@@ -425,12 +475,31 @@ class DedupStories(beam.PTransform):
             )
             keyed.append(priors)
         members = keyed | "AllMembers" >> beam.Flatten()
-        edges = (
+        tagged = (
             members
-            | "Keys" >> beam.FlatMap(lambda ms: ((k, ms[0]) for k in ms[0].keys))
+            | "Keys" >> beam.FlatMap(lambda ms: key_refs(ms[0]))
             | "GroupByKey" >> beam.GroupByKey()
-            | "CandidatePairs" >> beam.FlatMapTuple(candidate_pairs, near_cfg)
+            | "PairsPerKey" >> beam.FlatMapTuple(pairs_for_key)
+            | "ExactOrCandidate" >> beam.Partition(_by_kind, 2)  # type: ignore[arg-type]
         )
+        exact = tagged[EXACT] | "ExactPairs" >> beam.Map(lambda kp: kp[1])
+        if near_cfg is None:
+            edges = exact
+        else:
+            # Verify each candidate once, on both members' sketches, joined by id (not shuffled per key).
+            sketches = members | "SketchById" >> beam.Map(lambda ms: (ms[0].id, ms[0]))
+            candidates = tagged[CANDIDATE] | "CandidatePair" >> beam.Map(lambda kp: kp[1]) | beam.Distinct()
+            halves = (
+                {"pair": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "member": sketches}
+                | "JoinFirst" >> beam.CoGroupByKey()
+                | "PairWithFirst" >> beam.FlatMap(_pair_with_first)
+            )
+            verified = (
+                {"half": halves, "member": sketches}
+                | "JoinSecond" >> beam.CoGroupByKey()
+                | "Verify" >> beam.FlatMap(_verified, near_cfg)
+            )
+            edges = (exact, verified) | "AllEdges" >> beam.Flatten()
         # Components over the duplicate pairs only; their number is bounded by the duplicates, not the input.
         roots = edges | "AllPairs" >> beam.combiners.ToList() | "Components" >> beam.FlatMap(_components)
         by_id = members | "ById" >> beam.Map(lambda ms: (ms[0].id, ms))

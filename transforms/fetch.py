@@ -77,9 +77,12 @@ class FetchFeedFn(beam.DoFn):
             self._fetcher.close()
 
     def process(self, source: FeedSource) -> Iterator[Any]:
+        yield from self.fetch_one(source, self._feed_state.get(source.url))
+
+    def fetch_one(self, source: FeedSource, previous: Mapping[str, Any] | None) -> Iterator[Any]:
+        """Fetch one feed (conditional on `previous` validators) → FetchedFeed, feed report, dead letters."""
         assert self._fetcher is not None, "setup() not called"
         counter("fetch.feeds").inc()
-        previous = self._feed_state.get(source.url)
         if is_local_path(source.url):
             result = read_local(source.url, self._settings)
         else:
