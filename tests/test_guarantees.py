@@ -262,6 +262,7 @@ REAL_FEEDS = CORPORA / "real-feeds"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 @pytest.mark.skipif(not REAL_FEEDS.exists(), reason=f"{REAL_FEEDS} absent")
 def test_kill_9_twenty_trials_on_real_feeds(tmp_path: Path) -> None:
     rounds = sorted((REAL_FEEDS / "gesab001-headlines" / "snapshots").iterdir())

@@ -85,8 +85,12 @@ def counter(name: str) -> Metrics.DelegatingCounter:
 # --- protecting the run from poison records -----------------------------------------------------------------
 
 
-class ElementTimeout(TimeoutError):
-    """An element took longer than the per-element time limit of its stage."""
+class ElementTimeout(BaseException):
+    """An element took longer than the per-element time limit of its stage.
+
+    A BaseException, like KeyboardInterrupt, so that libraries catching `Exception` around their own work
+    (feedparser falls back to its loose parser on any Exception) cannot swallow it and keep going.
+    """
 
 
 class InjectedFault(RuntimeError):

@@ -16,6 +16,7 @@ import apache_beam as beam
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
 from transforms.common import (
     DEAD_LETTER,
+    ElementTimeout,
     check_failpoint,
     counter,
     dead_letter,
@@ -69,7 +70,7 @@ class ExtractDatesFn(beam.DoFn):
             with time_limit(self._timeout):
                 check_failpoint(self._failpoints, STAGE, story.body)
                 mentions = date_mentions(story)
-        except Exception as exc:  # a tagger bug on one text is that story's dead letter, not a crashed run
+        except (Exception, ElementTimeout) as exc:  # a tagger bug or hang on one text is that story's dead letter
             yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
             return
         counter("dates.stories").inc()

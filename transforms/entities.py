@@ -16,6 +16,7 @@ import apache_beam as beam
 from schemas.story import EnrichedStory, Entity, Mention
 from transforms.common import (
     DEAD_LETTER,
+    ElementTimeout,
     check_failpoint,
     counter,
     dead_letter,
@@ -65,7 +66,7 @@ class ExtractEntitiesFn(beam.DoFn):
     def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         try:
             results = self._extract(batch)
-        except Exception:  # one poison story must not sink its batch: retry one by one below
+        except (Exception, ElementTimeout):  # one poison story must not sink its batch: retry one by one
             LOGGER.warning("entity batch of %d failed; retrying story by story", len(batch), exc_info=True)
             yield from self._one_by_one(batch)
             return
@@ -77,7 +78,7 @@ class ExtractEntitiesFn(beam.DoFn):
         for story in batch:
             try:
                 (groups,) = self._extract([story])
-            except Exception as exc:  # any model failure on this text is this story's dead letter
+            except (Exception, ElementTimeout) as exc:  # any failure or hang on this text: its dead letter
                 yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
                 continue
             yield story.model_copy(update={"entities": to_entities(groups)})
