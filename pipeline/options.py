@@ -122,6 +122,13 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
     return tuple(sources)
 
 
+def _spacy_pipeline_exists(name: str) -> bool:
+    """An installed pipeline package or a folder, checked without loading spaCy (workers load it in setup)."""
+    from importlib.util import find_spec
+
+    return Path(name).is_dir() or (name.isidentifier() and find_spec(name) is not None)
+
+
 def _positive(flag: str, value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{flag} must be positive, got {value}")
@@ -248,6 +255,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--dedup-threshold must be in (0, 1], got {args.dedup_threshold}")
     if not 1 <= args.dedup_shingle_size <= 20:
         raise ConfigError(f"--dedup-shingle-size must be in 1..20, got {args.dedup_shingle_size}")
+    if not _spacy_pipeline_exists(args.ner_model):
+        raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
     common: dict[str, Any] = {

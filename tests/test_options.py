@@ -35,6 +35,10 @@ def test_beam_options_pass_through_untouched() -> None:
         (["run", "--run-id", "../escape"], "--run-id must be a plain folder name"),
         (["run", "--feeds-file", "/no/such/list.txt"], "--feeds-file '/no/such/list.txt' cannot be read"),
         (["enrich", "--input", "/no/such.jsonl"], "--input '/no/such.jsonl' is not a file"),
+        (
+            ["run", "--ner-model", "en_core_web_nonexistent"],
+            "--ner-model 'en_core_web_nonexistent' is not an installed",
+        ),
     ],
 )
 def test_bad_options_name_the_flag(argv: list[str], message: str, capsys) -> None:
@@ -57,3 +61,11 @@ def test_feeds_file_text_and_json(tmp_path: Path) -> None:
     as_json.write_text('{"feeds": [{"url": "local.xml", "name": "L", "agency": "AP", "tags": ["wire"]}]}')
     (feed,) = feeds_from_file(str(as_json))
     assert (feed.url, feed.agency, feed.tags) == (str(tmp_path / "local.xml"), "AP", ["wire"])
+
+
+def test_log_level_is_case_insensitive_and_checked(capsys) -> None:
+    config, _ = parse_args(["run", "--log-level", "debug", "--quiet"])
+    assert (config.log_level, config.quiet) == ("DEBUG", True)
+    with pytest.raises(SystemExit):
+        parse_args(["run", "--log-level", "chatty"])
+    assert "--log-level" in capsys.readouterr().err

@@ -311,3 +311,48 @@ def test_console_script_and_module_entry_point(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 2 and "--feeds must be an http(s) URL or a local path" in done.stderr
+
+
+def test_fetch_articles_replaces_feed_text_with_the_page(tmp_path: Path, run_cli) -> None:
+    """--fetch-articles: each entry's link goes through the guarded fetcher; trafilatura's main text wins."""
+    from tests.httpserver import Reply, ScriptedServer
+
+    paragraphs = [
+        "GENEVA, Nov 26 (Harbor Wire) - Negotiators from forty countries agreed on Thursday to extend the grain "
+        "corridor for another year, officials said after talks that ran late into the night.",
+        "The agreement keeps shipping lanes open through the winter and sets up a joint inspection centre in "
+        "Istanbul, where teams will check every vessel before it sails.",
+        "Delegates said the next round of talks would take place in March and would cover insurance costs for "
+        "ships, which have risen sharply since the spring.",
+    ]
+    page = (
+        "<html><head><title>Grain corridor extended</title></head><body><nav>Home | World | Business</nav>"
+        "<article><h1>Grain corridor extended for a year</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article><footer>Subscribe to our newsletter. Cookie settings.</footer></body></html>"
+    ).encode()
+    with ScriptedServer() as server:
+        server.route("/article", Reply(body=page, content_type="text/html; charset=utf-8"))
+        feed = tmp_path / "feed.xml"
+        feed.write_text(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>g1</guid>'
+            f"<title>Grain corridor extended for a year</title><link>{server.url('/article')}</link>"
+            "<description>Negotiators agreed to extend the grain corridor.</description></item></channel></rss>"
+        )
+        code, printed = run_cli(
+            "run", "--feeds", str(feed), "--fetch-articles", "--allow-private-hosts", "--output", str(tmp_path / "out")
+        )
+        assert server.hits("/article") == 1
+    assert code == 0, printed
+    _, (story,), _, _ = read_run(only_run(tmp_path / "out"))
+    assert story.body.startswith("Negotiators from forty countries agreed on Thursday")
+    assert story.body.endswith("risen sharply since the spring.")
+    assert "newsletter" not in story.body and story.dateline is not None and story.dateline.location == "GENEVA"
+
+
+def test_no_dedup_emits_every_copy(tmp_path: Path, run_cli) -> None:
+    code, _ = run_cli("run", "--no-dedup", "--output", str(tmp_path), "--run-id", "all")
+    assert code == 0
+    manifest, stories, duplicates, _ = read_run(tmp_path / "all")
+    assert len(stories) == 14 and duplicates == [] and manifest.reconciled
+    assert all(s.cluster.size == 1 for s in stories)
