@@ -32,6 +32,7 @@ from pipeline.options import ConfigError, RunConfig
 from pipeline.progress import progress_display
 from pipeline.state import StateError, StateStore, join, write_atomic
 from schemas.story import FeedCounts, Manifest
+from transforms.common import crash_point
 from transforms.neardup import DedupConfig
 
 LOGGER = logging.getLogger(__name__)
@@ -231,7 +232,9 @@ def _execute(
     if not manifest.reconciled:
         LOGGER.error("counts do not reconcile: %s", {f: c for f, c in feeds.items() if not c.reconciled})
     if store is not None:
+        crash_point("before_pending")
         store.mark_pending(run_dir)
+        crash_point("before_manifest")
     try:
         write_atomic(join(run_dir, MANIFEST), manifest.model_dump_json(indent=2) + "\n")
     except OSError as exc:
@@ -239,6 +242,8 @@ def _execute(
             f"cannot write {join(run_dir, MANIFEST)}: {exc}; the state was not advanced"
         ) from exc
     if store is not None:
+        crash_point("before_state")
         commit_state(store, run_dir, config.dedup, config.dedup_config)
+        crash_point("before_cleanup")
     remove_internal(run_dir)
     return manifest, run_dir

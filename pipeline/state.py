@@ -26,6 +26,7 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.common import crash_point
 from transforms.dedup import IndexError_, check_index_header, index_header
 from transforms.neardup import DedupConfig
 
@@ -240,6 +241,7 @@ class StateStore:
                 sort_keys=True,
             ),
         )
+        crash_point("between_state_files")
         if index_lines is not None:
 
             def lines() -> Iterator[str]:

@@ -253,6 +253,32 @@ def kill_trials(tmp_path: Path, feed_args: list[str], trials: int, seed: int) ->
     return figures
 
 
+@pytest.fixture(scope="module")
+def sample_baseline(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    out = tmp_path_factory.mktemp("baseline")
+    subprocess.run(
+        wirebeam("--state", str(out / "state"), "--output", str(out / "out")), cwd=ROOT, check=True, timeout=600
+    )
+    return sorted(committed_story_ids(out / "out"))
+
+
+@pytest.mark.parametrize(
+    "point", ["before_pending", "before_manifest", "before_state", "between_state_files", "before_cleanup"]
+)
+def test_kill_9_at_each_step_of_the_commit(tmp_path: Path, point: str, sample_baseline: list[str]) -> None:
+    """SIGKILL exactly between two steps of the commit sequence, then a normal rerun: every story once."""
+    state, out = tmp_path / "state", tmp_path / "out"
+    env = {**os.environ, FAILPOINTS_ENV: f"crash={point}"}
+    killed = subprocess.run(wirebeam("--state", str(state), "--output", str(out)), cwd=ROOT, env=env, timeout=600)
+    assert killed.returncode == -signal.SIGKILL
+    committed = bool(list(out.glob("*/manifest.json")))
+    assert committed == (point not in ("before_pending", "before_manifest"))
+    subprocess.run(wirebeam("--state", str(state), "--output", str(out)), cwd=ROOT, check=True, timeout=600)
+    got = committed_story_ids(out)
+    assert sorted(got) == sample_baseline, point
+    assert not (state / "pending.json").exists()
+
+
 def test_kill_9_then_rerun_on_samples(tmp_path: Path) -> None:
     figures = kill_trials(tmp_path, [], trials=2, seed=7)
     assert figures["trials"] == 2

@@ -125,6 +125,16 @@ def check_failpoint(points: dict[str, str], stage: str, text: str) -> None:
         raise InjectedFault(f"failpoint {stage}={marker}")
 
 
+def crash_point(name: str) -> None:
+    """Die at once (SIGKILL, as an OOM kill or a preemption would) if WIREBEAM_FAILPOINTS has `crash=<name>`.
+
+    The commit sequence of a run calls this between its steps so the tests can kill a run at each of them.
+    """
+    if failpoints_from_env().get("crash") == name:
+        LOGGER.warning("failpoint: killing this process at %s", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise ElementTimeout in this thread if the block runs longer than `seconds` (None: no limit).
