@@ -291,7 +291,7 @@ def run_pipeline(feeds: list[FeedSource], output: Path, beam_args: list[str]) ->
     result.wait_until_finish()
     lines = list(read_lines(files_with_prefix(run_dir, "stories")))
     words = sum(len(EnrichedStory.model_validate_json(line).body.split()) for line in lines)
-    counts, _ = tally(run_dir, config)
+    counts = tally(run_dir, config)
     totals = totals_of(counts)
     return RunOutcome(
         stories=len(lines),

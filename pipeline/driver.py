@@ -95,15 +95,14 @@ def read_lines(paths: list[str]) -> Iterator[str]:
                     yield line
 
 
-def tally(run_dir: str, config: RunConfig) -> tuple[dict[str, FeedCounts], dict[str, dict[str, Any]]]:
-    """Per-feed counts and the new per-feed fetch state, from the run's internal files."""
+def tally(run_dir: str, config: RunConfig) -> dict[str, FeedCounts]:
+    """Per-feed counts, from the run's internal files."""
     known = [f.url for f in config.feeds] if config.command == "run" else [config.input or ""]
     numbers: dict[str, dict[str, int]] = {feed: defaultdict(int) for feed in known}
     for line in read_lines(files_with_prefix(run_dir, "_counts")):
         row = orjson.loads(line)
         numbers.setdefault(row["feed"], defaultdict(int))[row["name"]] += row["value"]
     statuses: dict[str, int | None] = {}
-    fetch_state: dict[str, dict[str, Any]] = {}
     for line in read_lines(files_with_prefix(run_dir, "_feed_reports")):
         report = orjson.loads(line)
         feed = report["feed"]
@@ -112,20 +111,13 @@ def tally(run_dir: str, config: RunConfig) -> tuple[dict[str, FeedCounts], dict[
             counts[name] += int(report.get(name) or 0)
         if report.get("http_status") is not None:
             statuses[feed] = report["http_status"]
-        if report.get("state") is not None:
-            fetch_state[feed] = {
-                **report["state"],
-                "http_status": report.get("http_status"),
-                "updated_at": dt.datetime.now(dt.UTC).isoformat(),
-            }
-    feeds = {
+    return {
         feed: FeedCounts(
             **{k: v for k, v in counts.items() if k in FeedCounts.model_fields},
             http_status=statuses.get(feed),
         )
         for feed, counts in numbers.items()
     }
-    return feeds, fetch_state
 
 
 def totals_of(feeds: dict[str, FeedCounts]) -> FeedCounts:
@@ -215,7 +207,7 @@ def _execute(
         if not run_dir.startswith("gs://"):
             shutil.rmtree(run_dir, ignore_errors=True)
         raise DryRun(f"dry run: the {config.command} job graph was built and checked; nothing ran or was written")
-    feeds, _ = tally(run_dir, config)
+    feeds = tally(run_dir, config)
     totals = totals_of(feeds)
     manifest = Manifest(
         run_id=os.path.basename(run_dir.rstrip("/")),

@@ -69,3 +69,43 @@ def test_log_level_is_case_insensitive_and_checked(capsys) -> None:
     with pytest.raises(SystemExit):
         parse_args(["run", "--log-level", "chatty"])
     assert "--log-level" in capsys.readouterr().err
+
+
+def test_every_tuning_flag_reaches_the_settings_the_stages_use() -> None:
+    config, _ = parse_args(
+        [
+            "run",
+            "--connect-timeout",
+            "2.5",
+            "--timeout",
+            "12",
+            "--max-bytes",
+            "1000",
+            "--retries",
+            "0",
+            "--allow-private-hosts",
+            "--dedup-threshold",
+            "0.6",
+            "--dedup-shingle-size",
+            "5",
+            "--dedup-retention-days",
+            "2",
+            "--ner-batch-size",
+            "8",
+            "--element-timeout",
+            "9",
+            "--fetch-articles",
+            "--no-dedup",
+            "--output",
+            "elsewhere",
+            "--run-id",
+            "r7",
+        ]
+    )
+    fetch = config.fetch
+    assert (fetch.connect_timeout, fetch.total_timeout, fetch.max_bytes, fetch.retries) == (2.5, 12, 1000, 0)
+    assert fetch.allow_private_hosts
+    assert (config.dedup_config.threshold, config.dedup_config.shingle_size) == (0.6, 5)
+    assert config.retention.days == 2 and config.ner_batch_size == 8 and config.element_timeout == 9
+    assert config.fetch_articles and not config.dedup and (config.output, config.run_id) == ("elsewhere", "r7")
+    assert config.describe()["feeds"] == [f.url for f in config.feeds]
