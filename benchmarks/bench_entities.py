@@ -1,9 +1,11 @@
 """Entity stage throughput (words/s, one core) on real wire text, beside the bare spaCy model in the same run.
 
 Inputs: the lead paragraphs of the Reuters wire feed in ../shared/corpora/real-feeds/evilgodfahim-wl (parsed and
-stripped of markup before timing).  Three measurements, in this order:
+stripped of markup before timing).  Four measurements, in this order:
   * ``bare_full``  — ``spacy.load(model)`` with every component, ``nlp.pipe`` (what a user reaches for first);
-  * ``bare_ner``   — only the components NER needs, ``nlp.pipe``, entities read off;
+  * ``bare_ner_blis`` — only the components NER needs, ``nlp.pipe``, on thinc's default blis matrix products;
+  * ``bare_ner``   — the same with the matrix products ``transforms/fastops.py`` chooses (numpy's BLAS where it is
+                     faster): its ``speedup_vs_blis``, and the same entities asserted;
   * ``stage``      — ``EntityExtractor.extract``: true-casing view, model, document rules, canonical groups.
 The stage's ``extra_info`` carries words/s (wall and CPU time) and its ratio to both baselines; on a shared
 machine the CPU-time figures are the per-core cost.  ``WIREBEAM_BENCH_QUICK=1`` uses 15
@@ -117,13 +119,37 @@ def test_bare_full_pipeline(benchmark: Any, texts: list[str], words: int, median
     _record(benchmark, medians, "bare_full", words, cpu)
 
 
-def test_bare_ner_only(benchmark: Any, texts: list[str], words: int, medians: dict[str, float]) -> None:
+@pytest.fixture(scope="module")
+def blis_spans() -> dict[str, Any]:
+    """The entity spans of the blis run, for the numpy-BLAS run to be compared with."""
+    return {}
+
+
+def test_bare_ner_blis(benchmark: Any, texts: list[str], words: int, medians: dict[str, float],
+                       blis_spans: dict[str, Any]) -> None:
+    """The NER components on thinc's default matrix products (blis): the baseline of `transforms/fastops.py`."""
+    bare = EntityExtractor(refine=False, gemm="blis")
+    bare.load()
+    cpu: list[float] = []
+    spans = benchmark.pedantic(_cpu_timed(lambda: bare.raw_spans(texts), cpu), rounds=ROUNDS, iterations=1)
+    blis_spans["spans"] = spans
+    _record(benchmark, medians, "bare_ner_blis", words, cpu)
+
+
+def test_bare_ner_only(benchmark: Any, texts: list[str], words: int, medians: dict[str, float],
+                       blis_spans: dict[str, Any]) -> None:
+    """The NER components as the stage runs them (matrix products by `fastops.choose_ops`)."""
     bare = EntityExtractor(refine=False)
     bare.load()
     cpu: list[float] = []
     spans = benchmark.pedantic(_cpu_timed(lambda: bare.raw_spans(texts), cpu), rounds=ROUNDS, iterations=1)
     assert sum(len(s) for s in spans) > 5 * len(texts)
+    if "spans" in blis_spans:  # the same model on other matrix products: the same entities
+        assert spans == blis_spans["spans"]
     _record(benchmark, medians, "bare_ner", words, cpu)
+    if "bare_ner" in medians and "bare_ner_blis" in medians:
+        benchmark.extra_info["speedup_vs_blis"] = round(medians["bare_ner_blis"] / medians["bare_ner"], 3)
+        benchmark.extra_info["cpu_speedup_vs_blis"] = round(medians["bare_ner_blis_cpu"] / medians["bare_ner_cpu"], 3)
 
 
 def test_entity_stage(benchmark: Any, texts: list[str], words: int, medians: dict[str, float]) -> None:

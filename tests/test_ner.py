@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from transforms.ner import (
     EntityExtractor,
     EntityGroup,
     Mention,
+    _caps_line,
+    _standalone_occurrences,
     canonicalize,
     chunk_text,
     load_places,
@@ -210,6 +214,49 @@ def test_rules_stay_linear_on_pathological_text(text: str) -> None:
     spans = refine_spans(text, [(0, 3, "ORG")], PLACES)
     groups = canonicalize(text, spans)
     assert len(groups) <= 2
+
+
+def _alternation_regex_hits(text: str, names: list[str]) -> list[tuple[int, int, str]]:
+    """What refine_spans used to compile per story: every name, longest first, not inside a longer word."""
+    if not names:
+        return []
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return [(m.start(), m.end(), m.group()) for m in re.finditer(rf"(?<![\w&-])(?:{alt})(?![\w&-])", text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Kerry met John Kerry and KERRY; Kerry's aide", ["Kerry", "John Kerry", "KERRY"]),
+        ("The New York Times in New York", ["New York", "New York Times", "York"]),
+        ("AT&T and T-Mobile, T_Rex, T", ["AT", "T", "Mobile"]),
+        ("Émile met Émilie and Émile-Zola, Émile²", ["Émile", "Émilie"]),
+        ("aaaa aaa", ["aa", "aaa"]),
+        ("Kerry", ["Kerry"]),
+        ("no names here", []),
+    ],
+)
+def test_standalone_occurrences_match_the_alternation_regex(text: str, names: list[str]) -> None:
+    assert _standalone_occurrences(text, names) == _alternation_regex_hits(text, names)
+
+
+def test_standalone_occurrences_match_the_alternation_regex_on_random_text() -> None:
+    rng = random.Random(11)
+    alphabet = "Ab &-_.é\u00b2\u00bd\u216b\u0301"  # word characters of every kind (², ½, Ⅻ) and a combining mark
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        names = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(4)))
+        assert _standalone_occurrences(text, names) == _alternation_regex_hits(text, names), (text, names)
+
+
+def test_caps_line_counts_upper_and_lower_case_letters() -> None:
+    rng = random.Random(5)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZetaoinsrh xyzÉé0123456789-.,'\u01c5"  # ǅ: title case, neither
+    for _ in range(5000):
+        line = "".join(rng.choice(alphabet[: rng.randint(1, len(alphabet))]) for _ in range(rng.randint(1, 60)))
+        upper = sum(ch.isupper() for ch in line)
+        lower = sum(ch.islower() for ch in line)
+        assert _caps_line(line) == (upper >= 3 and lower * 10 < upper), line
 
 
 def test_places_gazetteer_ships() -> None:

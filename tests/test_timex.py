@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
+import string
 from pathlib import Path
 
 import pytest
@@ -342,24 +344,73 @@ def test_pathological_inputs_stay_linear() -> None:
         _assert_well_formed(text, extract_dates(text, FRI_2014))
 
 
+# A sentence with a hit for every rule.
+EVERY_RULE_TEXT = (
+    "On Friday, March 14, 2014, nearly three years ago, the third quarter of 1989 and the year-ago quarter, "
+    "14 March 2014, the 1990s, the 20th century, last fall, Christmas Day 2013, the week of March 6, "
+    "the 1988 period, the latest period, inside of a month, nineteen ninety-six, in two thousand, "
+    "early next year, the last twenty four hours, this coming Sunday night, mid-1989, Jan. 5, 1999. "
+    "Filed 1998-02-13 14:26 and 11/02/89; the day before yesterday afternoon, this morning, last night, now, "
+    "currently, the near future, as soon as possible, in the most recent years, at 10:35 a.m. EST Friday, "
+    "noon Thursday, 5 p.m. EST, Nov. 9, 12:30, every other week, each Monday morning, weekly, per day, "
+    "on Sundays and Tuesdays."
+)
+
+
 def test_triggered_rules_match_full_scan() -> None:
     """The keyword-window optimisation must find exactly what a plain scan of each rule finds."""
-    text = (
-        "On Friday, March 14, 2014, nearly three years ago, the third quarter of 1989 and the year-ago quarter, "
-        "14 March 2014, the 1990s, the 20th century, last fall, Christmas Day 2013, the week of March 6, "
-        "the 1988 period, the latest period, inside of a month, nineteen ninety-six, in two thousand, "
-        "early next year, the last twenty four hours, this coming Sunday night, mid-1989, Jan. 5, 1999. "
-        "Filed 1998-02-13 14:26 and 11/02/89; the day before yesterday afternoon, this morning, last night, now, "
-        "currently, the near future, as soon as possible, in the most recent years, at 10:35 a.m. EST Friday, "
-        "noon Thursday, 5 p.m. EST, Nov. 9, 12:30, every other week, each Monday morning, weekly, per day, "
-        "on Sundays and Tuesdays."
-    )
+    text = EVERY_RULE_TEXT
     for rule in timex.RULES:
         if rule.trigger is None:
             continue
         full = {m.span() for m in rule.pattern.finditer(text)}
         windowed = {m.span() for m in timex._triggered(rule, text)}
         assert full <= windowed, (rule.name, full - windowed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        EVERY_RULE_TEXT,
+        EVERY_RULE_TEXT.upper(),
+        EVERY_RULE_TEXT.title(),
+        EVERY_RULE_TEXT.swapcase(),
+        "EVERY WEEK, Every \u212aelvin week (the Kelvin sign folds to k), ÉTÉ NOW, Straße TODAY",
+    ],
+)
+def test_caseless_triggers_find_the_same_hits_in_lower_cased_text(text: str) -> None:
+    lowered = timex._lowered(text)
+    assert lowered is not None
+    caseless = [rule for rule in timex.RULES if rule.lower_trigger is not None]
+    assert len(caseless) >= 10
+    for rule in caseless:
+        assert timex._trigger_hits(rule, text, lowered) == timex._trigger_hits(rule, text), rule.name
+
+
+def test_lower_casing_keeps_what_caseless_triggers_see() -> None:
+    """Every code point but the three of _FOLD_UNSAFE_RE lower-cases to one character of the same regex classes
+    (\\w, \\d, \\s), and to an ASCII letter exactly when re's IGNORECASE takes it for that letter."""
+    ascii_letter = re.compile("(?i:" + "|".join(string.ascii_lowercase) + ")")
+    classes = [re.compile(r"\w"), re.compile(r"\d"), re.compile(r"\s")]
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if timex._FOLD_UNSAFE_RE.match(ch):
+            assert timex._lowered(f"x{ch}x") is None
+            continue
+        low = ch.lower()
+        assert len(low) == 1, hex(cp)
+        if low.isascii() and not ch.isascii():
+            assert low in string.ascii_lowercase, hex(cp)
+        if ascii_letter.fullmatch(ch) is not None or low in string.ascii_lowercase:
+            assert low in string.ascii_lowercase and re.fullmatch(f"(?i:{low})", ch), hex(cp)
+        if low != ch:
+            assert [bool(c.match(ch)) for c in classes] == [bool(c.match(low)) for c in classes], hex(cp)
+
+
+@pytest.mark.parametrize(("trigger", "message"), [("(?i:Quarter)", "lower case"), (None, "needs a trigger")])
+def test_caseless_rule_checks_its_trigger(trigger: str | None, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        timex._rule("bad", "quarter", timex._norm_recent, trigger, caseless=True)
 
 
 # --- corpus-level quality -----------------------------------------------------------------------------------

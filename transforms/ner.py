@@ -11,12 +11,14 @@ import bisect
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from transforms.fastops import choose_ops, one_blas_thread, use_ops
 
 LOGGER = logging.getLogger(__name__)
 
@@ -131,6 +133,8 @@ def _norm(s: str) -> str:
     return _SPACE_RE.sub(" ", s.replace(".", "")).strip().casefold()
 
 
+# Cached: canonicalize compares each name form many times, and stories repeat their names.
+@lru_cache(maxsize=8192)
 def _words(s: str) -> tuple[str, ...]:
     return tuple(w.casefold().replace(".", "") for w in _WORD_RE.findall(s))
 
@@ -199,6 +203,7 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
 
     for s, e, label in items:
         surface = text[s:e]
+        display = _display(surface)
         key = _norm(surface)
         words = _words(surface)
         mention = Mention(s, e, surface)
@@ -208,7 +213,7 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
             if group is not None and not group.person and label != "PERSON":
                 group = None
         if group is None:
-            group = _Group(Counter(), [], _display(surface), words, label == "PERSON")
+            group = _Group(Counter(), [], display, words, label == "PERSON")
             groups.append(group)
         group.mentions.append(mention)
         group.label_votes[label] += 1
@@ -216,15 +221,14 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
         if label == "PERSON":
             group.person = True
             if len(words) >= len(group.words):
-                group.canonical = _best_form(group.canonical, _display(surface))
+                group.canonical = _best_form(group.canonical, display)
                 group.words = _words(group.canonical)
             if words:
                 by_surname[words[-1]] = group
                 if len(words) > 1:
                     by_first.setdefault(words[0], group)
         else:
-            group.canonical = _best_form(group.canonical, _display(surface)) if not group.person else \
-                group.canonical
+            group.canonical = _best_form(group.canonical, display) if not group.person else group.canonical
 
     out: list[EntityGroup] = []
     for group in groups:
@@ -286,8 +290,15 @@ _LOWER_WORDS = _wordset(
 )
 
 
+# Frequent lower-case letters of English prose, counted first: most lines are prose and need no closer look.
+_COMMON_LOWER = "etaoinsrh"
+
+
 def _caps_line(line: str) -> bool:
     """A headline/table line written in capitals: letters present and (almost) none lower-case."""
+    # With c of those letters, lower >= c and upper <= len - lower, so c * 11 >= len means lower * 10 >= upper.
+    if sum(map(line.count, _COMMON_LOWER)) * 11 >= len(line):
+        return False
     upper = lower = 0
     for ch in line:
         if ch.isupper():
@@ -364,7 +375,8 @@ def _sentence_initial(text: str, pos: int) -> bool:
 # Document-level rules over the model's spans
 
 # A capitalised name of up to four words ("St Mirren", "KANSAS CITY", "Los Angeles").
-_NAME = r"[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,3}"
+_NAME_REST = r"[\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,3}"
+_NAME = rf"[A-Z]{_NAME_REST}"
 # Results tables in sports wires: "Bolton 2 Wimbledon 1", standings "Alloa 3 1 1 1 3 3 4" / "NEW YORK 75 59 .560 -",
 # fixtures "HOUSTON AT PITTSBURGH".  The names there are teams, so organisations.
 _SCORE_LINE_RE = re.compile(rf"^(?P<a>{_NAME}) \d+,? (?P<b>{_NAME}) \d+\.?(?: \(.*\))?$")
@@ -376,19 +388,27 @@ _DATELINE_RE = re.compile(rf"^(?P<a>{_NAME})(?:, (?P<b>{_NAME}))? \d{{4}}-\d\d-\
 # — a person, their country, maybe their team.
 _RANKED_LINE_RE = re.compile(rf"^\d+[.=]? (?P<p>{_NAME}) \((?P<c>{_NAME})\)(?:,? (?P<t>{_NAME}),? \d)?")
 # Scoreboard clauses: "Somerset 83 and 174 (P. Simmons 4-38), Leicestershire 296." — a team and its score, with
-# the players' figures in brackets (masked before matching).
+# the players' figures in brackets (masked before matching). A name opens the line or follows "[,;:] ", checked
+# after its first capital so that the regex engine can skip to capitals (as in _INITIAL_NAME_RE below).
 _TEAM_SCORE_RE = re.compile(
-    rf"(?:^|(?<=[,;:] ))(?P<n>{_NAME}) \d+(?:-\d+)?(?P<more> and \d+(?:-\d+)?)?(?P<det> +\(|(?=[,.;]|$))"
+    rf"(?P<n>[A-Z](?:(?<=^[A-Z])|(?<=[,;:] [A-Z])){_NAME_REST}) \d+(?:-\d+)?(?P<more> and \d+(?:-\d+)?)?"
+    rf"(?P<det> +\(|(?=[,.;]|$))"
 )
 _PAREN_RE = re.compile(r"\([^()]*\)")
 _ACRONYM_AFTER_RE = re.compile(r" \(([A-Z][A-Z&.]{1,7})\)")
+# The three patterns below must not start inside a longer word. Their look-behind comes after the first capital
+# ("[A-Z](?<![\w.&-][A-Z])" = "(?<![\w.&-])[A-Z]"): a pattern that opens with a look-behind is tried at every
+# position, one that opens with a character class lets the regex engine skip to the capitals.
 # "C. Hooper", "J. M. Smith": an initial and a capitalised surname is a person in news text.
-_INITIAL_NAME_RE = re.compile(r"(?<![\w.&-])[A-Z]\. (?:[A-Z]\. )?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w&-])")
+_INITIAL_NAME_RE = re.compile(r"[A-Z](?<![\w.&-][A-Z])\. (?:[A-Z]\. )?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w&-])")
 # "Steffi Graf (Germany)": two or three capitalised words and a country in brackets — an athlete and nationality.
-_NAME_COUNTRY_RE = re.compile(r"(?<![\w.&-])(?P<p>[A-Z][a-z]+(?:[- ][A-Z][a-z]+){1,2}) \((?P<c>[A-Z][\w .]+)\)")
+_NAME_COUNTRY_RE = re.compile(
+    r"(?P<p>[A-Z](?<![\w.&-][A-Z])[a-z]+(?:[- ][A-Z][a-z]+){1,2}) \((?P<c>[A-Z][\w .]+)\)"
+)
 # A run of capitalised words, for gazetteer look-ups (a place name must stand alone, not inside a longer name).
-_CAP_WORD = r"[A-Z][\w&-]*(?:\.[A-Z][\w&-]*)*"
-_CAP_RUN_RE = re.compile(rf"(?<![\w.'’&-]){_CAP_WORD}(?: {_CAP_WORD})*\.?")
+_CAP_WORD_REST = r"[\w&-]*(?:\.[A-Z][\w&-]*)*"
+_CAP_WORD = rf"[A-Z]{_CAP_WORD_REST}"
+_CAP_RUN_RE = re.compile(rf"[A-Z](?<![\w.'’&-][A-Z]){_CAP_WORD_REST}(?: {_CAP_WORD})*\.?")
 
 
 class _SpanSet:
@@ -538,12 +558,40 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
             if label == "PERSON" and last != surface and len(last) > 2 and last[0].isupper() and last[-1] != ".":
                 names.setdefault(last, label)
                 names.setdefault(last.upper(), label)
-    if names:
-        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        for m in re.finditer(rf"(?<![\w&-])(?:{alt})(?![\w&-])", text):
-            if fixed.free(m.start(), m.end()):
-                fixed.put(m.start(), m.end(), names[m.group()])
+    for s, e, name in _standalone_occurrences(text, names):
+        if fixed.free(s, e):
+            fixed.put(s, e, names[name])
     return [(s, e, fixed.labels[(s, e)]) for s, e in fixed.keys]
+
+
+def _joins_name(text: str, i: int) -> bool:
+    """Whether ``text[i]`` exists and would continue a name: a word character (as regex ``\\w``), "&" or "-"."""
+    if not 0 <= i < len(text):
+        return False
+    ch = text[i]
+    return ch.isalnum() or ch in "_&-"
+
+
+def _standalone_occurrences(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    r"""Non-overlapping occurrences of ``names`` not inside a longer word, left to right, the longest name first.
+
+    The same as ``re.finditer(r"(?<![\w&-])(?:n1|n2|…)(?![\w&-])")`` with the names escaped and sorted longest first,
+    without compiling a pattern for every story (compiling was most of ``refine_spans``' time).
+    """
+    first: dict[int, str] = {}  # start → the first name, in alternation order, that stands alone there
+    for name in sorted(names, key=len, reverse=True):
+        start = text.find(name)
+        while start >= 0:
+            if start not in first and not _joins_name(text, start - 1) and not _joins_name(text, start + len(name)):
+                first[start] = name
+            start = text.find(name, start + 1)
+    out: list[tuple[int, int, str]] = []
+    end = 0
+    for start in sorted(first):
+        if start >= end:
+            end = start + len(first[start])
+            out.append((start, end, first[start]))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -621,7 +669,7 @@ class EntityExtractor:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *, refine: bool = True,
-                 max_chunk_chars: int = 100_000) -> None:
+                 max_chunk_chars: int = 100_000, gemm: str | None = None) -> None:
         if not model or not isinstance(model, str):
             raise ValueError(f"model must be a spaCy pipeline name or path, got {model!r}")
         if batch_size < 1:
@@ -632,6 +680,7 @@ class EntityExtractor:
         self.batch_size = batch_size
         self.refine = refine
         self.max_chunk_chars = max_chunk_chars
+        self.gemm = gemm  # matrix products: "auto" (default, or $WIREBEAM_GEMM), "blis" or "numpy"; see fastops
         self._nlp: Any = None
         self._places: Mapping[str, str] = {}
 
@@ -658,6 +707,7 @@ class EntityExtractor:
         # Removed, not disabled: tagger, parser, lemmatizer… neither run nor stay in the worker's memory.
         for name in [n for n in nlp.pipe_names if n not in keep]:
             nlp.remove_pipe(name)
+        use_ops(nlp, choose_ops(self.gemm))
         self._nlp = nlp
         self.max_chunk_chars = min(self.max_chunk_chars, self._nlp.max_length)
         self._places = load_places() if self.refine else {}
@@ -680,7 +730,9 @@ class EntityExtractor:
                 jobs.append((i, s, own))
                 pieces.append(view[s:e])
         out: list[list[Span]] = [[] for _ in texts]
-        for (i, s, own), doc in zip(jobs, self._nlp.pipe(pieces, batch_size=self.batch_size), strict=True):
+        with one_blas_thread():
+            docs = list(self._nlp.pipe(pieces, batch_size=self.batch_size))
+        for (i, s, own), doc in zip(jobs, docs, strict=True):
             spans = out[i]
             for ent in doc.ents:
                 start = s + ent.start_char

@@ -277,6 +277,15 @@ def _parse_html(content: str) -> lxml.html.HtmlElement | None:
         return None
 
 
+def _collapse_space(text: str) -> str:
+    """Each whitespace run as one space (HTML rendering)."""
+    # Most text nodes hold single spaces only (the one whitespace character str.isprintable allows): nothing to
+    # collapse, and re.sub would still rebuild them piece by piece.
+    if text.isprintable() and "  " not in text:
+        return text
+    return _HTML_WS_RE.sub(" ", text)
+
+
 def html_to_text(content: str) -> str:
     """HTML (fragment or page) → text with one blank line between blocks; scripts, captions, widgets dropped."""
     root = _parse_html(content)
@@ -288,7 +297,7 @@ def html_to_text(content: str) -> str:
 
     def add(text: str | None) -> None:
         if text:
-            parts.append(text if keep_newlines else _HTML_WS_RE.sub(" ", text))
+            parts.append(text if keep_newlines else _collapse_space(text))
 
     walker = lxml.etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:

