@@ -47,16 +47,21 @@ T = TypeVar("T")
 pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason="../shared/corpora/real-feeds/evilgodfahim-wl absent")
 
 
-@pytest.fixture(scope="module")
-def texts() -> list[str]:
-    """Headline + lead paragraphs of the first N_ITEMS Reuters items, as plain text."""
+def reuters_items(n: int = N_ITEMS) -> list[str]:
+    """Headline + lead paragraphs of the first `n` Reuters items, as plain text (also compare_spacy_versions.py)."""
     import feedparser
 
     feed = feedparser.parse(REUTERS.read_bytes())
     out = []
-    for entry in feed.entries[:N_ITEMS]:
+    for entry in feed.entries[:n]:
         body = html.unescape(_TAG_RE.sub(" ", entry.get("summary", "")))
         out.append(f"{entry.get('title', '')}\n\n{body.strip()}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    out = reuters_items()
     assert len(out) == N_ITEMS
     return out
 

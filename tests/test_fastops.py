@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from transforms.fastops import GEMM_ENV, choose_ops, gemm_rates, one_blas_thread, use_ops
 from transforms.ner import EntityExtractor
@@ -53,12 +53,13 @@ def test_gemm_rates_measures_both_libraries() -> None:
 
 
 def test_one_blas_thread_limits_and_restores() -> None:
-    before = _blas_threads()
-    if not before:
-        pytest.skip("numpy here is linked to no BLAS that threadpoolctl can control")
-    with one_blas_thread():
-        assert _blas_threads() == {1}
-    assert _blas_threads() == before
+    # numpy's wheels ship OpenBLAS; fastops relies on threadpoolctl reaching it.
+    assert _blas_threads(), "numpy is linked to no BLAS that threadpoolctl can control"
+    with threadpool_limits(limits=2, user_api="blas"):  # a known count to come back to, whatever the machine
+        assert _blas_threads() == {2}
+        with one_blas_thread():
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
 
 
 def test_use_ops_reaches_every_layer() -> None:
