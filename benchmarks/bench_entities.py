@@ -1,12 +1,13 @@
 """Entity stage throughput (words/s, one core) on real wire text, beside the bare spaCy model in the same run.
 
 Inputs: the lead paragraphs of the Reuters wire feed in ../shared/corpora/real-feeds/evilgodfahim-wl (parsed and
-stripped of markup before timing).  Four measurements, in this order:
+stripped of markup before timing).  Five measurements, in this order:
   * ``bare_full``  — ``spacy.load(model)`` with every component, ``nlp.pipe`` (what a user reaches for first);
   * ``bare_ner_blis`` — only the components NER needs, ``nlp.pipe``, on thinc's default blis matrix products;
   * ``bare_ner``   — the same with the matrix products ``transforms/fastops.py`` chooses (numpy's BLAS where it is
                      faster): its ``speedup_vs_blis``, and the same entities asserted;
-  * ``stage``      — ``EntityExtractor.extract``: true-casing view, model, document rules, canonical groups.
+  * ``stage``      — ``EntityExtractor.extract``: true-casing view, model, document rules, canonical groups;
+  * ``stage_batches_of_3`` — the same called 3 stories at a time (the batches Beam's adaptive sizing chose).
 The stage's ``extra_info`` carries words/s (wall and CPU time) and its ratio to both baselines; on a shared
 machine the CPU-time figures are the per-core cost.  ``WIREBEAM_BENCH_QUICK=1`` uses 15
 items so the file runs in seconds.
@@ -177,3 +178,23 @@ def test_entity_stage(benchmark: Any, texts: list[str], words: int, medians: dic
                 benchmark.extra_info[f"{base}_words_per_s"] = round(words / medians[base])
                 benchmark.extra_info[f"{base}_words_per_cpu_s"] = round(words / medians[base + "_cpu"])
         LOGGER.warning("entity stage: %s", benchmark.extra_info)
+
+
+def test_entity_stage_batches_of_3(benchmark: Any, texts: list[str], words: int, medians: dict[str, float]) -> None:
+    """The stage called on batches of 3 stories: what Beam's adaptive `BatchElements` (min 1) settled on in the
+    pipeline (2–4 stories), before `ExtractEntities` fixed its batches at --ner-batch-size."""
+    extractor = EntityExtractor()
+    extractor.load()
+    cpu: list[float] = []
+
+    def small_batches() -> list[Any]:
+        return [g for i in range(0, len(texts), 3) for g in extractor.extract(texts[i : i + 3])]
+
+    groups = benchmark.pedantic(_cpu_timed(small_batches, cpu), rounds=ROUNDS, iterations=1)
+    assert len(groups) == len(texts)
+    _record(benchmark, medians, "stage_batch3", words, cpu)
+    if "stage_batch3" in medians and "stage" in medians:
+        # > 1: how much slower the stage is on batches of 3 than on batches of --ner-batch-size (32).
+        benchmark.extra_info["time_ratio_vs_batch32"] = round(medians["stage_batch3"] / medians["stage"], 3)
+        benchmark.extra_info["cpu_ratio_vs_batch32"] = round(medians["stage_batch3_cpu"] / medians["stage_cpu"], 3)
+        LOGGER.warning("entity stage, batches of 3: %s", benchmark.extra_info)

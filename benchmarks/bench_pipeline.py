@@ -288,10 +288,13 @@ def run_pipeline(feeds: list[FeedSource], output: Path, beam_args: list[str]) ->
 
     from pipeline.build import build_pipeline
     from pipeline.driver import create_run_dir, files_with_prefix, read_lines, tally, totals_of
+    from pipeline.progress import progress_display
 
     config = _config(feeds, output)
     run_dir = create_run_dir(str(output), f"bench-{time.monotonic_ns()}")
-    pipeline = build_pipeline(config, PipelineOptions(["--runner=FnApiRunner", *beam_args]), run_dir)
+    # As the driver builds it: `quiet` (and no terminal) → no progress taps; test_progress_tap_cost has their cost.
+    options = PipelineOptions(["--runner=FnApiRunner", *beam_args])
+    pipeline = build_pipeline(config, options, run_dir, progress=progress_display(config).enabled)
     result = pipeline.run()
     result.wait_until_finish()
     lines = list(read_lines(files_with_prefix(run_dir, "stories")))

@@ -58,17 +58,20 @@ def build_pipeline(
     feed_state: Mapping[str, Mapping[str, Any]] | None = None,
     index_path: str | None = None,
     now: dt.datetime | None = None,
+    progress: bool = True,
 ) -> beam.Pipeline:
-    """The batch graph for `wirebeam run` / `wirebeam enrich`, writing into `run_dir`."""
+    """The batch graph for `wirebeam run` / `wirebeam enrich`, writing into `run_dir`; with `progress`, the taps
+    that feed the live progress line (the driver leaves them out when no line is drawn)."""
     now = now or dt.datetime.now(dt.UTC)
     p = beam.Pipeline(options=options)
     dead_letters = []
+    feed_reports: tuple[beam.PCollection, ...] = ()  # `enrich` reads no feeds
     if config.command == "run":
         sources = p | "Feeds" >> beam.Create(list(config.feeds))
         fetched = sources | "ReadFeeds" >> ReadFeeds(config.fetch, feed_state)
         parsed = fetched.feeds | "ParseEntries" >> ParseEntries()
         entries = parsed.entries
-        feed_reports = (fetched[FEED_REPORT], parsed[FEED_REPORT]) | "AllFeedReports" >> beam.Flatten()
+        feed_reports = (fetched[FEED_REPORT], parsed[FEED_REPORT])
         dead_letters += [fetched[DEAD_LETTER], parsed[DEAD_LETTER]]
         read_dead = parsed[DEAD_LETTER]
     else:
@@ -76,7 +79,6 @@ def build_pipeline(
         lines = p | "ReadInput" >> beam.io.ReadFromText(config.input)
         parsed = lines | "ParseInput" >> ParseStoryLines(input_source(config.input))
         entries = parsed.entries
-        feed_reports = p | "NoFeedReports" >> beam.Create([])
         dead_letters.append(parsed[DEAD_LETTER])
         read_dead = parsed[DEAD_LETTER]
 
@@ -84,7 +86,7 @@ def build_pipeline(
     entries_read = (
         entries | "EntryFeed" >> beam.Map(lambda e: e.source.url),
         read_dead | "EntryLevel" >> beam.Filter(_entry_level) | "DeadFeed" >> beam.Map(lambda d: d.source),
-    ) | "EntriesRead" >> beam.Flatten()
+    )
 
     if config.fetch_articles:
         entries = entries | "FetchArticles" >> FetchArticles(config.fetch)
@@ -108,18 +110,18 @@ def build_pipeline(
     with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
     dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
 
-    all_dead = dead_letters | "AllDeadLetters" >> beam.Flatten()
-    # Side branches counting for the live progress line (pipeline/progress.py); no-ops without a display.
-    if config.command == "run":
-        _ = fetched[FEED_REPORT] | "ProgressFeeds" >> ProgressTap("feeds")
-    _ = with_dates.stories | "ProgressStories" >> ProgressTap("stories")
-    _ = duplicates | "ProgressDuplicates" >> ProgressTap("duplicates")
-    _ = all_dead | "ProgressErrors" >> ProgressTap("errors")
+    if progress:
+        # Side branches counting for the live progress line (pipeline/progress.py).
+        if config.command == "run":
+            _ = fetched[FEED_REPORT] | "ProgressFeeds" >> ProgressTap("feeds")
+        _ = with_dates.stories | "ProgressStories" >> ProgressTap("stories")
+        _ = duplicates | "ProgressDuplicates" >> ProgressTap("duplicates")
+        _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "ProgressErrors" >> ProgressTap("errors")
     _ = {
         "entries": entries_read,
         "stories": with_dates.stories,
         "duplicates": duplicates,
-        "dead_letters": all_dead,
+        "dead_letters": tuple(dead_letters),
         "feed_reports": feed_reports,
         "index_entries": index_entries,
     } | "WriteStories" >> WriteStories(run_dir)

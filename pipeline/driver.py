@@ -34,6 +34,7 @@ from pipeline.state import StateError, StateStore, join, write_atomic
 from schemas.story import FeedCounts, Manifest
 from transforms.common import crash_point
 from transforms.neardup import DedupConfig
+from transforms.sink import INTERNAL_PREFIXES, OUTPUT_PREFIXES
 
 LOGGER = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ class RunFailed(RuntimeError):
 class DryRun(Exception):
     """`--dry_run=True`: the job was built, not run."""
 
-INTERNAL_PREFIXES = ("_counts", "_feed_reports", "_index")
-OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
 
 
 def wirebeam_version() -> str:
@@ -188,13 +187,15 @@ def _execute(
     index_path = store.index_path if store and config.dedup and store.has_index(config.dedup_config) else None
     run_dir = create_run_dir(config.output, config.run_id or new_run_id(started))
     options = PipelineOptions(beam_args)
+    # The live progress line (a TTY only, never with --quiet); see pipeline/progress.py.
+    display = progress_display(config)
     pipeline = build_pipeline(
-        config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started
+        config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started,
+        progress=display.enabled,
     )
     LOGGER.info("running %s into %s", config.command, run_dir)
     try:
-        # The live progress line (a TTY only, never with --quiet); see pipeline/progress.py.
-        with progress_display(config):
+        with display:
             result = pipeline.run()
             result.wait_until_finish()
     except Exception as exc:  # whatever killed the job: report it plainly, leave state and run folder as they are

@@ -179,6 +179,11 @@ class ProgressDisplay:
     def directory(self) -> str | None:
         return self._dir
 
+    @property
+    def enabled(self) -> bool:
+        """Whether the line will be drawn: the graph needs its taps only then."""
+        return self._enabled
+
     def __enter__(self) -> ProgressDisplay:
         if not self._enabled:
             return self

@@ -21,7 +21,7 @@ from schemas.story import DeadLetter, Manifest
 from tests.conftest import CORPORA, ROOT, SAMPLES
 from tests.httpserver import Reply, ScriptedServer
 from transforms.common import FAILPOINTS_ENV, ElementTimeout, time_limit
-from transforms.sink import WriteJsonl
+from transforms.sink import WriteRunFiles
 
 pytestmark = pytest.mark.e2e
 
@@ -46,17 +46,18 @@ class FlakyFn(beam.DoFn):
 def test_transient_fault_is_retried_and_written_once(tmp_path: Path) -> None:
     options = PipelineOptions(["--runner=BundleBasedDirectRunner"])
     with beam.Pipeline(options=options) as p:
-        _ = (
-            p
-            | beam.Create(["a", "b", "c"])
-            | beam.ParDo(FlakyFn(str(tmp_path)))
-            | WriteJsonl(str(tmp_path / "out" / "stories"))
-        )
-    lines = [
+        records = p | beam.Create(["a", "b", "c"]) | beam.ParDo(FlakyFn(str(tmp_path)))
+        _ = {"stories": records} | WriteRunFiles(str(tmp_path / "out"))
+    rows = [
         json.loads(line) for f in (tmp_path / "out").glob("stories-*.jsonl") for line in f.read_text().splitlines()
     ]
-    assert Counter(row["id"] for row in lines) == {"a": 1, "b": 1, "c": 1}
+    assert Counter(row["id"] for row in rows) == {"a": 1, "b": 1, "c": 1}
     assert (tmp_path / "attempt-b").exists()  # the fault really happened
+    # The failed attempt's temporary file was never renamed into the folder, and the temporary folder is gone.
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == [
+        "_counts-00000-of-00001.jsonl",
+        "stories-00000-of-00001.jsonl",
+    ]
 
 
 # --- the per-element time limit ---------------------------------------------------------------------------

@@ -428,3 +428,35 @@ def test_conll_dev_sample_beats_bare_model(extractor: EntityExtractor) -> None:
     shipped_metrics, _ = evaluate(extractor, docs)
     assert shipped_metrics["micro"]["f1"] > bare_metrics["micro"]["f1"] + 0.05
     assert shipped_metrics["micro"]["f1"] > 0.7
+
+
+def test_entity_stage_runs_the_model_on_batches_of_ner_batch_size() -> None:
+    # BatchElements' adaptive sizing settled on 1–7 stories per batch; the stage must batch at --ner-batch-size,
+    # reported as the `entities.batch_size` distribution.
+    import datetime as dt
+
+    import apache_beam as beam
+    from apache_beam.metrics.metric import MetricsFilter
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.build import singleton
+    from schemas.story import FeedSource, Story
+    from transforms.entities import ExtractEntities
+
+    now = dt.datetime(2014, 3, 14, tzinfo=dt.UTC)
+    stories = [
+        singleton(
+            Story(id=f"s{i}", title=f"Story {i}", body=STORY, source=FeedSource(url="wire"), content_hash=f"{i}",
+                  fetched_at=now),
+            now,
+        )
+        for i in range(40)
+    ]
+    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    out = p | beam.Create(stories) | ExtractEntities(batch_size=16)
+    _ = out.stories | beam.Map(lambda s: s.entities and None)
+    result = p.run()
+    result.wait_until_finish()
+    (sizes,) = result.metrics().query(MetricsFilter().with_name("entities.batch_size"))["distributions"]
+    assert (sizes.committed.sum, sizes.committed.max) == (40, 16)
+    assert sizes.committed.count == 3  # 16 + 16 + 8

@@ -173,3 +173,20 @@ def test_driver_draws_the_line_around_a_real_run(tmp_path: Path, monkeypatch: py
     assert re.fullmatch(r"feeds 3/3 · stories 11 \([\d.]+/s\) · dups 3 · errors 0 · \d+s", last), last
     assert out.endswith("\n")
     assert PROGRESS_ENV not in os.environ
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_graph_has_taps_only_when_the_line_is_drawn(tmp_path: Path, progress: bool) -> None:
+    from apache_beam.options.pipeline_options import PipelineOptions as Options
+
+    from pipeline.build import build_pipeline
+    from pipeline.options import parse_args
+
+    config, _ = parse_args(["run", "--output", str(tmp_path), "--quiet"])
+    assert progress_display(config).enabled is False  # --quiet: the driver builds without taps
+    pipeline = build_pipeline(config, Options(["--runner=FnApiRunner"]), str(tmp_path / "r"), progress=progress)
+    labels = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
+    taps = {label for label in labels if label.startswith("Progress")}
+    assert bool(taps) is progress
+    if progress:
+        assert {"ProgressFeeds", "ProgressStories", "ProgressDuplicates", "ProgressErrors"} <= taps

@@ -3,8 +3,11 @@
 Batch shape (no step holds the whole input): each story and each entry of the cross-run index becomes a
 `Member` with a few keys — canonical URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over
 word shingles of the body (transforms/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs
-verified on exact shingle sets, or on signatures against earlier runs) → connected components over the pairs
-only → group by component → one representative per component, the rest `Duplicate` records. Shingles that
+verified on exact shingle sets, or on signatures against earlier runs; only the members of candidate pairs are
+joined to them) → connected components over the pairs only → each member to its component's group (the id → root
+map, as large as the duplicates, is a side input) → one representative per component, the rest `Duplicate`
+records. A story crosses one shuffle whole (to its component's group); its sketch, only if it is in a candidate
+pair. Shingles that
 recur in many stories of one source (its boilerplate) are counted per source first and left out of the sketch,
 so an outlet's long footer cannot make its unrelated stories look alike.
 
@@ -19,6 +22,7 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -51,6 +55,10 @@ INDEX_VERSION = 1
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
 MIN_HASHED_BODY = 80
+# Keys are shuffled in this many shards (a stable hash of the key), each grouping its keys in memory: shuffled by
+# key, the ~35 keys per story, nearly all of them held by one story, would cost Beam a group each; by shard, a
+# group holds ~35 × stories / KEY_SHARDS small rows (~7,000 for 100,000 stories).
+KEY_SHARDS = 512
 # Candidate pairs in one LSH bucket grow quadratically; a bucket this large is boilerplate that slipped through,
 # and comparing its first members is enough to keep real copies together.
 MAX_BUCKET = 500
@@ -157,11 +165,16 @@ class KeyRef(NamedTuple):
     body_len: int
 
 
-def key_refs(member: Member) -> Iterator[tuple[str, tuple[str, bool, float | None, int]]]:
+def key_shard(key: str) -> int:
+    """The shuffle shard of a key: a hash that is the same in every process (Python's `hash` of a str is not)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % KEY_SHARDS
+
+
+def key_refs(member: Member) -> Iterator[tuple[int, tuple[str, tuple[str, bool, float | None, int]]]]:
     published = member.published_at.timestamp() if member.published_at else None
     ref = (member.id, member.prior, published, member.body_len)
     for key in member.keys:
-        yield key, ref
+        yield key_shard(key), (key, ref)
 
 
 EXACT, CANDIDATE = 0, 1
@@ -190,6 +203,17 @@ def pairs_for_key(key: str, rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int
         for b in bucket[i + 1 :]:
             if not (a.prior and b.prior):
                 yield CANDIDATE, (a.id, b.id) if a.id < b.id else (b.id, a.id)
+
+
+def pairs_for_shard(
+    shard: int, rows: Iterable[tuple[str, Sequence[Any]]]
+) -> Iterator[tuple[int, tuple[str, str]]]:
+    """`pairs_for_key` for each key of one shuffle shard, the shard's rows grouped by key in memory."""
+    by_key: dict[str, list[Sequence[Any]]] = {}
+    for key, ref in rows:
+        by_key.setdefault(key, []).append(ref)
+    for key, refs in by_key.items():
+        yield from pairs_for_key(key, refs)
 
 
 def _by_kind(kind_pair: tuple[int, tuple[str, str]], _partitions: int) -> int:
@@ -416,16 +440,28 @@ class _ResolveFn(beam.DoFn):
         yield from resolve_cluster(members, stories, self._now)
 
 
-def _attach_root(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, tuple[Member, Any]]]:
-    member_id, joined = element
-    roots = joined["root"]
-    root = roots[0] if roots else member_id
-    for member, story in joined["member"]:
-        yield root, (member, story)
-
-
-def _components(edges: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+def _components(_: Any, edges: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     yield from connected_components(edges).items()
+
+
+def _candidate_sketch(member: Member, candidate_ids: Mapping[str, bool]) -> Iterator[tuple[str, Member]]:
+    """A member's sketch, keyed by id, when it is in a candidate pair (most members are in none)."""
+    if member.id in candidate_ids:
+        yield member.id, member
+
+
+def _without_sketch(member_story: tuple[Member, Story | None]) -> tuple[Member, Story | None]:
+    """What resolving a cluster needs: the member without its shingle set (the signature stays, for the index)."""
+    member, story = member_story
+    return (dataclasses.replace(member, sketch=None) if member.sketch is not None else member), story
+
+
+def _to_component(
+    member_story: tuple[Member, Story | None], roots: Mapping[str, str]
+) -> tuple[str, tuple[Member, Story | None]]:
+    """(component root, (member, story)); a member in no duplicate pair is its own root (or shares it with an
+    earlier run's entry of the same id)."""
+    return roots.get(member_story[0].id, member_story[0].id), member_story
 
 
 class DedupStories(beam.PTransform):
@@ -486,17 +522,25 @@ class DedupStories(beam.PTransform):
         tagged = (
             members
             | "Keys" >> beam.FlatMap(lambda ms: key_refs(ms[0]))
-            | "GroupByKey" >> beam.GroupByKey()
-            | "PairsPerKey" >> beam.FlatMapTuple(pairs_for_key)
+            | "GroupByShard" >> beam.GroupByKey()
+            | "PairsPerShard" >> beam.FlatMapTuple(pairs_for_shard)
             | "ExactOrCandidate" >> beam.Partition(_by_kind, 2)  # type: ignore[arg-type]
         )
         exact = tagged[EXACT] | "ExactPairs" >> beam.Map(lambda kp: kp[1])
         if near_cfg is None:
             edges = exact
         else:
-            # Verify each candidate once, on both members' sketches, joined by id (not shuffled per key).
-            sketches = members | "SketchById" >> beam.Map(lambda ms: (ms[0].id, ms[0]))
+            # Verify each candidate once, on both members' sketches, joined by id. Only the members of candidate
+            # pairs (their ids a side input, as many as the candidates) are joined, not every sketch.
             candidates = tagged[CANDIDATE] | "CandidatePair" >> beam.Map(lambda kp: kp[1]) | beam.Distinct()
+            candidate_ids = candidates | "PairIds" >> beam.FlatMap(lambda pair: ((pair[0], True), (pair[1], True)))
+            # Read from a PCollection of its own: siblings on `members` would be fused into one stage, which would
+            # then wait on a side input computed from its own output.
+            sketches = (
+                members
+                | "SketchMembers" >> beam.Map(lambda ms: ms[0])
+                | "CandidateSketches" >> beam.FlatMap(_candidate_sketch, beam.pvalue.AsDict(candidate_ids))
+            )
             halves = (
                 {"pair": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "member": sketches}
                 | "JoinFirst" >> beam.CoGroupByKey()
@@ -508,13 +552,17 @@ class DedupStories(beam.PTransform):
                 | "Verify" >> beam.FlatMap(_verified, near_cfg)
             )
             edges = (exact, verified) | "AllEdges" >> beam.Flatten()
-        # Components over the duplicate pairs only; their number is bounded by the duplicates, not the input.
-        roots = edges | "AllPairs" >> beam.combiners.ToList() | "Components" >> beam.FlatMap(_components)
-        by_id = members | "ById" >> beam.Map(lambda ms: (ms[0].id, ms))
+        # Components over the duplicate pairs only; their number is bounded by the duplicates, not the input, and
+        # so is the id → root map each member is looked up in (a side input) on its way to its component's group.
+        roots = (
+            stories.pipeline
+            | "Once" >> beam.Impulse()
+            | "Components" >> beam.FlatMap(_components, beam.pvalue.AsList(edges))
+        )
         return (
-            {"member": by_id, "root": roots}
-            | "JoinRoots" >> beam.CoGroupByKey()
-            | "ByComponent" >> beam.FlatMap(_attach_root)
+            members
+            | "WithoutSketch" >> beam.Map(_without_sketch)
+            | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
             | "GroupComponents" >> beam.GroupByKey()
             | "Resolve" >> beam.ParDo(_ResolveFn(now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
         )

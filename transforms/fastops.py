@@ -34,12 +34,21 @@ _PROBE_SHAPE = (1024, 288, 288)
 _MARGIN = 1.15
 
 
+_CONTROLLER: Any = None
+
+
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """numpy's BLAS on one thread inside the block (threadpoolctl), restored afterwards."""
-    from threadpoolctl import threadpool_limits
+    """numpy's BLAS on one thread inside the block (threadpoolctl), restored afterwards.
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    The libraries are looked up once per process (a `ThreadpoolController` scans every loaded library, ~1 ms;
+    its `limit` then costs ~10 µs): numpy's BLAS is loaded with numpy, before any model runs."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
         yield
 
 
