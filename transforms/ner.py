@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from transforms.fastops import choose_ops, one_blas_thread, use_ops
+from transforms.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
 from transforms.places import load_places
 
 LOGGER = logging.getLogger(__name__)
@@ -690,6 +690,7 @@ class EntityExtractor:
         for name in [n for n in nlp.pipe_names if n not in keep]:
             nlp.remove_pipe(name)
         use_ops(nlp, choose_ops(self.gemm))
+        retain_freed_memory()
         self._nlp = nlp
         self.max_chunk_chars = min(self.max_chunk_chars, self._nlp.max_length)
         self._places = load_places() if self.refine else {}
