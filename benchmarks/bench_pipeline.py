@@ -225,14 +225,13 @@ def _config(feeds: list[FeedSource], output: Path) -> RunConfig:
 
 
 class PeakRss:
-    """Samples the RSS of this process, and with `children` of its child processes (Beam's workers), every 50 ms.
+    """Samples the RSS of this process every 50 ms (the in-process runs; the process runs are not sampled).
 
-    Listing the children scans /proc under the GIL (~1.5 ms a time, 3 % of a core at 20 Hz): in-process runs,
-    which have no workers, sample only their own RSS so that the sampling does not slow the run it measures."""
+    Only this process: listing child processes scans /proc under the GIL (~1.5 ms a time, 3 % of a core at 20 Hz),
+    which would slow the run it measures."""
 
-    def __init__(self, children: bool = True) -> None:
+    def __init__(self) -> None:
         self.peak = 0
-        self._children = children
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -247,13 +246,7 @@ class PeakRss:
     def _loop(self) -> None:
         me = psutil.Process()
         while True:
-            total = me.memory_info().rss
-            for child in me.children(recursive=True) if self._children else ():
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:  # a worker that just exited
-                    continue
-            self.peak = max(self.peak, total)
+            self.peak = max(self.peak, me.memory_info().rss)
             if self._stop.wait(0.05):
                 return
 
@@ -483,7 +476,7 @@ def test_pipeline(benchmark: Any, feeds: list[FeedSource], results: dict[str, An
 
     def once() -> RunOutcome:
         before, started = cpu_seconds(), time.perf_counter()
-        with PeakRss(children=False) as rss:
+        with PeakRss() as rss:
             outcome = run_pipeline(feeds, tmp_path, [])
         walls.append(time.perf_counter() - started)
         cpu.append(cpu_seconds() - before)

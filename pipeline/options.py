@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pipeline.report import add_arguments as report_arguments
 from pipeline.validate import add_arguments as validate_arguments
 from schemas.story import FeedSource
+from transforms.fastops import gemm_policy, malloc_policy
 from transforms.http import FetchSettings
 from transforms.neardup import DedupConfig
 from transforms.ner import DEFAULT_MODEL
@@ -259,6 +260,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
+    for check in (gemm_policy, malloc_policy):  # the entity workers' environment: refused here, not mid-run
+        try:
+            check()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     common: dict[str, Any] = {
         "command": args.command,
         "output": args.output,

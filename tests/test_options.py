@@ -48,6 +48,25 @@ def test_bad_options_name_the_flag(argv: list[str], message: str, capsys) -> Non
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("variable", "bad", "good", "message"),
+    [
+        ("WIREBEAM_GEMM", "mkl", "blis", "WIREBEAM_GEMM must be one of auto, blis, numpy, got 'mkl'"),
+        ("WIREBEAM_MALLOC", "sometimes", "default", "WIREBEAM_MALLOC must be one of retain, default, got 'sometimes'"),
+    ],
+)
+def test_bad_worker_environment_is_refused_before_the_run(
+    variable: str, bad: str, good: str, message: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, bad)
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["run"])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    monkeypatch.setenv(variable, good)
+    parse_args(["run"])  # a valid value passes
+
+
 def test_feeds_file_text_and_json(tmp_path: Path) -> None:
     (tmp_path / "local.xml").write_text("<rss/>")
     listing = tmp_path / "feeds.txt"

@@ -561,7 +561,7 @@ class DedupStories(beam.PTransform):
         )
         return (
             members
-            | "WithoutSketch" >> beam.Map(_without_sketch)
+            | "WithoutSketch" >> beam.Map(_without_sketch)  # fused where members are made: no sketch is stored
             | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
             | "GroupComponents" >> beam.GroupByKey()
             | "Resolve" >> beam.ParDo(_ResolveFn(now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")

@@ -54,7 +54,7 @@ class ExtractEntitiesFn(beam.DoFn):
         self._extractor = EntityExtractor(model, batch_size=batch_size)
         self._timeout = element_timeout
         self._failpoints: dict[str, str] = {}
-        self.batch_size = Metrics.distribution(METRICS_NAMESPACE, "entities.batch_size")
+        self.batch_sizes = Metrics.distribution(METRICS_NAMESPACE, "entities.batch_size")
 
     def setup(self) -> None:
         self._extractor.load()
@@ -67,7 +67,7 @@ class ExtractEntitiesFn(beam.DoFn):
             return self._extractor.extract([s.body for s in batch])
 
     def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
-        self.batch_size.update(len(batch))
+        self.batch_sizes.update(len(batch))
         try:
             results = self._extract(batch)
         except (Exception, ElementTimeout):  # one poison story must not sink its batch: retry one by one

@@ -45,6 +45,7 @@ _MARGIN = 1.15
 
 
 MALLOC_ENV = "WIREBEAM_MALLOC"
+MALLOC_POLICIES = ("retain", "default")
 # glibc mallopt parameters (malloc.h) and the values set: blocks under 64 MiB come from the heap rather than their
 # own mmap; the heap is trimmed only when 512 MiB lie free at its top, and grows 64 MiB at a time.
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
@@ -54,6 +55,23 @@ _RETAINED: bool | None = None
 _CONTROLLER: Any = None
 
 
+def _policy(env: str, choices: tuple[str, ...], given: str | None) -> str:
+    policy = (given or os.environ.get(env) or choices[0]).strip().lower()
+    if policy not in choices:
+        raise ValueError(f"{env} must be one of {', '.join(choices)}, got {policy!r}")
+    return policy
+
+
+def gemm_policy(given: str | None = None) -> str:
+    """`given`, else $WIREBEAM_GEMM, else "auto"; ValueError naming the variable when it is not a policy."""
+    return _policy(GEMM_ENV, POLICIES, given)
+
+
+def malloc_policy(given: str | None = None) -> str:
+    """`given`, else $WIREBEAM_MALLOC, else "retain"; ValueError naming the variable when it is not a policy."""
+    return _policy(MALLOC_ENV, MALLOC_POLICIES, given)
+
+
 def retain_freed_memory(policy: str | None = None) -> bool:
     """Keep freed memory in the process for reuse instead of returning it to the kernel (glibc's mallopt), once
     per process. `policy` "retain" (default, or $WIREBEAM_MALLOC) or "default"; True when the settings apply.
@@ -61,10 +79,7 @@ def retain_freed_memory(policy: str | None = None) -> bool:
     The cost is resident memory: the process keeps its high-water mark (~120 MB more on the pipeline benchmark).
     Elsewhere than Linux with glibc nothing changes."""
     global _RETAINED
-    policy = (policy or os.environ.get(MALLOC_ENV) or "retain").strip().lower()
-    if policy not in ("retain", "default"):
-        raise ValueError(f"{MALLOC_ENV} must be retain or default, got {policy!r}")
-    if policy == "default":
+    if malloc_policy(policy) == "default":
         return False
     if _RETAINED is not None:
         return _RETAINED
@@ -118,9 +133,7 @@ def choose_ops(policy: str | None = None) -> Any:
     """thinc Ops for inference: `policy` "blis", "numpy", or "auto" (the faster here; default, or $WIREBEAM_GEMM)."""
     from thinc.api import NumpyOps
 
-    policy = (policy or os.environ.get(GEMM_ENV) or "auto").strip().lower()
-    if policy not in POLICIES:
-        raise ValueError(f"{GEMM_ENV} must be one of {', '.join(POLICIES)}, got {policy!r}")
+    policy = gemm_policy(policy)
     if policy == "auto":
         rates = gemm_rates()
         policy = "numpy" if rates["numpy"] > _MARGIN * rates["blis"] else "blis"

@@ -36,11 +36,10 @@ from transforms.common import DEAD_LETTER, counter, dead_letter
 LOGGER = logging.getLogger(__name__)
 
 STAGE = "sink"
-SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 # The file sets of a batch run: what users read, and the internal ones the driver folds into state and manifest.
 OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
-INTERNAL_PREFIXES = ("_counts", "_feed_reports", "_index")  # _counts: written by the finalize step
-COUNTS = "_counts"
+COUNTS = "_counts"  # written by the finalize step
+INTERNAL_PREFIXES = (COUNTS, "_feed_reports", "_index")
 TEMP_PREFIX = ".temp-"
 # JSON allows these raw inside strings, but str.splitlines() and many JSONL readers break lines on them:
 # escape them so line count always equals record count.
@@ -94,8 +93,9 @@ def _story_line(feed_line: tuple[str, str]) -> str:
     return feed_line[1]
 
 
-def _same_line(line: str) -> str:
-    return line
+def _several(value: Any) -> tuple[beam.PCollection, ...]:
+    """A PCollection, or a list/tuple of them, as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
 
 
 def shard_name(run_dir: str, kind: str, index: int, total: int) -> str:
@@ -113,8 +113,8 @@ class FileKind:
 
 class _WriteLinesFn(beam.DoFn):
     """Elements → one temporary file per bundle (opened at its first line), and per-feed counts; when the bundle
-    finishes, emits (kind, temporary path or "", lines written, {(feed, name): count}). Only committed bundles'
-    records reach the finalize step, so the file and counts of a failed and retried bundle are never used."""
+    finishes, emits (kind, temporary path or "", {(feed, name): count}). Only committed bundles' records reach the
+    finalize step, so the file and counts of a failed and retried bundle are never used."""
 
     def __init__(self, kind: str, spec: FileKind, temp_dir: str) -> None:
         self._kind = kind
@@ -122,11 +122,10 @@ class _WriteLinesFn(beam.DoFn):
         self._temp_dir = temp_dir
         self._handle: Any = None
         self._path = ""
-        self._lines = 0
         self._counts: Counter[tuple[str, str]] = Counter()
 
     def start_bundle(self) -> None:
-        self._handle, self._path, self._lines, self._counts = None, "", 0, Counter()
+        self._handle, self._path, self._counts = None, "", Counter()
 
     def process(self, element: Any) -> None:
         if self._spec.count is not None:
@@ -137,18 +136,17 @@ class _WriteLinesFn(beam.DoFn):
             self._path = f"{self._temp_dir}/{self._kind}-{uuid.uuid4().hex}.jsonl"
             self._handle = FileSystems.create(self._path, compression_type=CompressionTypes.UNCOMPRESSED)
         self._handle.write(self._spec.to_line(element).encode("utf-8") + b"\n")
-        self._lines += 1
 
     def finish_bundle(self) -> Iterator[Any]:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
         if self._path or self._counts:
-            yield GlobalWindows.windowed_value((self._kind, self._path, self._lines, dict(self._counts)))
+            yield GlobalWindows.windowed_value((self._kind, self._path, dict(self._counts)))
 
 
 def finalize_run_files(
-    _: Any, written: Iterable[tuple[str, str, int, dict[tuple[str, str], int]]], run_dir: str, temp_dir: str,
+    _: Any, written: Iterable[tuple[str, str, dict[tuple[str, str], int]]], run_dir: str, temp_dir: str,
     kinds: Sequence[str],
 ) -> list[str]:
     """Rename the committed temporary files to `<kind>-SSSSS-of-NNNNN.jsonl` (an empty `-00000-of-00001` file for
@@ -158,7 +156,7 @@ def finalize_run_files(
     Safe to run twice (a retried finalize): a file already renamed is not renamed again, `_counts` is rewritten."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     counts: Counter[tuple[str, str]] = Counter()
-    for kind, path, _lines, kind_counts in written:
+    for kind, path, kind_counts in written:
         if path:
             by_kind[kind].append(path)
         counts.update(kind_counts)
@@ -209,7 +207,7 @@ class WriteRunFiles(beam.PTransform):
         specs = {kind: self._kinds.get(kind, FileKind()) for kind in inputs}
         written = []
         for kind, value in inputs.items():
-            pcolls = tuple(value) if isinstance(value, list | tuple) else (value,)
+            pcolls = _several(value)
             name = kind.strip("_").title().replace("_", "")
             for n, pcoll in enumerate(pcolls):
                 label = f"Write{name}" if len(pcolls) == 1 else f"Write{name}{n}"
@@ -249,23 +247,20 @@ class WriteStories(beam.PTransform):
             DEAD_LETTER, main="lines"
         )
 
-        def several(value: Any) -> tuple[beam.PCollection, ...]:
-            return tuple(value) if isinstance(value, list | tuple) else (value,)
-
         # Each writer counts, per feed, what it writes: the counts and the files come from the same elements.
         kinds = {
             "stories": FileKind(_story_line, _story_count),
             "duplicates": FileKind(json_line, feed_count),
             "dead_letter": FileKind(json_line, feed_count),
             "_feed_reports": FileKind(json_line),
-            "_index": FileKind(_same_line),
+            "_index": FileKind(),  # lines already (json_line passes a str through)
             "entries_read": FileKind(None, feed_count),
         }
         return {
             "stories": validated.lines,
             "duplicates": pcolls["duplicates"],
-            "dead_letter": (*several(pcolls["dead_letters"]), validated[DEAD_LETTER]),
-            "_feed_reports": several(pcolls["feed_reports"]),
+            "dead_letter": (*_several(pcolls["dead_letters"]), validated[DEAD_LETTER]),
+            "_feed_reports": pcolls["feed_reports"],
             "_index": pcolls["index_entries"],
-            "entries_read": several(pcolls["entries"]),
+            "entries_read": pcolls["entries"],
         } | "Files" >> WriteRunFiles(self._run_dir, kinds)

@@ -441,6 +441,16 @@ def _resolve_day(date_text: str, published: dt.datetime | None) -> dt.date | Non
     return min(candidates, key=lambda d: abs((d - ref).days)) if candidates else None
 
 
+def _standalone_place(location: str) -> bool:
+    """Whether "LOCATION —" with neither agency nor date can be a dateline: AP style lets only major places stand
+    alone ("WASHINGTON —", "KYIV/MOSCOW —", in the gazetteer) and qualifies the rest ("SPRINGFIELD, Ill. —");
+    a capitalised name opening a sentence ("NASA — The agency said") is neither."""
+    if "," in location:
+        return True
+    known = place_names_casefolded()
+    return all(part.strip().casefold() in known for part in location.split("/"))
+
+
 def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dateline | None:
     groups = m.groupdict()
     location = (groups.get("location") or "").strip()
@@ -448,6 +458,9 @@ def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dat
     if location and (first_word in _NOT_PLACES or len(location.replace(" ", "")) < 2):
         return None
     agency = groups.get("agency")
+    date_text = groups.get("date_text")
+    if location and agency is None and date_text is None and not _standalone_place(location):
+        return None  # "PLACE —" alone: see _standalone_place
     if (
         agency is not None
         and "location" not in groups
@@ -455,7 +468,6 @@ def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dat
         and _KNOWN_AGENCY_RE.fullmatch(agency) is None
     ):
         return None  # a bare "(Word) -" opening is only a dateline for a known agency
-    date_text = groups.get("date_text")
     return Dateline(
         location=location,
         date_text=date_text,
@@ -485,22 +497,10 @@ def parse_dateline(line: str, published: dt.datetime | None) -> tuple[Dateline, 
         m = pattern.match(head)
         if m is None:
             continue
-        if pattern is _DATELINE_DASH_ONLY_RE and not _standalone_place(m.group("location")):
-            continue
         dateline = _dateline_from_match(m, published)
         if dateline is not None:
             return dateline, m.end()
     return None
-
-
-def _standalone_place(location: str) -> bool:
-    """Whether "LOCATION —" with neither agency nor date can be a dateline: AP style lets only major places stand
-    alone ("WASHINGTON —", "KYIV/MOSCOW —", in the gazetteer) and qualifies the rest ("SPRINGFIELD, Ill. —");
-    a capitalised name opening a sentence ("NASA — The agency said") is neither."""
-    if "," in location:
-        return True
-    known = place_names_casefolded()
-    return all(part.strip().casefold() in known for part in location.split("/"))
 
 
 # --------------------------------------------------------------------------------------------------------------
