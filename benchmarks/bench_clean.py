@@ -1,4 +1,4 @@
-"""Benchmarks for transforms/textclean.py on real article texts and pages.
+"""Benchmarks for transforms/clean/textclean.py on real article texts and pages.
 
 - The text-cleaning chain (`clean_text`, no HTML parsing) on trafilatura's output for the 100 trafilatura-eval
   news pages (~6 KB each) and on the 500 Reuters leads of evilgodfahim-wl (raw scraped text full of zero-width
@@ -31,7 +31,7 @@ from typing import Any
 import ftfy
 import pytest
 
-from transforms.textclean import clean_story, clean_text, extract_article
+from transforms.clean.textclean import clean_story, clean_text, extract_article
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 ARTICLES = SHARED / "corpora" / "article-html" / "trafilatura-eval"

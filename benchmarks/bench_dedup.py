@@ -1,6 +1,6 @@
 """Speed of near-duplicate detection against baselines measured in the same run.
 
-- signatures: ``transforms.neardup`` (vectorized token hashing + one-permutation MinHash) vs datasketch
+- signatures: ``transforms.dedup.neardup`` (vectorized token hashing + one-permutation MinHash) vs datasketch
   ``MinHash.update_batch`` (sha1, 128 permutations) and a classic numpy MinHash ((a*x+b) mod p, 128 permutations),
   on real article bodies (trafilatura main text of the trafilatura-eval pages, cut to ~5 KB);
 - LSH: ``DedupIndex`` query + insert vs datasketch ``MinHashLSH`` query + insert, on real feed items
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from transforms import neardup as nd
+from transforms.dedup import neardup as nd
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 ARTICLES = SHARED / "corpora" / "article-html" / "trafilatura-eval"

@@ -31,8 +31,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from schemas.story import FeedSource, Story
-from transforms.dedup import DUPLICATES, DedupStories
-from transforms.neardup import canonical_url, content_hash
+from transforms.dedup.neardup import canonical_url, content_hash
+from transforms.dedup.stage import DUPLICATES, DedupStories
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 FEEDS = SHARED / "corpora" / "real-feeds"

@@ -4,7 +4,7 @@ Inputs: the lead paragraphs of the Reuters wire feed in ../shared/corpora/real-f
 stripped of markup before timing).  Five measurements, in this order:
   * ``bare_full``  — ``spacy.load(model)`` with every component, ``nlp.pipe`` (what a user reaches for first);
   * ``bare_ner_blis`` — only the components NER needs, ``nlp.pipe``, on thinc's default blis matrix products;
-  * ``bare_ner``   — the same with the matrix products ``transforms/fastops.py`` chooses (numpy's BLAS where it is
+  * ``bare_ner``   — the same with the matrix products ``transforms/entities/fastops.py`` chooses (numpy's BLAS where it
                      faster): its ``speedup_vs_blis``, and the same entities asserted;
   * ``stage``      — ``EntityExtractor.extract``: true-casing view, model, document rules, canonical groups;
   * ``stage_batches_of_3`` — the same called 3 stories at a time (the batches Beam's adaptive sizing chose).
@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from transforms.ner import DEFAULT_MODEL, EntityExtractor
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor
 
 LOGGER = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def blis_spans() -> dict[str, Any]:
 
 def test_bare_ner_blis(benchmark: Any, texts: list[str], words: int, medians: dict[str, float],
                        blis_spans: dict[str, Any]) -> None:
-    """The NER components on thinc's default matrix products (blis): the baseline of `transforms/fastops.py`."""
+    """The NER components on thinc's default matrix products (blis): the baseline of `entities/fastops.py`."""
     bare = EntityExtractor(refine=False, gemm="blis")
     bare.load()
     cpu: list[float] = []

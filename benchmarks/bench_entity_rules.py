@@ -23,9 +23,9 @@ import pytest
 
 from benchmarks.bench_pipeline import ARTICLES, HEADLINES, QUICK, build_feeds, entity_stage_bodies
 from schemas.story import Entity
-from transforms import ner
-from transforms.entities import to_entities
-from transforms.ner import EntityGroup, Span, canonicalize, load_places, model_view, refine_spans
+from transforms.entities import ner
+from transforms.entities.ner import EntityGroup, Span, canonicalize, load_places, model_view, refine_spans
+from transforms.entities.stage import to_entities
 
 ROUNDS = 1 if QUICK else 5
 

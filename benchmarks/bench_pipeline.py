@@ -203,7 +203,7 @@ def build_feeds(folder: Path) -> list[FeedSource]:
 
 @pytest.fixture(scope="module")
 def feeds(tmp_path_factory: pytest.TempPathFactory) -> list[FeedSource]:
-    from transforms.ner import DEFAULT_MODEL, EntityExtractor
+    from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor
 
     # Import spaCy and read the model files once, untimed: the first of the timed runs would otherwise pay
     # Python's one-off module imports that no later run (and no long-lived worker) pays.
@@ -331,8 +331,8 @@ def dedup_loop(stories: list[Story], now: dt.datetime) -> list[EnrichedStory]:
     Pairs are formed here (exact keys: a star; LSH band keys: every pair, verified) rather than with the
     composite's private helpers, so the baseline does not break each time the composite's plumbing changes.
     """
-    from transforms.dedup import DedupConfig, member_of, near_duplicates, resolve_cluster, sketch_text
-    from transforms.neardup import connected_components, frequent_shingles, shingle_hashes
+    from transforms.dedup.neardup import connected_components, frequent_shingles, shingle_hashes
+    from transforms.dedup.stage import DedupConfig, member_of, near_duplicates, resolve_cluster, sketch_text
 
     cfg = DedupConfig()
     hashes = [shingle_hashes(sketch_text(s), cfg.shingle_size) for s in stories]
@@ -369,12 +369,12 @@ def dedup_loop(stories: list[Story], now: dt.datetime) -> list[EnrichedStory]:
 
 def stage_loop(feeds: list[FeedSource], output: Path) -> tuple[int, dict[str, float]]:
     """Every stage once over the input in plain Python; returns (stories written, seconds per stage)."""
-    from transforms.dates import ExtractDatesFn
-    from transforms.entities import ExtractEntitiesFn
-    from transforms.fetch import FetchedFeed, FetchFeedFn
-    from transforms.http import FetchSettings
-    from transforms.parse import ParseFeedFn
-    from transforms.sink import ValidateStoryFn
+    from transforms.dates.stage import ExtractDatesFn
+    from transforms.entities.stage import ExtractEntitiesFn
+    from transforms.fetch.http import FetchSettings
+    from transforms.fetch.stage import FetchedFeed, FetchFeedFn
+    from transforms.parse.stage import ParseFeedFn
+    from transforms.sink.stage import ValidateStoryFn
 
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -393,7 +393,7 @@ def stage_loop(feeds: list[FeedSource], output: Path) -> tuple[int, dict[str, fl
     parse = ParseFeedFn()
     entries = [e for f in fetched for e in _main_outputs(parse.process(f))]
     lap("ParseEntries")
-    from transforms.clean import CleanEntryFn
+    from transforms.clean.stage import CleanEntryFn
 
     clean = CleanEntryFn()
     stories = [s for e in entries for s in _main_outputs(clean.process(e))]
@@ -567,10 +567,10 @@ def test_pipeline_processes(
 
 def entity_stage_bodies(feeds: list[FeedSource]) -> list[str]:
     """The bodies that reach the entity stage (after parse, clean and dedup); also used by bench_entity_rules.py."""
-    from transforms.clean import CleanEntryFn
-    from transforms.fetch import FetchedFeed, FetchFeedFn
-    from transforms.http import FetchSettings
-    from transforms.parse import ParseFeedFn
+    from transforms.clean.stage import CleanEntryFn
+    from transforms.fetch.http import FetchSettings
+    from transforms.fetch.stage import FetchedFeed, FetchFeedFn
+    from transforms.parse.stage import ParseFeedFn
 
     fetch, parse, clean = FetchFeedFn(FetchSettings(), {}), ParseFeedFn(), CleanEntryFn()
     fetch.setup()
@@ -588,10 +588,10 @@ def kept_bodies(feeds: list[FeedSource]) -> list[str]:
 def test_bare_ner_baseline(benchmark: Any, kept_bodies: list[str], results: dict[str, Any]) -> None:
     """spaCy's NER alone as a user would run it (only the components NER needs, thinc's default blis matrix
     products, `nlp.pipe`, model load included) on the same bodies. The entity stage runs the same model faster
-    (transforms/fastops.py), so this is a reference point, no longer a ceiling."""
+    (transforms/entities/fastops.py), so this is a reference point, no longer a ceiling."""
     import spacy
 
-    from transforms.ner import DEFAULT_MODEL
+    from transforms.entities.ner import DEFAULT_MODEL
 
     def once() -> int:
         nlp = spacy.load(DEFAULT_MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])

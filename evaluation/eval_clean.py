@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transforms.textclean import clean_story, extract_article
+from transforms.clean.textclean import clean_story, extract_article
 
 LOGGER = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ re-seen items with edited titles or summaries must be grouped and different link
 
 Metrics: pairwise precision / recall / F1 over all pairs of documents, and the adjusted Rand index of the
 clustering (own implementation). Systems: datasketch MinHashLSH (plain, threshold 0.5) if installed, and
-``transforms.neardup`` with and without per-source boilerplate removal, with exact and with signature-only
+``transforms.dedup.neardup`` with and without per-source boilerplate removal, with exact and with signature-only
 verification, plus a small parameter sweep.
 
     .venv/bin/python -m evaluation.eval_dedup [--json PATH] [--sweep]
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms import neardup as nd
+from transforms.dedup import neardup as nd
 
 LOGGER = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ def build_headlines(max_files: int | None = None) -> tuple[list[Doc], dict[str, 
 def run_neardup(
     docs: Sequence[Doc], cfg: nd.DedupConfig, *, boilerplate: bool = True, exact_verify: bool = True
 ) -> list[str]:
-    """Exact body-hash dedup first, then near-duplicate clustering with ``transforms.neardup``."""
+    """Exact body-hash dedup first, then near-duplicate clustering with ``transforms.dedup.neardup``."""
     hashes = [nd.shingle_hashes(d.body if d.body.strip() else d.title, cfg.shingle_size) for d in docs]
     drop: dict[str, np.ndarray] = {}
     if boilerplate:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transforms.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
 
 LOGGER = logging.getLogger(__name__)
 

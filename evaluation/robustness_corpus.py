@@ -3,7 +3,7 @@
 Every XML case in ../shared/corpora/feeds-robustness/tests is served by the scripted test server on 127.0.0.1
 (with the `Header:` lines the case asks for; HTTP cases default to `Content-type: text/xml` as feedparser's
 harness does, the others get no Content-Type so the bytes decide, as for a local file), fetched with
-`transforms.http.Fetcher`, and parsed with `feedparser.parse(io.BytesIO(body), response_headers=...)`.
+`transforms.fetch.http.Fetcher`, and parsed with `feedparser.parse(io.BytesIO(body), response_headers=...)`.
 It counts crashes and hangs (both must be 0), fetch errors, entries, files with no entry, the slowest file and
 peak memory, and how often each case's `Expect:` expression holds, against plain `feedparser.parse(path)`.
 
@@ -34,9 +34,9 @@ import psutil
 from schemas.story import FeedSource, RawEntry
 from tests.httpserver import Reply, ScriptedServer
 from transforms.common import utcnow
-from transforms.fetch import FetchedFeed
-from transforms.http import Fetcher, FetchSettings
-from transforms.parse import ParseFeedFn, parse_feed_bytes
+from transforms.fetch.http import Fetcher, FetchSettings
+from transforms.fetch.stage import FetchedFeed
+from transforms.parse.stage import ParseFeedFn, parse_feed_bytes
 
 LOGGER = logging.getLogger(__name__)
 

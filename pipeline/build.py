@@ -18,15 +18,15 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline.options import RunConfig
 from pipeline.progress import ProgressTap
 from schemas.story import Cluster, ClusterCopy, DeadLetter, EnrichedStory, FeedSource, Story
-from transforms.article import FetchArticles
-from transforms.clean import INPUT_TAG, CleanStories
+from transforms.article.stage import FetchArticles
+from transforms.clean.stage import INPUT_TAG, CleanStories
 from transforms.common import DEAD_LETTER
-from transforms.dates import ExtractDates
-from transforms.dedup import DUPLICATES, INDEX_ENTRIES, DedupStories
-from transforms.entities import ExtractEntities
-from transforms.fetch import FEED_REPORT, ReadFeeds
-from transforms.parse import ParseEntries, ParseStoryLines
-from transforms.sink import WriteStories
+from transforms.dates.stage import ExtractDates
+from transforms.dedup.stage import DUPLICATES, INDEX_ENTRIES, DedupStories
+from transforms.entities.stage import ExtractEntities
+from transforms.fetch.stage import FEED_REPORT, ReadFeeds
+from transforms.parse.stage import ParseEntries, ParseStoryLines
+from transforms.sink.stage import WriteStories
 
 LOGGER = logging.getLogger(__name__)
 

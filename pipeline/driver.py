@@ -32,9 +32,9 @@ from pipeline.options import ConfigError, RunConfig
 from pipeline.progress import progress_display
 from pipeline.state import StateError, StateStore, join, write_atomic
 from schemas.story import FeedCounts, Manifest
-from transforms.common import crash_point
-from transforms.neardup import DedupConfig
-from transforms.sink import INTERNAL_PREFIXES, OUTPUT_PREFIXES
+from transforms.dedup.neardup import DedupConfig
+from transforms.faults import crash_point
+from transforms.sink.stage import INTERNAL_PREFIXES, OUTPUT_PREFIXES
 
 LOGGER = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 from pipeline.report import add_arguments as report_arguments
 from pipeline.validate import add_arguments as validate_arguments
 from schemas.story import FeedSource
-from transforms.fastops import gemm_policy, malloc_policy
-from transforms.http import FetchSettings
-from transforms.neardup import DedupConfig
-from transforms.ner import DEFAULT_MODEL
+from transforms.dedup.neardup import DedupConfig
+from transforms.entities.fastops import gemm_policy, malloc_policy
+from transforms.entities.ner import DEFAULT_MODEL
+from transforms.fetch.http import FetchSettings
 
 DEFAULT_OUTPUT = "out"
 # The FnApiRunner is what the DirectRunner falls back to after trying to download a Prism binary; naming it

@@ -3,7 +3,7 @@
 Layout (local path or gs:// through Beam's FileSystems):
     feeds.json          {"format": "wirebeam-feed-state", "version": 1, "feeds": {url: {etag, last_modified,
                          body_sha256, http_status, updated_at}}}
-    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup.py)
+    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup/stage.py)
     pending.json        written just before a run's manifest; names the run folder whose results must be folded
                         into the state. Present at startup = the last run died between its manifest and its state
                         commit, so the state is rolled forward from that run's files first.
@@ -26,9 +26,9 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.common import crash_point
-from transforms.dedup import IndexError_, check_index_header, index_header
-from transforms.neardup import DedupConfig
+from transforms.dedup.neardup import DedupConfig
+from transforms.dedup.stage import IndexError_, check_index_header, index_header
+from transforms.faults import crash_point
 
 LOGGER = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ seen.
 - PollFeeds keeps each feed's HTTP validators (ETag, Last-Modified, body hash) in keyed state, so every poll
   after the first is a conditional GET, exactly as a batch run with `--state`.
 - StreamingDedup replaces the batch dedup index with keyed state (see its docstring): exact keys
-  (canonical URL, GUID, body hash — the batch keys of transforms/dedup.py) and MinHash-LSH band keys
-  (transforms/neardup.py), each entry expired by an event-time timer after the retention window. Event-time
+  (canonical URL, GUID, body hash — the batch keys of transforms/dedup/stage.py) and MinHash-LSH band keys
+  (transforms/dedup/neardup.py), each entry expired by an event-time timer after the retention window. Event-time
   timers only: processing-time timers force the BundleBasedDirectRunner, whose streaming mode cannot run
   GroupByKey.
 - WriteWindowed uses WriteToText, which writes one file set per window (fileio.WriteToFiles would write a
@@ -53,17 +53,17 @@ from pipeline.build import singleton
 from pipeline.options import ConfigError, RunConfig
 from pipeline.state import join, write_atomic
 from schemas.story import Duplicate, FeedSource, Story
-from transforms.article import FetchArticles
-from transforms.clean import CleanStories
+from transforms.article.stage import FetchArticles
+from transforms.clean.stage import CleanStories
 from transforms.common import DEAD_LETTER, counter, utcnow
-from transforms.dates import ExtractDates
-from transforms.dedup import DUPLICATES, exact_keys, member_of
-from transforms.entities import ExtractEntities
-from transforms.fetch import FEED_REPORT, FetchFeedFn
-from transforms.http import FetchSettings
-from transforms.neardup import DedupConfig, estimated_near_duplicate
-from transforms.parse import ParseEntries
-from transforms.sink import ValidateStoryFn, json_line
+from transforms.dates.stage import ExtractDates
+from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
+from transforms.dedup.stage import DUPLICATES, exact_keys, member_of
+from transforms.entities.stage import ExtractEntities
+from transforms.fetch.http import FetchSettings
+from transforms.fetch.stage import FEED_REPORT, FetchFeedFn
+from transforms.parse.stage import ParseEntries
+from transforms.sink.stage import ValidateStoryFn, json_line
 
 LOGGER = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "dead_letter": DeadLetter,
     "manifest": Manifest,
 }
-# File-name prefixes the sink writes (transforms/sink.py) → record kind.
+# File-name prefixes the sink writes (transforms/sink/stage.py) → record kind.
 PREFIXES = (("stories", "story"), ("duplicates", "duplicate"), ("dead_letter", "dead_letter"))
 # Records whose `id` must be unique within a file (a dead letter has none; a duplicate's id is the copy's own).
 UNIQUE_IDS = ("story", "duplicate")

@@ -120,8 +120,8 @@ EXPECTED_FILES = {
     "pipeline/streaming.py",
     "pipeline/samples/feeds.json",
     "pipeline/samples/harbor-wire.xml",
-    "transforms/neardup.py",
-    "transforms/ner_data/places.tsv",
+    "transforms/dedup/neardup.py",
+    "transforms/entities/data/places.tsv",
     "schemas/story.py",
     "schemas/enriched_story.schema.json",
     # The NER model is a registry package, so Dataflow workers install it with the project's dependencies.

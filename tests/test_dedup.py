@@ -11,7 +11,8 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.story import FeedSource, Story
-from transforms.dedup import (
+from transforms.dedup.neardup import canonical_url, content_hash
+from transforms.dedup.stage import (
     DedupStories,
     IndexError_,
     Member,
@@ -21,7 +22,6 @@ from transforms.dedup import (
     member_of,
     rank,
 )
-from transforms.neardup import canonical_url, content_hash
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 BODY = "The port strike entered its third day on Tuesday after talks broke up without agreement, the union said."

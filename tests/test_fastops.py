@@ -1,4 +1,4 @@
-"""Faster spaCy inference (transforms/fastops.py): the matrix-product choice on a real model and real BLAS
+"""Faster spaCy inference (transforms/entities/fastops.py): the matrix-product choice on a real model and real BLAS
 libraries, and glibc keeping freed memory for reuse."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from transforms.fastops import GEMM_ENV, choose_ops, gemm_rates, one_blas_thread, retain_freed_memory, use_ops
-from transforms.ner import EntityExtractor
+from transforms.entities.fastops import GEMM_ENV, choose_ops, gemm_rates, one_blas_thread, retain_freed_memory, use_ops
+from transforms.entities.ner import EntityExtractor
 
 TEXTS = [
     "WASHINGTON (Reuters) - U.S. Secretary of State John Kerry met Russian Foreign Minister Sergei Lavrov in "
@@ -44,7 +44,7 @@ def test_choose_ops_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_auto_picks_the_faster_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.fastops as fastops
+    import transforms.entities.fastops as fastops
 
     monkeypatch.delenv(GEMM_ENV, raising=False)
     monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 90.0})
@@ -95,8 +95,8 @@ def test_same_entities_on_either_library() -> None:
 
 _CHURN = """
 import resource
-from transforms.fastops import retain_freed_memory
-from transforms.ner import EntityExtractor
+from transforms.entities.fastops import retain_freed_memory
+from transforms.entities.ner import EntityExtractor
 paragraph = ("WASHINGTON (Reuters) - U.S. Secretary of State John Kerry met Russian Foreign Minister Sergei Lavrov in "
              "London on Friday, and Kerry said the talks with Lavrov would go on. Kerry later flew to Kiev. ")
 texts = [" ".join([paragraph] * (8 + i % 7)) for i in range(32)]

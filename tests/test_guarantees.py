@@ -20,8 +20,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from schemas.story import DeadLetter, Manifest
 from tests.conftest import CORPORA, ROOT, SAMPLES
 from tests.httpserver import Reply, ScriptedServer
-from transforms.common import FAILPOINTS_ENV, ElementTimeout, time_limit
-from transforms.sink import WriteRunFiles
+from transforms.faults import FAILPOINTS_ENV, ElementTimeout, time_limit
+from transforms.sink.stage import WriteRunFiles
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Tests for transforms.http against a scripted HTTP server on 127.0.0.1 (no other network)."""
+"""Tests for transforms.fetch.http against a scripted HTTP server on 127.0.0.1 (no other network)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import feedparser
 import pytest
 
 from tests.httpserver import Reply, ScriptedServer, blackhole, conditional, gzip_bomb, redirect
-from transforms.http import (
+from transforms.fetch.http import (
     Fetcher,
     FetchResult,
     FetchSettings,

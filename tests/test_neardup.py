@@ -1,4 +1,4 @@
-"""Tests of transforms.neardup: exact keys, shingles and signatures, verification, clustering, the index format."""
+"""Tests of transforms.dedup.neardup: exact keys, shingles, signatures, verification, clustering, the index format."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from transforms import neardup as nd
+from transforms.dedup import neardup as nd
 
 CFG = nd.DedupConfig()
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))

@@ -1,4 +1,4 @@
-"""Tests for transforms.ner: span trimming, canonical names, document rules, chunking and the spaCy extractor."""
+"""Tests for transforms.entities.ner: span trimming, canonical names, document rules, chunking, the spaCy extractor."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.ner import (
+from transforms.entities.ner import (
     DEFAULT_MODEL,
     EntityExtractor,
     EntityGroup,
@@ -328,7 +328,7 @@ def test_extract_before_load_raises() -> None:
 def test_ner_components_keep_the_tok2vec_a_listener_needs() -> None:
     import spacy
 
-    from transforms.ner import _ner_components
+    from transforms.entities.ner import _ner_components
 
     nlp = spacy.blank("en")
     nlp.add_pipe("tok2vec")
@@ -441,7 +441,7 @@ def test_entity_stage_runs_the_model_on_batches_of_ner_batch_size() -> None:
 
     from pipeline.build import singleton
     from schemas.story import FeedSource, Story
-    from transforms.entities import ExtractEntities
+    from transforms.entities.stage import ExtractEntities
 
     now = dt.datetime(2014, 3, 14, tzinfo=dt.UTC)
     stories = [

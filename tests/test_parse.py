@@ -12,8 +12,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.story import DeadLetter, FeedSource, RawEntry
 from tests.conftest import SAMPLES
-from transforms.fetch import FetchedFeed
-from transforms.parse import (
+from transforms.fetch.stage import FetchedFeed
+from transforms.parse.stage import (
     ParseEntries,
     ParseFeedFn,
     entry_date,
@@ -200,7 +200,7 @@ def test_one_megabyte_title_and_script_tags() -> None:
     (big, scripted), _, _ = run_fn(body)
     assert len(big.title or "") == 1000
     assert "script" not in (scripted.summary_html or "") and "steal" not in (scripted.summary_html or "")
-    from transforms.clean import clean_entry
+    from transforms.clean.stage import clean_entry
 
     assert "<script" not in clean_entry(scripted).title
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from schemas.export import SCHEMA_DIR, render
 from schemas.story import EXPORTED, Cluster, DateMention, EnrichedStory, Entity, FeedSource, Mention
-from transforms.sink import json_line
+from transforms.sink.stage import json_line
 
 NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 

@@ -11,7 +11,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.sink import TEMP_PREFIX, FileKind, WriteRunFiles, _WriteLinesFn, finalize_run_files
+from transforms.sink.stage import TEMP_PREFIX, FileKind, WriteRunFiles, _WriteLinesFn, finalize_run_files
 
 
 def lines_of(folder: Path, kind: str) -> list[str]:

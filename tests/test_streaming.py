@@ -29,9 +29,9 @@ from pipeline.streaming import (
 )
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
-from transforms.fetch import FEED_REPORT, FetchedFeed
-from transforms.http import FetchSettings
-from transforms.neardup import DedupConfig
+from transforms.dedup.neardup import DedupConfig
+from transforms.fetch.http import FetchSettings
+from transforms.fetch.stage import FEED_REPORT, FetchedFeed
 
 CFG = DedupConfig()
 RunCli = Callable[..., tuple[int, str]]

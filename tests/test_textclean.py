@@ -1,4 +1,4 @@
-"""Tests for transforms/textclean.py: cleaning chain, HTML to text, datelines, page timestamps, stories, articles."""
+"""Tests for transforms/clean/textclean.py: cleaning chain, HTML to text, datelines, timestamps, stories, articles."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.textclean import (
+from transforms.clean.textclean import (
     Cleaned,
     Dateline,
     clean_story,

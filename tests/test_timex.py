@@ -1,4 +1,4 @@
-"""Tests for the rule-based temporal tagger (transforms.timex) and its TempEval evaluation helpers."""
+"""Tests for the rule-based temporal tagger (transforms.dates.timex) and its TempEval evaluation helpers."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from evaluation.eval_dates import granular_equal, load_corpus, load_doc
-from transforms import timex
-from transforms.timex import TimexMention, extract_dates
+from transforms.dates import timex
+from transforms.dates.timex import TimexMention, extract_dates
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 KERRY = SHARED / "samples" / "reuters-2014-03-14-kerry-lavrov.txt"

@@ -1,8 +1,8 @@
 """Stage 6 — ExtractEntities: named entities with offsets, spaCy labels and in-story canonical names.
 
 The model runs in batches (`nlp.pipe` over `BatchElements`), loaded once per worker in `DoFn.setup`; the
-recognizer and the canonicalization rules live in transforms/ner.py. A batch that fails is retried story by story
-so one poison story becomes one dead letter, not a lost batch.
+recognizer and the canonicalization rules live in transforms/entities/ner.py. A batch that fails is retried story
+by story so one poison story becomes one dead letter, not a lost batch.
 """
 
 from __future__ import annotations
@@ -15,17 +15,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.story import EnrichedStory, Entity, Mention
-from transforms.common import (
-    DEAD_LETTER,
-    METRICS_NAMESPACE,
-    ElementTimeout,
-    check_failpoint,
-    counter,
-    dead_letter,
-    failpoints_from_env,
-    time_limit,
-)
-from transforms.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
 
 LOGGER = logging.getLogger(__name__)
 

