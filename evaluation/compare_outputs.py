@@ -35,16 +35,19 @@ KINDS = ("stories", "duplicates", "dead_letter")
 RUN_ID = "compare"
 
 
-def feed_files(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.iterdir() if p.is_file() and p.suffix in {".xml", ".atom", ".json", ".rss"})
+def feed_args(folder: Path) -> list[str]:
+    """The feeds of a set as CLI arguments: a folder's catalog (`feeds.json`, as the bundled samples have) or its
+    feed files."""
+    if (folder / "feeds.json").exists():
+        return ["--feeds-file", str(folder / "feeds.json")]
+    feeds = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in {".xml", ".atom", ".json", ".rss"})
+    return [arg for p in feeds for arg in ("--feeds", str(p))]
 
 
 def run_tree(tree: Path, feeds: list[str], output: Path) -> Path:
-    """`wirebeam run` on `feeds` with the code of `tree`; returns the run folder."""
+    """`wirebeam run` with the feed arguments `feeds` and the code of `tree`; returns the run folder."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    argv = [sys.executable, "-m", "pipeline", "run", "--output", str(output), "--run-id", RUN_ID, "--quiet"]
-    for feed in feeds:
-        argv += ["--feeds", feed]
+    argv = [sys.executable, "-m", "pipeline", "run", "--output", str(output), "--run-id", RUN_ID, "--quiet", *feeds]
     proc = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"run in {tree} failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -107,12 +110,12 @@ def main(argv: list[str] | None = None) -> int:
                 if not folder.exists():
                     print(f"{name}: skipped, {folder} absent")
                     continue
-                feeds = feed_files(folder)
+                feeds = feed_args(folder)
                 before = run_tree(worktree, feeds, Path(tmp) / f"{name}-before")
                 after = run_tree(ROOT, feeds, Path(tmp) / f"{name}-after")
                 lines = compare(before, after)
                 identical &= all(line.endswith("identical") for line in lines if not line.startswith("  "))
-                print(f"{name} ({len(feeds)} feeds):")
+                print(f"{name} ({folder}):")
                 for line in lines:
                     print(f"  {line}")
         finally:
