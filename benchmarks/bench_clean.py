@@ -1,4 +1,4 @@
-"""Benchmarks for transforms/clean/textclean.py on real article texts and pages.
+"""Benchmarks for the clean stage's text work (transforms/clean/) and article pages (transforms/article/page.py).
 
 - The text-cleaning chain (`clean_text`, no HTML parsing) on trafilatura's output for the 100 trafilatura-eval
   news pages (~6 KB each) and on the 500 Reuters leads of evilgodfahim-wl (raw scraped text full of zero-width
@@ -31,7 +31,9 @@ from typing import Any
 import ftfy
 import pytest
 
-from transforms.clean.textclean import clean_story, clean_text, extract_article
+from transforms.article.page import extract_article
+from transforms.clean.story import clean_story
+from transforms.clean.text import clean_text
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 ARTICLES = SHARED / "corpora" / "article-html" / "trafilatura-eval"

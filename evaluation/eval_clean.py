@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transforms.clean.textclean import clean_story, extract_article
+from transforms.article.page import extract_article
+from transforms.clean.story import clean_story
 
 LOGGER = logging.getLogger(__name__)
 

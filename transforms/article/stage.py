@@ -1,7 +1,7 @@
 """Stage 3 (optional, `--fetch-articles`) — FetchArticles: replace an entry's feed text with its full article.
 
 Each entry's link goes through the same guarded fetcher as the feeds (SSRF guard, caps, retries); trafilatura
-extracts the main text (transforms/clean/textclean.py), which the clean stage then treats like any text. When the page
+extracts the main text (transforms/article/page.py), which the clean stage then treats like any text. When the page
 cannot be fetched or yields less text than the feed already had, the entry keeps its feed text: the story is not
 lost, the failure is counted and logged.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import apache_beam as beam
 
 from schemas.story import RawEntry
-from transforms.clean.textclean import extract_article
+from transforms.article.page import extract_article
 from transforms.common import counter
 from transforms.fetch.http import Fetcher, FetchSettings
 

@@ -1,8 +1,8 @@
 """Stage 4 — CleanStories: RawEntry → Story.
 
 HTML to text, Unicode repair, page chrome and boilerplate removed, page timestamp and dateline lifted into fields.
-The text work is in transforms/clean/textclean.py; this module decides which field feeds it and where `published_at`
-comes from.
+The text work is in the pure modules beside this one (text.py, dateline.py, boilerplate.py, story.py); this module
+decides which field feeds it and where `published_at` comes from.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.story import Dateline, PublishedSource, RawEntry, Story
-from transforms.clean.textclean import Cleaned, clean_story, clean_text, parse_dateline
+from transforms.clean.dateline import parse_dateline
+from transforms.clean.story import Cleaned, clean_story
+from transforms.clean.text import clean_text
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
 from transforms.dedup.neardup import canonical_url, content_hash
 
