@@ -1,7 +1,8 @@
 """Stage 7 — ExtractDates: temporal expressions, normalized against the story's own date.
 
 The anchor is the dateline's date, else the publish time, else the fetch time; it is recorded on every mention
-so a reader can see what a relative date was resolved against. The rule set lives in transforms/dates/timex.py.
+so a reader can see what a relative date was resolved against. The tagger is transforms/dates/tagger.py (engine.py
+runs the rule table of rules/).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
 from transforms.common import DEAD_LETTER, counter, dead_letter
-from transforms.dates.timex import extract_dates
+from transforms.dates.tagger import extract_dates
 from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
 
 LOGGER = logging.getLogger(__name__)
