@@ -17,6 +17,10 @@ SCHEMA_VERSION = "1.0"
 PublishedSource = Literal["feed", "page_timestamp", "dateline", "input", "fetch_time"]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
 AnchorSource = Literal["dateline", "published", "fetched", "none"]
+# How `Story.language` was decided (transforms/language.py): the feed's declaration confirmed by the text, kept
+# because the text was too short to check, overruled by the text, identified from the text without a
+# declaration, or neither.
+LanguageSource = Literal["declared", "declared_unchecked", "overruled", "detected", "undetermined"]
 
 # Excerpts of bad input kept in a dead letter: enough to see what went wrong, bounded so a 15 MB
 # body cannot blow up the dead-letter file.
@@ -83,7 +87,11 @@ class Story(_Record):
     published_source: PublishedSource | None = None
     dateline: Dateline | None = None
     credits: list[str] = Field(default_factory=list)
-    language: str | None = None
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code (639-3 where there is none) of the text; null when unknown"
+    )
+    language_source: LanguageSource | None = Field(default=None, description="how `language` was decided")
+    language_declared: str | None = Field(default=None, description="what the item or feed declared, normalized")
     authors: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     source: FeedSource
@@ -138,6 +146,10 @@ class EnrichedStory(Story):
 
     entities: list[Entity] = Field(default_factory=list)
     dates: list[DateMention] = Field(default_factory=list)
+    enrichment: dict[Literal["entities", "dates"], str] = Field(
+        default_factory=dict,
+        description="why a step left its field empty without looking, e.g. {\"entities\": \"no model for de\"}",
+    )
     cluster: Cluster
     schema_version: str = SCHEMA_VERSION
     processed_at: dt.datetime

@@ -1,4 +1,5 @@
-"""The calendar words of English news, shared by the dateline parser (clean/) and the date tagger (dates/).
+"""The calendar words of English and French news, shared by the dateline parser (clean/) and the date tagger
+(dates/).
 
 One table, so that a month spelling the datelines accept is one the date tagger resolves, and the other way round.
 """
@@ -18,3 +19,17 @@ MONTHS.update(
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Lower-cased weekday → ISO weekday number (Monday = 1).
 WEEKDAYS: dict[str, int] = {name.lower(): i for i, name in enumerate(WEEKDAY_NAMES, 1)}
+
+# French: the month and weekday words of French wire copy (AFP, Belga, Keystone-ATS), written with and without
+# accents (feeds lose them), lower-cased → number; abbreviations as French datelines and dates use them.
+MONTH_NAMES_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+MONTHS_FR: dict[str, int] = {name: i for i, name in enumerate(MONTH_NAMES_FR, 1)}
+MONTHS_FR.update(
+    {"fevrier": 2, "aout": 8, "decembre": 12, "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "sept": 9,
+     "oct": 10, "nov": 11, "déc": 12, "dec": 12}
+)  # fmt: skip
+WEEKDAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS_FR: dict[str, int] = {name: i for i, name in enumerate(WEEKDAY_NAMES_FR, 1)}

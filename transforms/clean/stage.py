@@ -21,6 +21,7 @@ from transforms.clean.story import Cleaned, clean_story
 from transforms.clean.text import clean_text
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
 from transforms.dedup.neardup import canonical_url, content_hash
+from transforms.language import decide_language
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,19 +70,23 @@ def clean_entry(entry: RawEntry) -> Story:
             agency=cleaned.dateline.agency,
         )
     url = entry.link
+    title = cleaned.title or clean_text(entry.title or "")
+    language = decide_language(entry.language, title, cleaned.body)
     return Story(
         id=entry.id,
         url=url,
         canonical_url=canonical_url(url) if url else None,
         guid=entry.guid,
-        title=cleaned.title or clean_text(entry.title or ""),
+        title=title,
         body=cleaned.body,
         summary=summary,
         published_at=published_at,
         published_source=published_source,
         dateline=dateline,
         credits=list(cleaned.credits),
-        language=entry.language,
+        language=language.language,
+        language_source=language.source,
+        language_declared=language.declared,
         authors=entry.authors,
         categories=entry.categories,
         source=entry.source,

@@ -16,8 +16,9 @@ import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
 from transforms.common import DEAD_LETTER, counter, dead_letter
-from transforms.dates.tagger import extract_dates
+from transforms.dates.tagger import extract_dates, no_rules_reason
 from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
+from transforms.language import enrichment_language
 
 LOGGER = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
 
 
 def date_mentions(story: Story) -> list[DateMention]:
+    """The story's dates, by the rules of its language (none for a language without rules)."""
+    language = enrichment_language(story.language, story.language_source)
+    if language is None or no_rules_reason(language) is not None:
+        return []
     anchor, source = anchor_of(story)
     return [
         DateMention(
@@ -47,7 +52,7 @@ def date_mentions(story: Story) -> list[DateMention]:
             anchor=anchor,
             anchor_source=source,
         )
-        for m in extract_dates(story.body, anchor)
+        for m in extract_dates(story.body, anchor, language)
     ]
 
 
@@ -68,7 +73,10 @@ class ExtractDatesFn(beam.DoFn):
             yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
             return
         counter("dates.stories").inc()
-        yield story.model_copy(update={"dates": mentions})
+        update: dict[str, Any] = {"dates": mentions}
+        if (reason := no_rules_reason(enrichment_language(story.language, story.language_source))) is not None:
+            update["enrichment"] = {**story.enrichment, "dates": reason}
+        yield story.model_copy(update=update)
 
 
 class ExtractDates(beam.PTransform):

@@ -16,8 +16,10 @@ from apache_beam.metrics import Metrics
 
 from schemas.story import EnrichedStory, Entity, Mention
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
-from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.entities.languages import LanguageEntityExtractors
+from transforms.entities.ner import DEFAULT_MODEL, EntityGroup
 from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
+from transforms.language import enrichment_language
 
 LOGGER = logging.getLogger(__name__)
 
@@ -39,11 +41,16 @@ def to_entities(groups: Sequence[EntityGroup]) -> list[Entity]:
     ]
 
 
+def _language(story: EnrichedStory) -> str | None:
+    return enrichment_language(story.language, story.language_source)
+
+
 class ExtractEntitiesFn(beam.DoFn):
     """Batch of EnrichedStory → the same stories with `entities` filled in."""
 
     def __init__(self, model: str, batch_size: int, element_timeout: float | None = None) -> None:
-        self._extractor = EntityExtractor(model, batch_size=batch_size)
+        # One model per language (transforms/entities/languages.py): `model` is a --ner-model value.
+        self._extractor = LanguageEntityExtractors(model, batch_size=batch_size)
         self._timeout = element_timeout
         self._failpoints: dict[str, str] = {}
         self.batch_sizes = Metrics.distribution(METRICS_NAMESPACE, "entities.batch_size")
@@ -56,7 +63,7 @@ class ExtractEntitiesFn(beam.DoFn):
         with time_limit(self._timeout * len(batch) if self._timeout else None):
             for story in batch:
                 check_failpoint(self._failpoints, STAGE, story.body)
-            return self._extractor.extract([s.body for s in batch])
+            return self._extractor.extract([s.body for s in batch], [_language(s) for s in batch])
 
     def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         self.batch_sizes.update(len(batch))
@@ -68,7 +75,7 @@ class ExtractEntitiesFn(beam.DoFn):
             return
         for story, groups in zip(batch, results, strict=True):
             counter("entities.stories").inc()
-            yield story.model_copy(update={"entities": to_entities(groups)})
+            yield self._with_entities(story, groups)
 
     def _one_by_one(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         for story in batch:
@@ -77,7 +84,14 @@ class ExtractEntitiesFn(beam.DoFn):
             except (Exception, ElementTimeout) as exc:  # any failure or hang on this text: its dead letter
                 yield dead_letter(STAGE, exc, story.source.url, entry_id=story.id, payload=story.body)
                 continue
-            yield story.model_copy(update={"entities": to_entities(groups)})
+            yield self._with_entities(story, groups)
+
+    def _with_entities(self, story: EnrichedStory, groups: Sequence[EntityGroup]) -> EnrichedStory:
+        reason = self._extractor.reason(_language(story))
+        if reason is None:
+            return story.model_copy(update={"entities": to_entities(groups)})
+        counter("entities.skipped_language").inc()
+        return story.model_copy(update={"entities": [], "enrichment": {**story.enrichment, "entities": reason}})
 
 
 class ExtractEntities(beam.PTransform):

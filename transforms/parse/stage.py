@@ -185,7 +185,7 @@ def to_raw_entry(
         date_flag=pub_flag or (upd_flag if published_at is None else None),
         authors=authors,
         categories=categories,
-        language=language or source.language,
+        language=entry.get("language") or language or source.language,  # the item's own, else the channel's
         feed_bozo=bozo,
         fetched_at=fetched_at,
         is_html=is_html,

