@@ -21,6 +21,7 @@ from pipeline.validate import add_arguments as validate_arguments
 from schemas.story import FeedSource
 from transforms.dedup.neardup import DedupConfig
 from transforms.entities.fastops import gemm_policy, malloc_policy
+from transforms.entities.languages import DEFAULT_MODELS, format_model_spec, parse_model_spec
 from transforms.entities.ner import DEFAULT_MODEL
 from transforms.fetch.http import FetchSettings
 
@@ -51,6 +52,7 @@ class RunConfig:
     dedup_shingle_size: int = DedupConfig.shingle_size
     fetch_articles: bool = False
     fetch: FetchSettings = dataclasses.field(default_factory=FetchSettings)
+    # The --ner-model value, normalized to "en=…,fr=…" (transforms/entities/languages.py parses it again on workers).
     ner_model: str = DEFAULT_MODEL
     ner_batch_size: int = 32
     element_timeout: float = 60.0
@@ -130,6 +132,19 @@ def _spacy_pipeline_exists(name: str) -> bool:
     return Path(name).is_dir() or (name.isidentifier() and find_spec(name) is not None)
 
 
+def _ner_models(spec: str) -> str:
+    """The --ner-model value checked (syntax, every pipeline installed) and normalized to "en=…,fr=…"."""
+    try:
+        models = parse_model_spec(spec)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    for lang, model in models.items():
+        if not _spacy_pipeline_exists(model):
+            named = model if "=" not in spec else f"{lang}={model}"
+            raise ConfigError(f"--ner-model {named!r} is not an installed spaCy pipeline package or a path")
+    return format_model_spec(models)
+
+
 def _positive(flag: str, value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{flag} must be positive, got {value}")
@@ -168,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--ner-model",
             default=DEFAULT_MODEL,
-            help=f"installed spaCy pipeline name or path (default {DEFAULT_MODEL})",
+            help="installed spaCy pipeline (name or path) per language, LANG=PIPELINE,… (LANG=none: no entities "
+            "for LANG); a bare name is the English one (default "
+            f"{format_model_spec(DEFAULT_MODELS)})",
         )
         p.add_argument("--ner-batch-size", type=int, default=32, help="stories per nlp.pipe batch (default 32)")
         p.add_argument(
@@ -256,8 +273,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--dedup-threshold must be in (0, 1], got {args.dedup_threshold}")
     if not 1 <= args.dedup_shingle_size <= 20:
         raise ConfigError(f"--dedup-shingle-size must be in 1..20, got {args.dedup_shingle_size}")
-    if not _spacy_pipeline_exists(args.ner_model):
-        raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
+    ner_model = _ner_models(args.ner_model)
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
     for check in (gemm_policy, malloc_policy):  # the entity workers' environment: refused here, not mid-run
@@ -273,7 +289,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "dedup_retention_days": args.dedup_retention_days,
         "dedup_threshold": args.dedup_threshold,
         "dedup_shingle_size": args.dedup_shingle_size,
-        "ner_model": args.ner_model,
+        "ner_model": ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,
         "run_id": args.run_id,

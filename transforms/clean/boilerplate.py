@@ -152,12 +152,47 @@ _TRAILING_CREDIT_RE = re.compile(
 )
 _SENTENCE_BREAK_RE = re.compile(r"(?<![A-Z])[.!?] [A-Z]")
 
+# French page chrome, prompts and credits (AFP, Le Monde, Le Figaro, Ouest-France, RTBF, RTS pages), kept apart
+# from the English rules above so each language's list reads on its own. Whole line, case-insensitive.
+_CHROME_LINE_FR_RE = re.compile(
+    _BULLET + r"(?:"
+    r"partager(?: (?:sur|par|cet article|l['’]article) ?\w*)?|imprimer(?: l['’]article)?|copier le lien"
+    r"|réagir|commenter|\d+ commentaires?|voir (?:les |tous les )?commentaires|(?:lire|voir) (?:la suite|plus)"
+    r"|lire plus tard|écouter(?: cet article)?|temps de lecture\s*:?\s*\d+\s*min(?:utes?)?"
+    r"|la suite (?:après|sous) (?:cette )?(?:la )?publicité|article réservé aux abonnés|réservé aux abonnés"
+    r"|(?:se connecter|s['’]abonner|s['’]inscrire|abonnez-vous|mon compte|connexion|retour en haut)"
+    r"|(?:à la une|les plus lus|les plus partagés|dernières (?:infos|actualités|minutes)|en continu)"
+    r"|(?:crédits? photos?|crédit)\s*:\s*[^.\n]{1,80}"  # photo credits are chrome, as in English
+    r")[.:!]?",
+    re.IGNORECASE,
+)
+_READ_MORE_FR_RE = re.compile(
+    r"(?:lire aussi|à lire aussi|a lire aussi|lire également|à lire également|voir aussi|à voir aussi"
+    r"|à découvrir|sur le même sujet|notre dossier|en savoir plus|pour aller plus loin|à (?:lire|voir) sur)\b"
+    r"(?:\s*[:»>|-]|[^.!?]{0,80}:$|[^.!?:]{0,50}$)",
+    re.IGNORECASE,
+)
+_PROMPT_FR_RE = re.compile(
+    r"(?:inscrivez-vous|abonnez-vous|recevez|(?:notre|nos) newsletters?|lettre d['’]information)\b.{0,80}"
+    r"|nous utilisons des cookies|ce site utilise des cookies|(?:déjà|deja) abonné|pour lire la suite"
+    r"|(?:cet|l['’])article (?:vous est offert|est réservé)|téléchargez (?:notre|l['’])app",
+    re.IGNORECASE,
+)
+# "Par Jean Dupont", "Par Jean Dupont et Marie Martin (AFP)", "Avec AFP", "(avec agences)", "Édité par …".
+_CREDIT_LINE_FR_RE = re.compile(
+    r"par (?-i:[A-ZÀ-Þ][\w.'’-]+(?: [A-ZÀ-Þ][\w.'’-]+){0,3}(?:(?:,| et) [A-ZÀ-Þ][\w.'’-]+(?: [A-ZÀ-Þ][\w.'’-]+){0,3})*)"
+    r"(?:,? \(?(?:AFP|Reuters|AP|Belga|ATS|Keystone-ATS)\)?)?"
+    r"|\(?avec (?:l['’])?(?:AFP|Reuters|AP|Belga|ATS|agences?)\)?\.?"
+    r"|(?:rédigé|édité|écrit|traduit) par\b.{1,150}",
+    re.IGNORECASE,
+)
+
 
 def is_chrome_line(line: str) -> bool:
     """Page chrome or boilerplate: widgets, prompts, captions, read-more links (case-insensitive, whole line)."""
     if line.startswith("|"):
         return False  # a table row (trafilatura writes tables as "| a | b |"), never chrome
-    if _CHROME_LINE_RE.fullmatch(line):
+    if _CHROME_LINE_RE.fullmatch(line) or _CHROME_LINE_FR_RE.fullmatch(line):
         return True
     n = len(line)
     # widget lists flattened into one line ("0 : 0 • narrow-browser-and-phone • landscape-tablet")
@@ -167,7 +202,9 @@ def is_chrome_line(line: str) -> bool:
             return True
     if n > _CAPTION_MAX:
         return False  # every rule below is for short lines; a long paragraph is story
-    if n <= 300 and _READ_MORE_PREFIX_RE.match(line):
+    if n <= 300 and (_READ_MORE_PREFIX_RE.match(line) or _READ_MORE_FR_RE.match(line)):
+        return True
+    if n <= _PROMPT_MAX and _PROMPT_FR_RE.match(line):
         return True
     if n <= _WEAK_PREFIX_MAX and _WEAK_PREFIX_RE.match(line) and not line.endswith("."):
         return True
@@ -187,6 +224,9 @@ def is_credit_line(line: str) -> bool:
     """A credit line or byline ("Reporting by …; Editing by …", "By Jane Doe"), whole line."""
     if len(line) > _CREDIT_MAX:
         return False
+    if _CREDIT_LINE_FR_RE.fullmatch(line):
+        # "Par ailleurs, …" opens a sentence: a French byline is a few capitalised names, not a sentence.
+        return not (line[:4].lower() == "par " and (len(line.split()) > 12 or line.rstrip().endswith(".")))
     if not _CREDIT_LINE_RE.fullmatch(line):
         return False
     # "By the numbers" or "By Tuesday, ..." are sentences, not bylines: a byline has few words and no verb-ish end.

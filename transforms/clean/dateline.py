@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from transforms.entities.places import place_names_casefolded
-from transforms.vocabulary import MONTHS
+from transforms.vocabulary import MONTHS, MONTHS_FR
 
 LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ _DATELINE_DATE_ONLY_RE = re.compile(rf"{_LOCATION},?\s+{_DATE}\s*(?:--|[-–—]
 # AP style with the agency dropped ("WASHINGTON — The ..."): only an em/en dash or "--" counts, never a hyphen.
 _DATELINE_DASH_ONLY_RE = re.compile(rf"{_LOCATION}\s+(?:--|[–—])(?:\s+(?=[A-Z0-9“\"‘'])|$)")
 _DATE_PARTS_RE = re.compile(
-    r"(?P<a>[A-Za-z]+)\.? (?P<b>\d{1,2})(?:,? (?P<y>\d{4}))?|(?P<d>\d{1,2}) (?P<m>[A-Za-z]+)"
+    r"(?P<a>[A-Za-z]+)\.? (?P<b>\d{1,2})(?:,? (?P<y>\d{4}))?|(?P<d>\d{1,2})(?:er)? (?P<m>[^\W\d_]+)"
     r"\.?(?: (?P<y2>\d{4}))?"
 )
 _KNOWN_AGENCY_RE = re.compile(
@@ -105,7 +105,7 @@ def _resolve_day(date_text: str, published: dt.datetime | None) -> dt.date | Non
         month_name, day, year_text = m.group("a"), int(m.group("b")), m.group("y")
     else:
         month_name, day, year_text = m.group("m"), int(m.group("d")), m.group("y2")
-    month = MONTHS.get(month_name.lower().rstrip("."))
+    month = MONTHS.get(month_name.lower().rstrip(".")) or MONTHS_FR.get(month_name.lower().rstrip("."))
     if month is None:
         return None
     if year_text is not None:
@@ -161,12 +161,26 @@ def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dat
     )
 
 
+# French wire copy: "PARIS, 5 janvier (AFP) -", "PARIS, 1er mars 2026 (AFP) -", "Genève (Keystone-ATS) -",
+# "BRUXELLES, 12 févr (Belga) -". The place may be in capitals with accents or, on AFP's and Belga's web copy,
+# in mixed case ("Paris (AFP) -"); a mixed-case place needs a known agency, so a body sentence never reads as one.
+_MONTH_FR = r"(?:" + "|".join(sorted(MONTHS_FR, key=len, reverse=True)) + r")\.?"
+_DATE_FR = rf"(?P<date_text>(?:1er|\d{{1,2}}) {_MONTH_FR}(?: \d{{4}})?)"
+_PLACE_FR = r"[A-ZÀ-Þ][A-ZÀ-Þ.'’\-]*(?: [A-ZÀ-Þ][A-ZÀ-Þ.'’\-]*){0,4}"
+_PLACE_FR_MIXED = r"[A-ZÀ-Þ][a-zà-ÿ'’\-]+(?:[ -](?:[A-ZÀ-Þ][a-zà-ÿ'’\-]+|sur|sous|de|du|la|le|en|lès)){0,4}"
+_AGENCY_FR = r"\((?P<agency>AFP|Reuters|AP|Belga|ATS|Keystone-ATS|ANSA|EFE|dpa|APS|MAP|TAP|Xinhua|AFP/\w+)\)"
+_DATELINE_FR_RE = re.compile(
+    rf"(?P<location>{_PLACE_FR}(?:\s?/\s?{_PLACE_FR}){{0,3}}|{_PLACE_FR_MIXED})(?:,\s+{_DATE_FR})?\s+{_AGENCY_FR}"
+    rf"{_DASH}"
+)
+
 _DATELINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     _DATELINE_WITH_AGENCY_RE,
     _DATELINE_DATE_ONLY_RE,
     _DATELINE_NO_PLACE_RE,
     _DATELINE_DASH_ONLY_RE,
     _DATELINE_AGENCY_ONLY_RE,
+    _DATELINE_FR_RE,
 )
 
 
