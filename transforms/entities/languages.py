@@ -43,6 +43,17 @@ WIKINER_LABELS: dict[str, str | None] = {"PER": "PERSON", "ORG": "ORG", "LOC": "
 _GPE_KINDS = frozenset({"country", "state", "city"})
 # Articles and prepositions a model sometimes takes into a name: "l'ONU", "de Paris", "du Louvre".
 _LEADING_ARTICLE_RE = re.compile(r"(?:l['’]|d['’]|(?:le|la|les|de|du|des)\s+)(?=[A-ZÀ-ÖØ-Þ])")
+# A role, not a name: the model takes "ministre de l'Intérieur" for an ORG; the person follows it.
+_ROLE_RE = re.compile(
+    r"(?:ministre|président|présidente|secrétaire|directeur|directrice|chef|porte-parole|maire|député|députée|"
+    r"sénateur|sénatrice|préfet|préfète|ambassadeur|ambassadrice|procureur|juge|patron|patronne)\b"
+)
+# "le Français Julien Marchand", "les Marseillais": a capitalised demonym after an article is a nationality or
+# the people of a place (NORP in the English scheme), which the model reads as a place.
+# Only endings few place names share ("-ande" is Finlande, "-aine" Ukraine, "-e" most countries).
+_DEMONYM_RE = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ-]+(?:ais|aise|aises|ois|oise|oises|ien|ienne|iens|iennes|ol|ole|ols|oles"
+                         r"|and|ands)")
+_ARTICLE_BEFORE_RE = re.compile(r"(?:\b(?:le|la|les|un|une|des)\s+|\bl['’])$", re.IGNORECASE)
 
 
 def parse_model_spec(spec: str) -> dict[str, str]:
@@ -85,10 +96,23 @@ def map_labels(text: str, spans: Sequence[Span], places: Mapping[str, str]) -> l
         m = _LEADING_ARTICLE_RE.match(text, start, end)
         if m and m.end() < end:
             start = m.end()
-        if mapped == "LOC" and places.get(text[start:end]) in _GPE_KINDS:
+        if _ROLE_RE.match(text, start, end):
+            continue
+        kind = places.get(text[start:end])
+        if mapped == "LOC" and kind is None and _is_demonym(text, start, end):
+            mapped = "NORP"
+        elif mapped == "LOC" and kind in _GPE_KINDS:
             mapped = "GPE"
         out.append((start, end, mapped))
     return out
+
+
+def _is_demonym(text: str, start: int, end: int) -> bool:
+    """One capitalised word of demonym shape right after an article ("le Français", "les Marseillais")."""
+    return (
+        _DEMONYM_RE.fullmatch(text, start, end) is not None
+        and _ARTICLE_BEFORE_RE.search(text, max(0, start - 5), start) is not None
+    )
 
 
 def add_repeats(text: str, spans: Sequence[Span]) -> list[Span]:

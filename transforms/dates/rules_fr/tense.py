@@ -30,6 +30,10 @@ PAST_WORDS = _wordset(
 PRESENT_WORDS = _wordset("est sont")
 # Futur simple endings ("annoncera", "recevront", "présenterons"); the words below end so without being verbs.
 _FUTURE_ENDINGS = ("era", "ira", "ront", "rons", "drai", "dra")
+_PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
+# Words after "est" ending like a participle that are not one ("est né" is, "est la clé" is not reached: the
+# article comes first).
+_NOT_PARTICIPLES = _wordset("été")
 _NOT_FUTURE = _wordset("extra contra cobra opéra opera caméra camera tiara guerra sierra")
 
 
@@ -41,7 +45,9 @@ def _cue(tokens: list[str], i: int) -> str | None:
         # "il y a" opens a duration back in time ("il y a trois jours"): a past cue too.
         return "past"
     if w in PRESENT_WORDS:
-        return "present"
+        # "est resté", "sont arrivés": the passé composé of verbs conjugated with être.
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        return "past" if nxt.endswith(_PARTICIPLE_ENDINGS) and nxt not in _NOT_PARTICIPLES else "present"
     if len(w) >= 6 and w.endswith(_FUTURE_ENDINGS) and w not in _NOT_FUTURE:
         return "future"
     return None
