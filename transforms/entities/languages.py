@@ -82,8 +82,10 @@ def parse_model_spec(spec: str) -> dict[str, str]:
 
 
 def format_model_spec(models: Mapping[str, str]) -> str:
-    """The canonical ``--ner-model`` string of a model set (sorted, every language named)."""
-    return ",".join(f"{lang}={model}" for lang, model in sorted(models.items())) or f"en={NO_MODEL}"
+    """The canonical ``--ner-model`` string of a model set (sorted, every language named, a default language
+    without a model as ``LANG=none``), which ``parse_model_spec`` reads back to the same set."""
+    named = {lang: NO_MODEL for lang in DEFAULT_MODELS} | dict(models)
+    return ",".join(f"{lang}={model}" for lang, model in sorted(named.items()))
 
 
 def map_labels(text: str, spans: Sequence[Span], places: Mapping[str, str]) -> list[Span]:

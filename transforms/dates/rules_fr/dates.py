@@ -62,11 +62,18 @@ def _norm_month_year(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     return "DATE", f"{int(m.group('year')):04d}-{_month(m):02d}"
 
 
+def _sentence_initial(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t\"«“(")
+    return not before or before[-1] in ".!?:\n"
+
+
 def _norm_month(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     month = _month(m)
     rel = (group(m, "rel") or "").lower()
     if not (group(m, "mod") or rel or _FRAME_RE.search(ctx.text, max(0, m.start() - 16), m.start())):
         return None
+    if m.group("mon")[0].isupper() and not group(m, "mod") and not _sentence_initial(ctx.text, m.start()):
+        return None  # French writes months in lower case: "Mai Nguyen", "Mars Express" are names
     if ctx.anchor is None:
         return "DATE", f"XXXX-{month:02d}"
     a = ctx.anchor

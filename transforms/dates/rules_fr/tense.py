@@ -29,12 +29,12 @@ PAST_WORDS = _wordset(
 )
 PRESENT_WORDS = _wordset("est sont")
 # Futur simple endings ("annoncera", "recevront", "présenterons"); the words below end so without being verbs.
-_FUTURE_ENDINGS = ("era", "ira", "ront", "rons", "drai", "dra")
+_FUTURE_ENDINGS = ("ra", "ront", "rons")
 _PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
 # Words after "est" ending like a participle that are not one ("est né" is, "est la clé" is not reached: the
 # article comes first).
 _NOT_PARTICIPLES = _wordset("été")
-_NOT_FUTURE = _wordset("extra contra cobra opéra opera caméra camera tiara guerra sierra")
+_NOT_FUTURE = _wordset("extra contra cobra opéra opera caméra camera tiara guerra sierra mantra chimera algebra")
 
 
 def _cue(tokens: list[str], i: int) -> str | None:
