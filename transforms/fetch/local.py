@@ -14,20 +14,24 @@ def read_local(path: str, settings: FetchSettings) -> FetchResult:
     """Read a local feed file under the size cap; URLs (file:// included) are refused. Never raises."""
     start = time.monotonic()
 
-    def failure(error_type: str, message: str) -> FetchResult:
+    def result(body: bytes | None, error_type: str | None = None, message: str | None = None) -> FetchResult:
+        validators = Validators(body_sha256=hashlib.sha256(body).hexdigest()) if body is not None else Validators()
         return FetchResult(
             url=path,
             final_url=path,
             status=None,
             headers={},
-            body=None,
+            body=body,
             not_modified=False,
             error_type=error_type,
             message=message,
             attempts=1,
             elapsed=time.monotonic() - start,
-            validators=Validators(),
+            validators=validators,
         )
+
+    def failure(error_type: str, message: str) -> FetchResult:
+        return result(None, error_type, message)
 
     if "://" in path or path.lower().startswith("file:"):
         return failure("bad_scheme", f"read_local takes a filesystem path, not a URL: {path!r}")
@@ -46,16 +50,4 @@ def read_local(path: str, settings: FetchSettings) -> FetchResult:
         return failure("io_error", f"cannot read {path!r}: {exc}")
     if len(body) > settings.max_bytes:
         return failure("too_large", f"file grew beyond max_bytes={settings.max_bytes} while reading")
-    return FetchResult(
-        url=path,
-        final_url=path,
-        status=None,
-        headers={},
-        body=body,
-        not_modified=False,
-        error_type=None,
-        message=None,
-        attempts=1,
-        elapsed=time.monotonic() - start,
-        validators=Validators(body_sha256=hashlib.sha256(body).hexdigest()),
-    )
+    return result(body)
