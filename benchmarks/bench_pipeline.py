@@ -47,7 +47,7 @@ from xml.sax.saxutils import escape
 import psutil
 import pytest
 
-from pipeline.options import RunConfig
+from pipeline.options import RunConfig, environment_settings
 from schemas.story import EnrichedStory, FeedSource, Story
 
 LOGGER = logging.getLogger(__name__)
@@ -218,7 +218,9 @@ def results() -> dict[str, float]:
 
 
 def _config(feeds: list[FeedSource], output: Path) -> RunConfig:
-    return RunConfig(command="run", output=str(output), feeds=tuple(feeds), quiet=True)
+    # WIREBEAM_GEMM / WIREBEAM_MALLOC reach the benchmark's runs as they reach the CLI's.
+    environment = environment_settings(os.environ)
+    return RunConfig(command="run", output=str(output), feeds=tuple(feeds), quiet=True, **environment)
 
 
 # --- peak memory ---------------------------------------------------------------------------------------------
@@ -400,7 +402,7 @@ def stage_loop(feeds: list[FeedSource], output: Path) -> tuple[int, dict[str, fl
     lap("CleanStories")
     kept = dedup_loop(stories, dt.datetime.now(dt.UTC))
     lap("DedupStories")
-    entities = ExtractEntitiesFn(config.ner_model, config.ner_batch_size)
+    entities = ExtractEntitiesFn(config.ner_model, config.ner_batch_size, gemm=config.gemm, malloc=config.malloc)
     entities.setup()
     size = config.ner_batch_size
     tagged = [s for i in range(0, len(kept), size) for s in _main_outputs(entities.process(kept[i : i + size]))]

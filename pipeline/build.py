@@ -105,9 +105,11 @@ def build_pipeline(
         index_entries = p | "NoIndexEntries" >> beam.Create([])
 
     with_entities = stories | "ExtractEntities" >> ExtractEntities(
-        config.ner_model, config.ner_batch_size, config.element_timeout
+        config.ner_model, config.ner_batch_size, config.element_timeout,
+        failpoints=config.failpoints, gemm=config.gemm, malloc=config.malloc,
     )
-    with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
+    tag_dates = ExtractDates(config.element_timeout, failpoints=config.failpoints)
+    with_dates = with_entities.stories | "ExtractDates" >> tag_dates
     dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
 
     if progress:

@@ -542,9 +542,12 @@ class StreamStories(beam.PTransform):
         # end, stamped with the window's end — in the global window that stamp would be the end of time.
         stories = stories | "Window" >> beam.WindowInto(FixedWindows(config.window))
         with_entities = stories | "ExtractEntities" >> ExtractEntities(
-            config.ner_model, config.ner_batch_size, config.element_timeout
+            config.ner_model, config.ner_batch_size, config.element_timeout,
+            failpoints=config.failpoints, gemm=config.gemm, malloc=config.malloc,
         )
-        with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
+        with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(
+            config.element_timeout, failpoints=config.failpoints
+        )
         validated = with_dates.stories | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
             DEAD_LETTER, main="lines"
         )

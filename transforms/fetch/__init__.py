@@ -1,8 +1,9 @@
 """Stage 1 — ReadFeeds: feed sources in; `FetchedFeed` records (bytes, headers, status) out, plus a per-feed
 report and a dead letter for every feed that cannot be had.
 
-`http` is the guarded HTTP client (timeouts, size caps, SSRF guard, retries, conditional GET); `stage` holds the
-DoFn and the composite.
+`http` is the guarded HTTP client (timeouts, size caps, retries, conditional GET), with `addresses` (the SSRF
+guard's address rules and resolver), `decoding` (Content-Encoding under the size cap) and `errors` beside it;
+`local` reads local feed files; `stage` holds the DoFn and the composite.
 """
 
 from typing import TYPE_CHECKING
