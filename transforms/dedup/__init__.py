@@ -1,8 +1,8 @@
 """Stage 5 — DedupStories: `Story` in; one `EnrichedStory` (not yet tagged) per cluster of copies out, carrying
 every copy's provenance, plus a `Duplicate` per copy not emitted and the entries for the cross-run index.
 
-`neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `stage` the
-batch composite.
+`neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `keys` the
+kinds of dedup key, their prefixes and the duplicate reason each gives; `stage` the batch composite.
 """
 
 from typing import TYPE_CHECKING
