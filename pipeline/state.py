@@ -26,8 +26,8 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.dedup.index import IndexFormatError, check_index_header, index_header
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import IndexFormatError, check_index_header, index_header
 from transforms.faults import crash_point
 
 LOGGER = logging.getLogger(__name__)

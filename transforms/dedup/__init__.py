@@ -2,7 +2,8 @@
 every copy's provenance, plus a `Duplicate` per copy not emitted and the entries for the cross-run index.
 
 `neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `keys` the
-kinds of dedup key, their prefixes and the duplicate reason each gives; `stage` the batch composite.
+kinds of dedup key, their prefixes and the duplicate reason each gives; `index` the cross-run index lines in the
+state dir; `stage` the batch composite.
 """
 
 from typing import TYPE_CHECKING

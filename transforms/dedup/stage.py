@@ -34,10 +34,10 @@ from typing import Any, Literal, NamedTuple
 
 import apache_beam as beam
 import numpy as np
-import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
+from transforms.dedup.index import expired, index_line, parse_index_line
 from transforms.dedup.keys import BAND, CONTENT_HASH, EXACT_KINDS, URL, Reason, guid_key, is_band
 from transforms.dedup.neardup import (
     DedupConfig,
@@ -57,8 +57,6 @@ STAGE = "dedup"
 DUPLICATES = "duplicates"
 INDEX_ENTRIES = "index_entries"
 
-INDEX_FORMAT = "wirebeam-dedup-index"
-INDEX_VERSION = 1
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
 MIN_HASHED_BODY = 80
@@ -71,10 +69,6 @@ KEY_SHARDS = 512
 MAX_BUCKET = 500
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-
-
-class IndexFormatError(ValueError):
-    """The dedup index in the state dir cannot be used (not JSON, no wirebeam header, newer, other parameters)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -347,74 +341,6 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
     yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles))
 
 
-# --- the cross-run index: JSONL, a header line then one line per emitted cluster -------------------------
-
-
-def index_header(cfg: DedupConfig | None = None) -> str:
-    cfg = cfg or DedupConfig()
-    return orjson.dumps(
-        {
-            "format": INDEX_FORMAT,
-            "version": INDEX_VERSION,
-            "num_perm": cfg.num_perm,
-            "seed": cfg.seed,
-            "shingle_size": cfg.shingle_size,
-        }
-    ).decode()
-
-
-def index_line(
-    story_id: str, keys: Sequence[str], first_seen: dt.datetime, signature: bytes = b"", n_shingles: int = 0
-) -> str:
-    """One emitted cluster: its kept id, exact keys, the kept copy's MinHash signature (band keys are derived
-    from the signature when the index is read)."""
-    record: dict[str, Any] = {
-        "id": story_id,
-        "keys": [k for k in keys if not is_band(k)],
-        "first_seen": first_seen.isoformat(),
-    }
-    if signature:
-        record["sig"] = base64.b64encode(signature).decode()
-        record["n"] = n_shingles
-    return orjson.dumps(record).decode()
-
-
-def check_index_header(line: str, cfg: DedupConfig | None = None) -> None:
-    """Refuse an index this version cannot read, with a message that says what to do."""
-    try:
-        header = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise IndexFormatError(f"dedup index header is not JSON ({exc}); fix it or rerun with --reset-state") from exc
-    if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
-        raise IndexFormatError("dedup index has no wirebeam header; fix it or rerun with --reset-state")
-    version = header.get("version")
-    if not isinstance(version, int) or version > INDEX_VERSION:
-        raise IndexFormatError(
-            f"dedup index version {version!r} is newer than this wirebeam reads ({INDEX_VERSION}); "
-            "upgrade wirebeam or rerun with --reset-state"
-        )
-    cfg = cfg or DedupConfig()
-    for name in ("num_perm", "seed", "shingle_size"):
-        if name in header and header[name] != getattr(cfg, name):
-            raise IndexFormatError(
-                f"dedup index was built with {name}={header[name]}, this run uses {getattr(cfg, name)}: their "
-                "signatures cannot be compared; use the same --dedup-shingle-size or rerun with --reset-state"
-            )
-
-
-def parse_index_line(line: str) -> dict[str, Any] | None:
-    """One index line → dict; None for the header. Raises IndexFormatError on a corrupt line."""
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise IndexFormatError(f"corrupt dedup index line ({exc}): {line[:120]!r}") from exc
-    if "format" in obj:
-        return None
-    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("keys"), list):
-        raise IndexFormatError(f"corrupt dedup index line: {line[:120]!r}")
-    return obj
-
-
 def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
     """An earlier run's emitted cluster; with `cfg`, keyed by the LSH bands of its stored signature too."""
     first_seen = dt.datetime.fromisoformat(obj["first_seen"])
@@ -432,11 +358,6 @@ def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
         signature=signature,
         n_shingles=int(obj.get("n", 0)),
     )
-
-
-def expired(obj: dict[str, Any], now: dt.datetime, retention: dt.timedelta) -> bool:
-    """An index entry first seen before the retention window: forgotten."""
-    return dt.datetime.fromisoformat(obj["first_seen"]) < now - retention
 
 
 # --- the Beam composite: named functions of its steps ------------------------------------------------------
