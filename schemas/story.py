@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 SCHEMA_VERSION = "1.0"
 
-# How `Story.published_at` was obtained, most trusted first. The `page_*` values are a whole HTML page's own
-# metadata (`wirebeam enrich` on pages): its JSON-LD `datePublished`, a publish-time `<meta>`, a `<time datetime>`.
+# How `Story.published_at` was obtained, most trusted first. The `page_*` values come from a whole HTML page's own
+# markup (`wirebeam enrich` on pages): its JSON-LD `datePublished`, a publish-time `<meta>`, a `<time datetime>`,
+# or, when it has none of these, the day htmldate finds in its markup and text (`page_guess`, a day at 00:00 UTC).
 PublishedSource = Literal[
-    "feed", "page_jsonld", "page_meta", "page_time", "page_timestamp", "dateline", "input", "fetch_time"
+    "feed", "page_jsonld", "page_meta", "page_time", "page_timestamp", "page_guess", "dateline", "input", "fetch_time"
 ]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
 AnchorSource = Literal["dateline", "published", "fetched", "none"]
