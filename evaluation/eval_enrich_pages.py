@@ -77,9 +77,10 @@ def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
     for item in list(evaldata.values())[:limit]:
         path = next(p for p in (ARTICLES / "tests" / d / item["file"] for d in ("cache", "eval")) if p.is_file())
         html = decode_file(path.read_bytes())
-        reference = trafilatura.extract(
-            html, fast=False, include_comments=False, include_tables=True, include_formatting=False
-        ) or ""
+        reference = (
+            trafilatura.extract(html, fast=False, include_comments=False, include_tables=True, include_formatting=False)
+            or ""
+        )
         for row, page in ROWS.items():
             story = enrich_story(item["file"], html, page)
             empty[row] += story is None

@@ -199,8 +199,9 @@ def _ld_nodes(node: object, depth: int = 0) -> Iterator[dict[str, object]]:
         return
     if isinstance(node, dict):
         yield node
-        for value in node.values():
-            if isinstance(value, dict | list):
+        for key, value in node.items():
+            # an author organisation is not the site: authors are read from their article node only
+            if key != "author" and isinstance(value, dict | list):
                 yield from _ld_nodes(value, depth + 1)
     elif isinstance(node, list):
         for item in node:

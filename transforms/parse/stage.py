@@ -361,7 +361,7 @@ def parse_story_line(line: str, source: FeedSource, fetched_at: dt.datetime) -> 
         fetched_at=fetched_at,
         is_html=html is not None,
     )
-    if html is not None and _page_flag(obj, html):
+    if _page_flag(obj, html) and html is not None:
         entry = read_page(entry, html)
     return entry
 
@@ -424,7 +424,7 @@ class ParseStoryLineFn(beam.DoFn):
             text = decode_line(line)
         except UnicodeDecodeError as exc:
             counter("enrich.lines").inc()
-            message = f"line is not UTF-8 ({exc.reason} at byte {exc.start}: {exc.object[exc.start:exc.end]!r})"
+            message = f"line is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}: {exc.reason})"
             yield dead_letter(
                 INPUT_STAGE,
                 f"{message}; save the file as UTF-8",
