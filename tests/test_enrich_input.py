@@ -8,7 +8,7 @@ import json
 import pytest
 
 from schemas.story import DeadLetter, FeedSource, RawEntry
-from transforms.parse.stage import ParseStoryLineFn, decode_line, is_whole_page, parse_story_line
+from transforms.parse.stage import ParseStoryLineFn, decode_line, is_whole_page, one_per_id, parse_story_line
 
 FETCHED_AT = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 SOURCE = FeedSource(url="in.jsonl", tags=["input"])
@@ -136,3 +136,12 @@ def test_a_bad_line_with_an_id_is_a_dead_letter_carrying_it() -> None:
     assert run_fn(b"  \r") == []
     (entry,) = run_fn(b'\xef\xbb\xbf{"id": "row-1", "text": "Hello."}\r')
     assert isinstance(entry, RawEntry) and entry.id == "row-1"
+
+
+def test_one_entry_per_id_the_same_in_every_order() -> None:
+    a, b = (parse_story_line(line(id="x", text=t), SOURCE, FETCHED_AT) for t in ("First.", "Second."))
+    for order in ([a, b], [b, a]):
+        kept, letter = one_per_id(("x", order), "in.jsonl")
+        assert kept.content_html == "First."
+        assert (letter.value.error_type, letter.value.entry_id) == ("duplicate_id", "x")
+    assert list(one_per_id(("y", [a]), "in.jsonl")) == [a]

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import apache_beam as beam
@@ -450,14 +450,40 @@ class ParseStoryLineFn(beam.DoFn):
             )
 
 
+def one_per_id(keyed: tuple[str, Iterable[RawEntry]], source: str) -> Iterator[Any]:
+    """The entries of one user id: one is kept (the same one in every run), any other is a dead letter
+    `duplicate_id`, so an id names one story of the output."""
+    story_id, entries = keyed
+    ordered = sorted(entries, key=lambda e: e.model_dump_json(exclude={"fetched_at"}))
+    yield ordered[0]
+    for extra in ordered[1:]:
+        yield dead_letter(
+            INPUT_STAGE,
+            f"id {story_id!r} is on {len(ordered)} lines; one is kept, the others are dead letters",
+            source,
+            entry_id=story_id,
+            payload=extra.content_html,
+            error_type="duplicate_id",
+        )
+
+
 class ParseStoryLines(beam.PTransform):
-    """PCollection[bytes | str] (lines of one input file) → {"entries": RawEntry, "dead_letter": DeadLetter}."""
+    """PCollection[bytes | str] (lines of one input file) → {"entries": RawEntry, "dead_letter": DeadLetter}, one
+    entry per user id."""
 
     def __init__(self, source: FeedSource, label: str | None = None) -> None:
         super().__init__(label)
         self._source = source
 
-    def expand(self, lines: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return lines | "ParseLine" >> beam.ParDo(ParseStoryLineFn(self._source)).with_outputs(
+    def expand(self, lines: beam.PCollection) -> dict[str, beam.PCollection]:
+        parsed = lines | "ParseLine" >> beam.ParDo(ParseStoryLineFn(self._source)).with_outputs(
             DEAD_LETTER, main="entries"
         )
+        unique = (
+            parsed.entries
+            | "ById" >> beam.Map(lambda e: (e.id, e))
+            | "GroupById" >> beam.GroupByKey()
+            | "OnePerId" >> beam.FlatMap(one_per_id, self._source.url).with_outputs(DEAD_LETTER, main="entries")
+        )
+        dead = (parsed[DEAD_LETTER], unique[DEAD_LETTER]) | "DeadLetters" >> beam.Flatten()
+        return {"entries": unique.entries, DEAD_LETTER: dead}
