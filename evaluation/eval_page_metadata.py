@@ -4,7 +4,10 @@ Gold: evaluation/data/page_metadata_gold.json — for pages of ../shared/corpora
 headline, byline and publish day as each page displays them (a field left null was not labelled and is not scored).
 Both systems get the same input: the page decoded to text as trafilatura decodes files.
 - wirebeam: `transforms.article.metadata.page_metadata` (what `wirebeam enrich` uses for a whole page);
-- trafilatura: `trafilatura.extract_metadata` (the metadata `bare_extraction` returns too).
+- trafilatura: `trafilatura.extract_metadata` (the metadata `bare_extraction` returns too);
+- the stories `wirebeam enrich` makes of the page as a `{"id", "html"}` line, through the feed-HTML cleaner (what
+  enrich did before) and through the article path (the page detected as one). Their publish day is the UTC day
+  of `published_at` (the page's own offset is not kept in the story).
 
 Match rules (exact-ish):
 - headline: equal to one of the accepted forms after folding case, Unicode compatibility forms, punctuation and
@@ -23,6 +26,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +75,23 @@ def trafilatura_metadata(html: str) -> dict[str, Any]:
     }
 
 
+def enrich_row(page: bool | None) -> Callable[[str], dict[str, Any]]:
+    """The story `wirebeam enrich` makes of the page as a `{"id", "html"}` line: with `page` false, the
+    feed-HTML cleaner (what enrich did before pages took the article path); None, the page detected as one."""
+    from evaluation.eval_enrich_pages import enrich_story
+
+    def run(html: str) -> dict[str, Any]:
+        story = enrich_story("page", html, page)
+        published = story.published_at if story is not None else None
+        return {
+            "headline": story.title if story is not None else None,
+            "byline": list(story.authors) if story is not None else [],
+            "publish day": published.date().isoformat() if published is not None else None,
+        }
+
+    return run
+
+
 def correct(field: str, gold: dict[str, Any], predicted: dict[str, Any]) -> bool | None:
     """Whether `predicted` gets `field` right; None when the gold leaves it unlabelled."""
     if field == "headline":
@@ -90,7 +111,12 @@ def evaluate(show_misses: bool = False) -> dict[str, dict[str, Any]]:
     from trafilatura.utils import decode_file
 
     gold_pages: dict[str, dict[str, Any]] = json.loads(GOLD.read_text(encoding="utf-8"))["pages"]
-    systems = {"wirebeam page_metadata": wirebeam, "trafilatura extract_metadata": trafilatura_metadata}
+    systems = {
+        "wirebeam page_metadata": wirebeam,
+        "trafilatura extract_metadata": trafilatura_metadata,
+        "enrich before (feed cleaner)": enrich_row(False),
+        "enrich after (article path)": enrich_row(None),
+    }
     hits = {name: dict.fromkeys(FIELDS, 0) for name in systems}
     totals = dict.fromkeys(FIELDS, 0)
     for name, gold in gold_pages.items():
