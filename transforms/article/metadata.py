@@ -504,6 +504,8 @@ def _published(tree: lxml.html.HtmlElement, ld: _LinkedData) -> tuple[dt.datetim
 def page_metadata(html: str | bytes | lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
     """Headline, byline and publish time of a whole page; an empty PageMetadata when the page cannot be read."""
     try:
+        if isinstance(html, str) and html.lstrip().startswith("<?xml"):
+            html = html.encode("utf-8")  # lxml refuses a str that declares its own encoding (XHTML pages)
         tree = html if isinstance(html, lxml.html.HtmlElement) else lxml.html.fromstring(html)
     except (ValueError, lxml.etree.LxmlError) as exc:
         LOGGER.info("page metadata: unreadable page %s: %s", url, exc)
