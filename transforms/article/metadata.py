@@ -1,16 +1,17 @@
 """What a whole article page says about itself: headline, byline and publish time, from its own markup.
 
 Each field has an ordered list of sources, structured data first, then visible markup; the first that gives a
-usable value wins.
+usable value wins. Rules are about markup, never about one site.
 - headline: the visible `<h1>` that agrees with a title the page declares (JSON-LD `headline`, `og:title`,
-  `twitter:title`, `<title>`, each with the site name removed); else the first declared title; else the first
-  `<h1>` that is not the site's name.
-- authors: JSON-LD `author` (people, else organisations), `<meta name="author">` / `article:author` (not
-  URLs), elements marked as author (`rel="author"`, `itemprop="author"`, a `byline`/`author` class), a
-  "By …" line.
+  `twitter:title`, `<title>`, each with the site name removed); else a single headline-sized `<h1>`; else the
+  first declared title; else the first `<h1>` that is not the site's name.
+- authors: JSON-LD `author` people, `<meta name="author">`-style tags (not URLs), the first element marked as
+  the byline (`rel="author"`, `itemprop="author"`, a byline/author class) after the headline, a "By …" text
+  after the headline, JSON-LD author organisations. Never the site crediting itself, a place, a placeholder.
 - published: JSON-LD `datePublished`, publish-time `<meta>` (`article:published_time`, `itemprop=datePublished`,
   Dublin Core, Parse.ly, Sailthru, `date`/`pubdate`), a `<time datetime>` (one marked as the publish time
-  first, else the first in the article).
+  first), else htmldate's search of the page (`page_guess`). A time written in UTC is put on the page's own
+  clock when another source gives the same instant with the page's offset (the day shown is the page's day).
 """
 
 from __future__ import annotations
@@ -143,14 +144,13 @@ _EMAIL_RE = re.compile(r"\S+@\S+")
 
 @dataclass(frozen=True, slots=True)
 class PageMetadata:
-    """Headline, byline and publish time of a page, with where the time came from."""
+    """Headline, byline and publish time of a page, with where the time came from; None/() where it says nothing."""
 
     title: str | None = None
     authors: tuple[str, ...] = ()
     published_at: dt.datetime | None = None  # aware, in the page's own offset (its day is the page's day)
     published_text: str | None = None
     published_source: PageDateSource | None = None
-    site_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -189,9 +189,8 @@ def _names(value: object, people: list[str], orgs: list[str]) -> None:
         if isinstance(name, list):
             name = next((n for n in name if isinstance(n, str)), None)
         if isinstance(name, str):
-            (orgs if "organization" in _types(value) or "newsmediaorganization" in _types(value) else people).append(
-                name
-            )
+            is_org = bool(_types(value) & {"organization", "newsmediaorganization"})
+            (orgs if is_org else people).append(name)
 
 
 def _ld_nodes(node: object, depth: int = 0) -> Iterator[dict[str, object]]:
@@ -519,5 +518,4 @@ def page_metadata(html: str | bytes | lxml.html.HtmlElement, url: str | None = N
         published_at=published[0] if published else None,
         published_text=published[1] if published else None,
         published_source=published[2] if published else None,
-        site_name=site_names[0] if site_names else None,
     )
