@@ -145,3 +145,25 @@ def test_one_entry_per_id_the_same_in_every_order() -> None:
         assert kept.content_html == "First."
         assert (letter.value.error_type, letter.value.entry_id) == ("duplicate_id", "x")
     assert list(one_per_id(("y", [a]), "in.jsonl")) == [a]
+
+
+def test_a_page_over_the_time_limit_is_a_dead_letter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import transforms.parse.stage as stage
+
+    monkeypatch.setattr(stage, "extract_article", lambda html, url: time.sleep(5))
+    fn = ParseStoryLineFn(SOURCE, timeout=0.2)
+    (letter,) = [out.value for out in fn.process(line(id="slow", html=PAGE).encode())]
+    assert (letter.error_type, letter.entry_id) == ("parse_timeout", "slow")
+
+
+def test_a_page_the_extractor_chokes_on_keeps_its_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    import transforms.parse.stage as stage
+
+    def choke(html: str, url: str | None) -> str:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(stage, "extract_article", choke)
+    entry = parse_story_line(line(id="deep", html=PAGE), SOURCE, FETCHED_AT)
+    assert entry.is_html and entry.content_html == PAGE

@@ -373,8 +373,13 @@ def read_page(entry: RawEntry, html: str) -> RawEntry:
     it has is not lost.
     """
     counter("enrich.pages").inc()
-    meta = page_metadata(html, entry.link)
-    text = extract_article(html, entry.link)
+    try:
+        meta = page_metadata(html, entry.link)
+        text = extract_article(html, entry.link)
+    except Exception:  # a hostile page must not fail the job: broad on purpose, logged, the page keeps its HTML
+        LOGGER.exception("reading page %s failed; cleaning it as feed HTML", entry.id)
+        counter("enrich.page_failed").inc()
+        return entry
     update: dict[str, Any] = {}
     if text:
         update.update(content_html=scrub(text), is_html=False)
@@ -416,8 +421,9 @@ def _line_entry_id(line: bytes | str) -> str:
 class ParseStoryLineFn(beam.DoFn):
     """An input line (bytes, as read) → RawEntry; a dead letter of stage `input` for a line that is not one."""
 
-    def __init__(self, source: FeedSource) -> None:
+    def __init__(self, source: FeedSource, timeout: float | None = PARSE_TIMEOUT) -> None:
         self._source = source
+        self._timeout = timeout
 
     def process(self, line: bytes | str) -> Iterator[Any]:
         try:
@@ -437,17 +443,25 @@ class ParseStoryLineFn(beam.DoFn):
         if not text.strip():
             return
         counter("enrich.lines").inc()
+        failure: BaseException
         try:
-            yield parse_story_line(text, self._source, utcnow())
+            with time_limit(self._timeout):  # a whole page goes through main-text extraction
+                entry = parse_story_line(text, self._source, utcnow())
+        except ElementTimeout as exc:
+            failure, error_type = exc, "parse_timeout"
         except ValueError as exc:
-            yield dead_letter(
-                INPUT_STAGE,
-                exc,
-                self._source.url,
-                entry_id=_line_entry_id(text),
-                payload=text,
-                error_type="bad_input",
-            )
+            failure, error_type = exc, "bad_input"
+        else:
+            yield entry
+            return
+        yield dead_letter(
+            INPUT_STAGE,
+            failure,
+            self._source.url,
+            entry_id=_line_entry_id(text),
+            payload=text,
+            error_type=error_type,
+        )
 
 
 def one_per_id(keyed: tuple[str, Iterable[RawEntry]], source: str) -> Iterator[Any]:
