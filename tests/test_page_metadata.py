@@ -94,6 +94,16 @@ def test_headline_is_the_visible_h1_that_agrees_with_the_declared_title() -> Non
     assert page_metadata(html).title == "Rotterdam Port strike enters third day"
 
 
+def test_a_section_label_in_the_h1_is_not_the_headline() -> None:
+    og = '<meta property="og:title" content="{}">'
+    html = page(og.format("Brothel busted"), "<h1><a>Local News</a> | <span>Brothel busted</span></h1>" + ARTICLE)
+    assert page_metadata(html).title == "Brothel busted"
+    # a kicker without a separator is part of what the page shows
+    shown = "<h1><span>Deutschlandtakt:</span><span>Flixbus attackiert Deutsche Bahn</span></h1>"
+    kicker = page(og.format("Flixbus attackiert Deutsche Bahn"), shown + ARTICLE)
+    assert page_metadata(kicker).title == "Deutschlandtakt: Flixbus attackiert Deutsche Bahn"
+
+
 def test_headline_precedence_without_a_matching_h1() -> None:
     head = ld(headline="Seawall approved") + '<meta property="og:title" content="Council says yes to the seawall">'
     assert page_metadata(page(head, "<h1>Menu</h1>" + ARTICLE)).title == "Seawall approved"

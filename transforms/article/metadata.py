@@ -285,8 +285,8 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title[start:end].strip() if start >= 0 and end > start else " ".join(kept)
 
 
-def _h1_text(node: lxml.html.HtmlElement) -> str:
-    """An <h1> as read: its parts (a kicker span, the headline span) separated by a space."""
+def _shown_text(node: lxml.html.HtmlElement) -> str:
+    """An element's text as read: its parts (a kicker span and the headline, a name and a date) kept apart."""
     return _text(" ".join(node.itertext()))
 
 
@@ -302,6 +302,16 @@ def _agrees(shown: str, declared: str) -> bool:
     return len(wa & wb) >= _SHARED_WORDS * max(len(wa), len(wb))
 
 
+def _without_label(shown: str, declared: str) -> str:
+    """A visible headline without a section label set off by a separator ("Local News | Headline") when what is
+    left is the declared title."""
+    parts = _TITLE_SEPARATORS_RE.split(shown)
+    for rest in (parts[1:], parts[:-1]) if len(parts) > 1 else ():
+        if _key(" ".join(rest)) == _key(declared):
+            return declared if len(rest) > 1 else rest[0]
+    return shown
+
+
 def _headline(tree: lxml.html.HtmlElement, ld: _LinkedData, site_names: list[str]) -> str | None:
     declared = [
         *ld.headline,
@@ -311,12 +321,12 @@ def _headline(tree: lxml.html.HtmlElement, ld: _LinkedData, site_names: list[str
     declared = [strip_site_name(_text(t), site_names) for t in declared if t and t.strip()]
     declared = [t for t in declared if t][:6]
     site_keys = [_key(s).replace(" ", "") for s in site_names]
-    h1s = [_h1_text(h) for h in tree.iter("h1")]
+    h1s = [_shown_text(h) for h in tree.iter("h1")]
     h1s = [h for h in h1s if h and len(h) <= _MAX_TITLE_CHARS and not _is_site_name(h, site_keys)]
     for title in declared:
         for h1 in h1s:
             if _agrees(h1, title):
-                return h1  # the page shows it: as written on the page
+                return _without_label(h1, title)  # the page shows it: as written on the page
     # One headline-sized <h1> the declared titles do not name: the page shows it, they are for search and social.
     if len(h1s) == 1 and len(h1s[0].split()) >= _MIN_HEADLINE_WORDS:
         return h1s[0]
@@ -373,7 +383,7 @@ def _after_headline(tree: lxml.html.HtmlElement, nodes: list[lxml.html.HtmlEleme
 def _marked_byline(tree: lxml.html.HtmlElement) -> list[str]:
     """Names in the first element marked as the byline (rel/itemprop/class), the article's own first."""
     for node in _after_headline(tree, tree.xpath(_BYLINE_CLASS_XPATH)[:_MAX_MARKED]):
-        names = split_byline(node.text_content()[: 4 * _MAX_BYLINE_CHARS])
+        names = split_byline(_shown_text(node)[: 4 * _MAX_BYLINE_CHARS])
         if names:
             return names
     return []
@@ -388,7 +398,7 @@ def _by_line(tree: lxml.html.HtmlElement) -> list[str]:
         if not (_BY_LINE_RE.match(text) or _BY_WORD_RE.fullmatch(text)):
             continue
         parent = node.getparent()
-        whole = _text(parent.text_content()) if parent is not None else text
+        whole = _shown_text(parent) if parent is not None else text
         if len(whole) <= _MAX_BYLINE_CHARS and (names := split_byline(whole)):
             return names
     return []
