@@ -6,8 +6,8 @@ Both systems get the same input: the page decoded to text as trafilatura decodes
 - wirebeam: `transforms.article.metadata.page_metadata` (what `wirebeam enrich` uses for a whole page);
 - trafilatura: `trafilatura.extract_metadata` (the metadata `bare_extraction` returns too);
 - the stories `wirebeam enrich` makes of the page as a `{"id", "html"}` line, through the feed-HTML cleaner (what
-  enrich did before) and through the article path (the page detected as one). Their publish day is the UTC day
-  of `published_at` (the page's own offset is not kept in the story).
+  enrich did before) and through the article path (the page detected as one); their publish day is the day of
+  `published_at` as written.
 
 Match rules (exact-ish):
 - headline: equal to one of the accepted forms after folding case, Unicode compatibility forms, punctuation and

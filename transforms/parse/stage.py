@@ -392,7 +392,7 @@ def read_page(entry: RawEntry, html: str) -> RawEntry:
     if entry.published_at is None and meta.published_at is not None:
         if meta.published_at <= entry.fetched_at + FUTURE_SLACK:
             update.update(
-                published_at=meta.published_at.astimezone(dt.UTC),
+                published_at=meta.published_at,  # on the page's clock: its day is the day the page shows
                 published_text=scrub(meta.published_text, 200),
                 published_source=meta.published_source,
             )
