@@ -10,7 +10,6 @@ from apache_beam.pvalue import TaggedOutput
 from schemas.story import Cluster, ClusterCopy, Dateline, DeadLetter, EnrichedStory, FeedSource
 from transforms.common import DEAD_LETTER
 from transforms.dates import ExtractDatesFn
-from transforms.faults import FAILPOINTS_ENV
 
 BODY = (
     "Kerry will meet Lavrov in London on Sunday, the State Department said on Thursday. "
@@ -75,10 +74,8 @@ def test_story_without_dates_gets_an_empty_list() -> None:
     assert tagged(fn, story("No time words in this text at all.")).dates == []
 
 
-def test_injected_failure_is_a_dead_letter_and_the_next_story_still_tagged(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FAILPOINTS_ENV, "dates=POISON-DATES")
-    fn = ExtractDatesFn()
-    fn.setup()
+def test_injected_failure_is_a_dead_letter_and_the_next_story_still_tagged() -> None:
+    fn = ExtractDatesFn(failpoints={"dates": "POISON-DATES"})
     (out,) = list(fn.process(story(BODY + " POISON-DATES")))
     assert isinstance(out, TaggedOutput) and out.tag == DEAD_LETTER
     letter = out.value
@@ -90,10 +87,8 @@ def test_injected_failure_is_a_dead_letter_and_the_next_story_still_tagged(monke
 
 
 @pytest.mark.timeout(30)
-def test_a_story_over_the_time_limit_is_a_dead_letter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FAILPOINTS_ENV, "dates=SLOW-DATES")
-    fn = ExtractDatesFn(element_timeout=0.2)
-    fn.setup()
+def test_a_story_over_the_time_limit_is_a_dead_letter() -> None:
+    fn = ExtractDatesFn(element_timeout=0.2, failpoints={"dates": "SLOW-DATES"})
     (out,) = list(fn.process(story(BODY + " SLOW-DATES")))
     assert isinstance(out, TaggedOutput) and out.tag == DEAD_LETTER
     assert (out.value.stage, out.value.error_type) == ("dates", "ElementTimeout")

@@ -140,13 +140,14 @@ class LanguageEntityExtractors:
     """One extractor per configured language, loaded on first use; picklable before loading."""
 
     def __init__(self, models: Mapping[str, str] | str = DEFAULT_MODEL, batch_size: int = 32, *,
-                 refine: bool = True) -> None:
+                 refine: bool = True, gemm: str | None = None, malloc: str | None = None) -> None:
         self.models = parse_model_spec(models) if isinstance(models, str) else dict(models)
         self.batch_size = batch_size
         self.refine = refine  # False: each model's own spans (mapped and canonicalized), for evaluation
         self._extractors: dict[str, EntityExtractor] = {
             # Non-English pipelines run bare: the English document rules (true-casing, tables) read English.
-            lang: EntityExtractor(model, batch_size=batch_size, refine=refine and lang == "en")
+            lang: EntityExtractor(model, batch_size=batch_size, refine=refine and lang == "en", gemm=gemm,
+                                  malloc=malloc)
             for lang, model in self.models.items()
         }
         self._places: Mapping[str, str] | None = None
