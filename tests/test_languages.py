@@ -123,6 +123,10 @@ ANCHOR = dt.date(2026, 1, 7)  # a Wednesday in ISO week 2
         ("La sonde Mars Express et Mai Nguyen.", []),
         ("Il a été élu en mai.", [("mai", "2025-05")]),
         ("Sept personnes sont mortes.", []),
+        # Seasons need a frame: "été" is also the participle of être.
+        ("Le texte sera examiné avant l'été.", [("l'été", "2026-SU")]),
+        ("au printemps 2026, l'hiver dernier", [("printemps 2026", "2026-SP"), ("l'hiver dernier", "2025-WI")]),
+        ("Il a été condamné après un été chaud.", []),
     ],
 )  # fmt: skip
 def test_french_dates(text: str, expected: list[tuple[str, str]]) -> None:

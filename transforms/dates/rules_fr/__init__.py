@@ -16,6 +16,7 @@ RULES_FR: tuple[Rule, ...] = (
     dates.MONTH_YEAR_FR,
     dates.MONTH_FR,
     dates.YEAR_FR,
+    dates.SEASON_FR,
     days.WEEKDAY_FR,
     days.DEICTIC_DAY_FR,
     days.PART_OF_DAY_FR,

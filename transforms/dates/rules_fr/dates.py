@@ -1,5 +1,6 @@
 """Calendar dates in French: "le 5 janvier", "lundi 5 janvier 2026", "1er mars", "janvier 2026", "début mars",
-"fin 2025", "mi-juin", "en mars", "mars dernier", "en 2024", "05/01/2026" (day first), "2026-01-05".
+"fin 2025", "mi-juin", "en mars", "mars dernier", "en 2024", seasons ("cet été", "l'hiver dernier", "au printemps
+2026"), "05/01/2026" (day first), "2026-01-05".
 
 Month words are lower-case in French prose; a month without a day or a year needs a frame (a preposition,
 "début/fin/mi-", "dernier/prochain") because "mars" and "mai" are also other words. The year of a yearless date
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.dates.calendar import resolve_year
+from transforms.dates.calendar import resolve_year, season_year
 from transforms.dates.engine import Context, group, rule
 from transforms.dates.rules.absolute import date_str
 from transforms.dates.rules_fr.fragments import DAY, MON, SP, WEEKDAY, YEAR
@@ -24,6 +25,12 @@ P_MONTH = (
     rf"(?:{_MOD}(?:{SP})?)?{MON}(?:{SP}(?P<rel>(?i:dernier|prochain|passé)))?(?![ \t]\d)"
 )
 P_YEAR = rf"(?:{_MOD}(?:{SP})?)?(?<![\d/.,-]){YEAR}(?![\d/.,-]\d)"
+# A season needs its frame: "été" is also the participle of être ("a été").
+P_SEASON = (
+    r"(?:(?<![\w-])(?P<frame>(?i:cet|cette|l['’]|fin|début|mi-))(?:[ \t]{1,2})?)?(?<![\w-])"
+    r"(?P<season>(?i:printemps|été|automne|hiver))(?![\w-])"
+    rf"(?:{SP}(?P<rel>(?i:dernier|prochain)))?(?:{SP}{YEAR})?"
+)
 P_NUMERIC = r"(?<![\d/.])(?P<d>[0-3]?\d)[/.](?P<m>[01]?\d)[/.](?P<y>(?:19|20)\d\d)(?![\d/.]\d)"
 P_ISO = r"(?<!\d)(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?!\d)"
 
@@ -92,6 +99,25 @@ def _norm_year(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     return "DATE", m.group("year")
 
 
+_SEASONS = {"printemps": "SP", "été": "SU", "automne": "FA", "hiver": "WI"}
+
+
+_SEASON_FRAME_RE = re.compile(r"(?i:(?<![\w])(?:au|en|dès|depuis|avant|après|pendant|durant)[ \t]{1,2})$")
+
+
+def _norm_season(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
+    if not (group(m, "frame") or _SEASON_FRAME_RE.search(ctx.text, max(0, m.start() - 10), m.start())):
+        return None
+    code = _SEASONS[m.group("season").lower()]
+    if group(m, "year"):
+        return "DATE", f"{m.group('year')}-{code}"
+    if ctx.anchor is None:
+        return "DATE", f"XXXX-{code}"
+    rel = (group(m, "rel") or "").lower()
+    direction = {"dernier": "last", "prochain": "next"}.get(rel)
+    return "DATE", f"{season_year(code, ctx.anchor, direction):04d}-{code}"
+
+
 def _norm_numeric(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     value = date_str(int(m.group("y")), int(m.group("m")), int(m.group("d")))
     return ("DATE", value) if value else None
@@ -101,5 +127,6 @@ DAY_MONTH_FR = rule("fr_day_month", P_DAY_MONTH, _norm_day_month)
 MONTH_YEAR_FR = rule("fr_month_year", P_MONTH_YEAR, _norm_month_year)
 MONTH_FR = rule("fr_month", P_MONTH, _norm_month)
 YEAR_FR = rule("fr_year", P_YEAR, _norm_year)
+SEASON_FR = rule("fr_season", P_SEASON, _norm_season, r"(?i:printemps|été|automne|hiver)", before=8, after=20)
 NUMERIC_FR = rule("fr_numeric", P_NUMERIC, _norm_numeric)
 ISO_FR = rule("fr_iso", P_ISO, _norm_numeric)
