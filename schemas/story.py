@@ -189,6 +189,9 @@ class FeedCounts(_Record):
     not_modified: int = Field(default=0, description="fetches answered 304 or with an unchanged body")
     bozo: int = Field(default=0, description="fetches whose feed was malformed but kept its good entries")
     http_status: int | None = None
+    feed_error: str | None = Field(
+        default=None, description="why the feed failed as a whole (the dead letter's error_type), e.g. ssrf_blocked"
+    )
 
     @property
     def reconciled(self) -> bool:
