@@ -145,6 +145,8 @@ class EnrichedStory(Story):
     @model_validator(mode="after")
     def _offsets_index_body(self) -> EnrichedStory:
         for ent in self.entities:
+            if self.body[ent.start : ent.end] != ent.text:
+                raise ValueError(f"entity {ent.text!r} does not match body[{ent.start}:{ent.end}]")
             for m in ent.mentions:
                 if self.body[m.start : m.end] != m.text:
                     raise ValueError(f"entity mention {m.text!r} does not match body[{m.start}:{m.end}]")

@@ -198,6 +198,7 @@ def test_disk_full_fails_the_run_and_keeps_the_state(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         preexec_fn=_limit_file_size,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # a .pyc cut at the limit would break later imports
         timeout=300,
     )
     assert done.returncode == 1, done.stderr[-2000:]
