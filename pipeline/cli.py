@@ -69,7 +69,7 @@ def summary_table(manifest: Manifest) -> str:
         "  ".join(
             str(v).ljust(w) if i in (0, len(row) - 1) else str(v).rjust(w)
             for i, (v, w) in enumerate(zip(row, widths, strict=True))
-        )
+        ).rstrip()
         for row in [header, *rows]
     ]
     lines.insert(1, "-" * len(lines[0]))

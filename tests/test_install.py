@@ -67,6 +67,7 @@ def feed(base: str) -> bytes:
 
 def copy_project(target: Path) -> Path:
     """The files pip builds from (pip builds in the source folder: a copy keeps build/ out of the checkout)."""
+    target.mkdir()
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
