@@ -9,7 +9,9 @@ that names the nearest known flag.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
@@ -18,7 +20,8 @@ class BeamFlagError(ValueError):
     """An argument neither wirebeam nor Beam accepts; the message names it."""
 
 
-def _subclasses(cls: type) -> Iterator[type]:
+def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:
+    sub: type[Any]
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -29,7 +32,7 @@ def beam_parser() -> argparse.ArgumentParser:
     `apache_beam.options.pipeline_options`); errors raise BeamFlagError instead of exiting."""
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
-    class Parser(_BeamArgumentParser):  # type: ignore[misc]  # Beam's parser is untyped
+    class Parser(_BeamArgumentParser):
         def error(self, message: str) -> NoReturn:
             raise BeamFlagError(message)
 
@@ -46,11 +49,16 @@ def option_names(parser: argparse.ArgumentParser) -> list[str]:
     return [name for action in parser._actions for name in action.option_strings]
 
 
-def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> argparse.Namespace:
-    """Beam's parse of `beam_args`; BeamFlagError for an argument that is neither Beam's nor in `own_options`
-    (wirebeam's flags for the command), naming the nearest known flag."""
+def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> None:
+    """Beam's parse of `beam_args`; BeamFlagError for a runner Beam does not have, or an argument that is neither
+    Beam's nor in `own_options` (wirebeam's flags for the command), naming the nearest known flag."""
+    runner = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    runner.add_argument("--runner")
+    path = check_runner(runner.parse_known_args(beam_args)[0].runner or "DirectRunner")
+    with contextlib.suppress(ImportError):  # a runner outside Beam's core (Dask) registers its options beside it
+        importlib.import_module(path.rsplit(".", 1)[0])
     parser = beam_parser()
-    known, unknown = parser.parse_known_args(beam_args)
+    _, unknown = parser.parse_known_args(beam_args)
     if unknown:
         bad = next((a for a in unknown if a.startswith("-")), unknown[0])
         if not bad.startswith("-"):
@@ -59,18 +67,18 @@ def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> argpars
         near = difflib.get_close_matches(name, [*own_options, *option_names(parser)], n=1)
         hint = f"; did you mean {near[0]}?" if near else ""
         raise BeamFlagError(f"unrecognized option {name} (neither wirebeam nor Beam knows it){hint}")
-    return known
 
 
-def check_runner(name: str) -> None:
-    """BeamFlagError unless Beam can create a runner called `name` (as `beam.Pipeline` will, by the same rules:
-    a short name, case-insensitive, with or without `Runner`, or a dotted class path)."""
+def check_runner(name: str) -> str:
+    """The runner class's path when Beam can create a runner called `name` (as `beam.Pipeline` will, by the same
+    rules: a short name, case-insensitive, with or without `Runner`, or a dotted class path); BeamFlagError if not."""
     from apache_beam.options.pipeline_options import StandardOptions
 
     if "." in name:
-        return  # a runner class by its path: Beam imports it and reports what is wrong
-    short: dict[str, Any] = {path.rsplit(".", 1)[-1].lower(): path for path in StandardOptions.ALL_KNOWN_RUNNERS}
-    if name.lower() in short or name.lower() + "runner" in short:
-        return
+        return name  # a runner class by its path: Beam imports it and reports what is wrong
+    short: dict[str, str] = {path.rsplit(".", 1)[-1].lower(): path for path in StandardOptions.ALL_KNOWN_RUNNERS}
+    path = short.get(name.lower(), short.get(name.lower() + "runner"))
+    if path is not None:
+        return path
     names = ", ".join(path.rsplit(".", 1)[-1] for path in StandardOptions.ALL_KNOWN_RUNNERS)
     raise BeamFlagError(f"--runner {name!r} is not a Beam runner; Beam accepts {names}")
