@@ -124,7 +124,7 @@ def test_a_fresh_venv_with_its_own_pip_installs_imports_and_runs(tmp_path: Path)
     assert "apitools" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-3000:]
     run = work / "out" / "r1"
     stories = [json.loads(line) for f in sorted(run.glob("stories-*.jsonl")) for line in f.open()]
-    assert sorted(s["guid"] for s in stories) == ["story-1", "story-2"]
+    assert sorted(s["url"] for s in stories) == [f"{base}/article/{n}" for n in (1, 2)]
     for story in stories:  # the body is the article page's text, not the feed's teaser
         assert PARAGRAPHS[1][:60] in story["body"] and "Short teaser" not in story["body"]
     manifest = json.loads((run / "manifest.json").read_text())
