@@ -176,8 +176,8 @@ def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int
     if config.quiet:
         return 0
     if is_local_runner(beam_args):
-        counts = {prefix: len(window_files(run_dir, prefix)) for prefix in WINDOWED_PREFIXES}
-        print(f"stream finished; windowed files in {run_dir}: {counts}", file=out)
+        counts = {prefix: window_records(run_dir, prefix) for prefix in WINDOWED_PREFIXES}
+        print(f"stream finished; records written to {run_dir}: {counts}", file=out)
     else:
         job_id = getattr(result, "job_id", lambda: None)()
         print(f"streaming job {job_id or ''} started; windows are written to {run_dir}", file=out)
@@ -193,3 +193,10 @@ def window_files(run_dir: str, prefix: str) -> list[str]:
 
     pattern = join(run_dir, prefix) + "-*.jsonl"
     return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
+def window_records(run_dir: str, prefix: str) -> int:
+    """Records (lines) one prefix has written so far, over all its window files."""
+    from pipeline.driver import read_lines
+
+    return sum(1 for _ in read_lines(window_files(run_dir, prefix)))
