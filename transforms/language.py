@@ -81,10 +81,15 @@ def normalize_code(code: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's identifier with normalized probabilities; loaded once per process (about 0.1 s)."""
+    """py3langid's identifier with normalized probabilities, loaded once per process on first use."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def load_identifier() -> None:
+    """Load the identification model now (``DoFn.setup``) rather than on the first story."""
+    _identifier()
 
 
 def sample_text(title: str | None, body: str | None) -> str:

@@ -21,7 +21,7 @@ from transforms.clean.story import Cleaned, clean_story
 from transforms.clean.text import clean_text
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
 from transforms.dedup.neardup import canonical_url, content_hash
-from transforms.language import decide_language
+from transforms.language import decide_language, load_identifier
 
 LOGGER = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ def clean_entry(entry: RawEntry) -> Story:
 class CleanEntryFn(beam.DoFn):
     def __init__(self) -> None:
         self.body_chars = Metrics.distribution(METRICS_NAMESPACE, "clean.body_chars")
+
+    def setup(self) -> None:
+        load_identifier()  # the language model, once per worker, before the first story
 
     def process(self, entry: RawEntry) -> Iterator[Any]:
         try:
