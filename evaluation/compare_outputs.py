@@ -6,7 +6,7 @@ what legitimately differs between two runs: run ids, run folders and the wall-cl
 `fetched_at` and a dead letter's `at`. The inputs are the bundled sample feeds and, where ../shared is beside the
 checkout, one capture round of each real-feed snapshot set (`--sets` chooses).
 
-Run: .venv/bin/python -m evaluation.compare_outputs --rev HEAD [--sets samples,gesab001,evilgodfahim]
+Run: .venv/bin/python -m evaluation.compare_outputs --rev HEAD [--sets samples,gesab001,evilgodfahim] [--ignore F,…]
 Exit code 0 when every set is identical, 1 otherwise (the first differences are printed).
 """
 
@@ -54,28 +54,29 @@ def run_tree(tree: Path, feeds: list[str], output: Path) -> Path:
     return output / RUN_ID
 
 
-def mask(value: Any) -> Any:
+def mask(value: Any, ignored: frozenset[str] = frozenset()) -> Any:
+    """Masked timestamps; ``ignored`` fields (ones a change adds or redefines) left out altogether."""
     if isinstance(value, dict):
-        return {k: ("<masked>" if k in MASKED else mask(v)) for k, v in value.items()}
+        return {k: ("<masked>" if k in MASKED else mask(v, ignored)) for k, v in value.items() if k not in ignored}
     if isinstance(value, list):
-        return [mask(v) for v in value]
+        return [mask(v, ignored) for v in value]
     return value
 
 
-def records(run_dir: Path, kind: str) -> list[str]:
+def records(run_dir: Path, kind: str, ignored: frozenset[str] = frozenset()) -> list[str]:
     """The run's records of one kind, masked, as sorted canonical JSON lines."""
     lines = []
     for path in sorted(run_dir.glob(f"{kind}-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                lines.append(json.dumps(mask(json.loads(line)), sort_keys=True, ensure_ascii=False))
+                lines.append(json.dumps(mask(json.loads(line), ignored), sort_keys=True, ensure_ascii=False))
     return sorted(lines)
 
 
-def compare(before: Path, after: Path) -> list[str]:
+def compare(before: Path, after: Path, ignored: frozenset[str] = frozenset()) -> list[str]:
     problems = []
     for kind in KINDS:
-        a, b = records(before, kind), records(after, kind)
+        a, b = records(before, kind, ignored), records(after, kind, ignored)
         if a != b:
             only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
             problems.append(
@@ -94,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="HEAD", help="git revision to compare the working tree against")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--ignore", default="", help="comma-separated fields left out of the comparison (fields "
+                        "the change adds or redefines)")
     args = parser.parse_args(argv)
+    ignored = frozenset(f for f in args.ignore.split(",") if f)
     names = [s for s in args.sets.split(",") if s]
     unknown = [s for s in names if s not in SETS]
     if unknown:
@@ -113,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 feeds = feed_args(folder)
                 before = run_tree(worktree, feeds, Path(tmp) / f"{name}-before")
                 after = run_tree(ROOT, feeds, Path(tmp) / f"{name}-after")
-                lines = compare(before, after)
+                lines = compare(before, after, ignored)
                 identical &= all(line.endswith("identical") for line in lines if not line.startswith("  "))
                 print(f"{name} ({folder}):")
                 for line in lines:
