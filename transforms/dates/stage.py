@@ -35,18 +35,22 @@ def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
 
 
 def date_mentions(story: Story) -> list[DateMention]:
+    """The dates of the title (``field`` "title", offsets into it) then of the body, against one anchor."""
     anchor, source = anchor_of(story)
     return [
         DateMention(
             text=m.text,
             start=m.start,
             end=m.end,
+            field=field,
             value=m.value,
             type=m.type,  # type: ignore[arg-type]
             anchor=anchor,
             anchor_source=source,
         )
-        for m in extract_dates(story.body, anchor)
+        for field, text in (("title", story.title), ("body", story.body))
+        if text
+        for m in extract_dates(text, anchor)
     ]
 
 

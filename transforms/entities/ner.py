@@ -1,8 +1,11 @@
 """Named entities for stories: spaCy NER plus document-level rules and in-story canonical names.
 
 ``EntityExtractor`` runs only the spaCy components NER needs, over ``nlp.pipe`` in batches, on long texts cut at
-safe points.  ``canonicalize`` (pure, no spaCy) trims spans ("the", possessives, titles), groups the mentions of
-one entity within a story ("Secretary Kerry", "Kerry" → "John Kerry") and gives each group one label by majority.
+safe points; ``extract_stories`` tags a story's headline and body as one text, so that a name in both is one entity.
+``canonicalize`` (pure, no spaCy) trims spans ("the", possessives, titles), groups the mentions of one entity
+within a story ("Secretary Kerry", "Kerry" → "John Kerry"; "International Monetary Fund", "IMF"; "U.S.", "United
+States"; "Delta Air Lines", "Delta") and gives each group one label by majority; exchange tickers ("(DAL.N)",
+"(NYSE: DAL)") become an attribute of the company they follow.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
-from transforms.entities.places import load_places
+from transforms.entities.places import DATA_DIR, load_places
 
 LOGGER = logging.getLogger(__name__)
 
@@ -38,16 +43,21 @@ def _wordset(words: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One occurrence of an entity: ``body[start:end] == text``."""
+    """One occurrence of an entity: ``body[start:end] == text``, or ``title[start:end]`` if ``field`` is "title"."""
 
     start: int
     end: int
     text: str
+    field: str = "body"
 
 
 @dataclass(frozen=True, slots=True)
 class EntityGroup:
-    """One entity of a story: its first mention, label, canonical name and every mention in order."""
+    """One entity of a story: label, canonical name, every mention in order (title first), tickers.
+
+    ``text``/``start``/``end``/``field`` are those of its first body mention, or of its first title mention if it
+    has none.
+    """
 
     text: str
     label: str
@@ -55,6 +65,8 @@ class EntityGroup:
     end: int
     canonical: str
     mentions: tuple[Mention, ...]
+    field: str = "body"
+    tickers: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -132,6 +144,25 @@ def _norm(s: str) -> str:
     return _SPACE_RE.sub(" ", s.replace(".", "")).strip().casefold()
 
 
+ALIASES_FILE = DATA_DIR / "aliases.tsv"
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path = ALIASES_FILE) -> Mapping[str, str]:
+    """Fixed other names of one thing ("U.S." → "United States"), as comparison keys; empty if the file is absent."""
+    out: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        LOGGER.warning("alias table %s unreadable (%s): fixed aliases disabled", path, exc)
+        return MappingProxyType(out)
+    for line in lines:
+        if line and not line.startswith("#"):
+            form, name = line.split("\t")[:2]
+            out[_norm(form)] = _norm(name)
+    return MappingProxyType(out)
+
+
 # Cached: canonicalize compares each name form many times, and stories repeat their names.
 @lru_cache(maxsize=8192)
 def _words(s: str) -> tuple[str, ...]:
@@ -153,6 +184,9 @@ class _Group:
     canonical: str
     words: tuple[str, ...]
     person: bool
+    # Labels of mentions that joined through an alias (an acronym, a company's short name): they count only when
+    # the group has no other mention, since the model often mislabels the short form ("Delta" LOC).
+    alias_votes: Counter[str]
 
 
 def _best_form(a: str, b: str) -> str:
@@ -163,14 +197,99 @@ def _best_form(a: str, b: str) -> str:
     return b if len(_words(b)) > len(_words(a)) else a
 
 
-def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[EntityGroup]:
+# Words an acronym skips ("Organization of the Petroleum Exporting Countries" → OPEC).
+_ACRONYM_SKIP = _wordset("of the and for & de du des la le el in on at to")
+# Legal forms a company name may carry or drop ("Apple Inc." / "Apple").
+_COMPANY_SUFFIXES = _wordset(
+    "inc incorporated corp corporation co company cos ltd limited plc llc lp llp ag sa nv bv se spa asa ab oyj "
+    "group holdings holding"
+)
+# Words of a company's line of business after its short name ("Delta Air Lines", "Bloom Energy" → "Delta",
+# "Bloom"): a story that names the company in full goes on with the first word.
+_BUSINESS_WORDS = _COMPANY_SUFFIXES | _wordset(
+    "air airlines airline airways lines motor motors bank bancorp financial capital securities insurance energy "
+    "petroleum oil gas resources mining minerals steel chemicals pharmaceuticals pharma therapeutics technologies "
+    "technology systems software electronics electric industries communications telecom networks media "
+    "entertainment foods brands stores international"
+)
+_ALIAS_SOURCE_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW", "PRODUCT"})
+
+
+def _initials(surface: str) -> str:
+    """Capital initials of a multi-word name, skipping function words ("International Monetary Fund" → "IMF")."""
+    parts = [w for w in surface.replace("-", " ").split() if w.casefold() not in _ACRONYM_SKIP]
+    if len(parts) < 2 or not all(w[:1].isupper() for w in parts):
+        return ""
+    return "".join(w[0] for w in parts)
+
+
+def _abbreviates(acronym: str, name: str) -> bool:
+    """Whether ``acronym``'s letters occur in ``name`` in order, the first letter first ("ADNOC", "Abu Dhabi
+    National Oil Company")."""
+    letters = [ch for ch in name.casefold() if ch.isalpha()]
+    wanted = [ch for ch in acronym.casefold() if ch.isalpha()]
+    if not wanted or not letters or wanted[0] != letters[0]:
+        return False
+    it = iter(letters)
+    return all(ch in it for ch in wanted)
+
+
+def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str, str]:
+    """Comparison key of a short form → key of the long form it stands for in this story (pure).
+
+    From the story itself: "Full Name (ABBR)" definitions, acronyms equal to the initials of one name of the story
+    ("IMF" with "International Monetary Fund"), a company's name without its legal form ("Apple" with "Apple
+    Inc.") or, before a line of business, its first word ("Delta" with "Delta Air Lines").  A short form that is a
+    person's surname in the story, or that could stand for two names, is left alone.
+    """
+    out: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    surnames = {_words(text[s:e])[-1] for s, e, label in items if label == "PERSON" and len(_words(text[s:e])) > 1}
+
+    def add(short: str, long: str) -> None:
+        if short == long or short in surnames or not short:
+            return
+        if out.setdefault(short, long) != long:
+            ambiguous.add(short)
+
+    defined: dict[str, str] = {}
+    for s, e, label in items:
+        surface = text[s:e]
+        if label not in _ALIAS_SOURCE_LABELS or " " not in surface:
+            continue
+        key = _norm(surface)
+        acro = _ACRONYM_AFTER_RE.match(text, e)
+        if acro and _abbreviates(acro.group(1), surface):
+            defined[_norm(acro.group(1))] = key
+        initials = _initials(surface)
+        if len(initials) >= 2:
+            add(initials.casefold(), key)
+        if label == "ORG":
+            words = surface.split()
+            while len(words) > 1 and words[-1].casefold().replace(".", "").rstrip(",") in _COMPANY_SUFFIXES:
+                words.pop()
+                add(_norm(" ".join(words)), key)
+            if len(words) > 1 and len(words[0]) > 2 and \
+                    all(w.casefold().replace(".", "") in _BUSINESS_WORDS for w in words[1:]):
+                add(_norm(words[0]), key)
+    for short in ambiguous:
+        del out[short]
+    out.update(defined)  # a definition in brackets is the story's own word
+    return out
+
+
+def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
+                 aliases: Mapping[str, str] | None = None) -> list[EntityGroup]:
     """Group entity spans of one text into canonical entities (pure; no spaCy).
 
     Spans with numeric labels are dropped; each span is trimmed (edge punctuation, "the", possessive, a person's
     titles).  A person is named by the longest form used in the story: a later (or earlier) lone surname or titled
     form joins the full name, and a span the model labelled otherwise joins a person whose surname it is.  Other
-    spans group by their case-folded text; each group takes the label most of its mentions had.
+    spans group by their case-folded text, short and long forms of one name together (``aliases``: a table of
+    fixed forms such as "U.S." / "United States", plus ``story_aliases``); each group takes the label most of its
+    mentions had.
     """
+    aliases = load_aliases() if aliases is None else aliases
     items: list[tuple[int, int, str]] = []
     seen: set[tuple[int, int]] = set()
     for start, end, label in sorted(spans):
@@ -181,6 +300,7 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
             continue
         seen.add((s, e))
         items.append((s, e, label))
+    local = story_aliases(text, items)
 
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
@@ -203,21 +323,23 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
     for s, e, label in items:
         surface = text[s:e]
         display = _display(surface)
-        key = _norm(surface)
+        key = aliases.get(_norm(surface)) or _norm(surface)
+        via_alias = key in local
+        key = local[key] if via_alias else key
         words = _words(surface)
         mention = Mention(s, e, surface)
         group = by_key.get(key)
-        if group is None and words and (label == "PERSON" or len(words) == 1):
+        if group is None and not via_alias and words and (label == "PERSON" or len(words) == 1):
             group = person_for(words)
             if group is not None and not group.person and label != "PERSON":
                 group = None
         if group is None:
-            group = _Group(Counter(), [], display, words, label == "PERSON")
+            group = _Group(Counter(), [], display, words, label == "PERSON", Counter())
             groups.append(group)
         group.mentions.append(mention)
-        group.label_votes[label] += 1
+        (group.alias_votes if via_alias else group.label_votes)[label] += 1
         by_key.setdefault(key, group)
-        if label == "PERSON":
+        if label == "PERSON" and not via_alias:
             group.person = True
             if len(words) >= len(group.words):
                 group.canonical = _best_form(group.canonical, display)
@@ -226,12 +348,12 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
                 by_surname[words[-1]] = group
                 if len(words) > 1:
                     by_first.setdefault(words[0], group)
-        else:
-            group.canonical = _best_form(group.canonical, display) if not group.person else group.canonical
+        elif not group.person and not via_alias:
+            group.canonical = _best_form(group.canonical, display)
 
     out: list[EntityGroup] = []
     for group in groups:
-        votes = group.label_votes
+        votes = group.label_votes or group.alias_votes
         # A group that ever was a person is one (surname-only mentions are often mislabelled ORG/GPE).
         if group.person and (votes["PERSON"] * 2 >= sum(votes.values()) or len(group.words) > 1):
             label = "PERSON"
@@ -465,6 +587,62 @@ def _table_spans(text: str, places: Mapping[str, str]) -> list[Span]:
     return out
 
 
+# Exchange tickers in brackets after a company's name: Reuters instrument codes "(DAL.N)", "(AGNr.AT)", "(7203.T)"
+# and "(NYSE: DAL)"-style listings, several separated by commas or semicolons.
+_EXCHANGES = "NYSE|NASDAQ|Nasdaq|AMEX|NYSE American|NYSE Arca|LSE|LON|TSX|TSXV|ASX|HKEX|HKG|SGX|TYO|TSE|NSE|BSE|" \
+    "FRA|ETR|XETRA|SIX|OTC|OTCQX|KRX|SZSE|SSE|Euronext|JSE|BMV|B3|Tadawul"
+_TICKER = rf"(?:[A-Z0-9]{{1,7}}(?:[a-z][A-Z0-9]*)?\.[A-Z]{{1,3}}|(?:{_EXCHANGES}) ?: ?[A-Z][A-Z0-9.-]{{0,6}})"
+_TICKERS_RE = re.compile(rf"\(({_TICKER}(?:[,;] ?{_TICKER})*)\)")
+_TICKER_SPLIT_RE = re.compile(r"[,;] ?")
+_TICKER_SPACE_RE = re.compile(r" ?: ?")
+
+
+@dataclass(frozen=True, slots=True)
+class Tickers:
+    """Tickers in brackets: ``text[start:end]`` is the bracket, ``name_end`` where the company's name before it ends."""
+
+    start: int
+    end: int
+    name_end: int
+    symbols: tuple[str, ...]
+
+
+def find_tickers(text: str) -> list[Tickers]:
+    """Every bracketed ticker list that follows a name, symbols as "DAL.N" or "NYSE:DAL" (pure)."""
+    out: list[Tickers] = []
+    for m in _TICKERS_RE.finditer(text):
+        name_end = m.start()
+        while name_end > 0 and text[name_end - 1] in " \u00a0" + _INVISIBLE:
+            name_end -= 1
+        if name_end == 0 or not (text[name_end - 1].isalnum() or text[name_end - 1] in ".'’&"):
+            continue
+        symbols = tuple(_TICKER_SPACE_RE.sub(":", t) for t in _TICKER_SPLIT_RE.split(m.group(1)))
+        out.append(Tickers(m.start(), m.end(), name_end, symbols))
+    return out
+
+
+# The capitalised run (a company's name) that ends where a ticker bracket begins.
+_NAME_BEFORE_RE = re.compile(rf"{_CAP_WORD}(?:[ &-]+(?:of |and |de )?{_CAP_WORD}){{0,5}}$")
+
+
+def _apply_tickers(text: str, fixed: _SpanSet, tickers: Sequence[Tickers]) -> None:
+    """A ticker is no entity of its own; the name before it is a company (ORG), found by its capitals if the model
+    missed it."""
+    for t in tickers:
+        for key in fixed.overlapping(t.start, t.end):
+            fixed.keys.remove(key)
+            label = fixed.labels.pop(key)
+            if key[0] < t.name_end:  # "Delta Air Lines (DAL": the name without the bracket
+                fixed.put(key[0], t.name_end, label)
+        before = fixed.overlapping(t.name_end - 1, t.name_end)
+        if before and before[0][1] == t.name_end:
+            fixed.labels[before[0]] = "ORG"
+            continue
+        m = _NAME_BEFORE_RE.search(text, max(0, t.name_end - 80), t.name_end)
+        if m and m.group()[:1].isupper():
+            fixed.put(m.start(), m.end(), "ORG")
+
+
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
@@ -475,7 +653,8 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
        wherever the story names it; ranked results give person, nationality and team.
     3. Initials + surname ("C. Hooper") and "First Last (Country)" are persons.
     4. A stand-alone capitalised country/region name the model missed is added; an acronym in brackets right
-       after an entity ("… Party (KDP)") is that entity.
+       after an entity ("… Party (KDP)") is that entity; tickers in brackets ("(DAL.N)") are no entity, and the
+       name before them is a company.
     5. Every other bare occurrence of a name found in the story (also in capitals, and a person's surname alone)
        is a mention too: the model often finds a name once and misses its repeats.  Labels are then made
        consistent per entity by ``canonicalize``'s majority vote.
@@ -526,6 +705,8 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
         acro = _ACRONYM_AFTER_RE.match(text, e)
         if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
             fixed.put(acro.start(1), acro.end(1), label)
+    if "(" in text:
+        _apply_tickers(text, fixed, find_tickers(text))
     # Repeats of names already found.
     names: dict[str, str] = {}
     for (s, e), label in fixed.labels.items():
@@ -729,5 +910,56 @@ class EntityExtractor:
         for text, spans in zip(texts, self.raw_spans(texts), strict=True):
             if self.refine:
                 spans = refine_spans(text, spans, self._places)
-            out.append(canonicalize(text, spans))
+            groups = canonicalize(text, spans)
+            out.append(attach_tickers(groups, find_tickers(text)) if self.refine and "(" in text else groups)
         return out
+
+    def extract_stories(self, stories: Sequence[tuple[str, str]]) -> list[list[EntityGroup]]:
+        """Entity groups for each (title, body): both tagged as one text (the headline as its first paragraph), so
+        that a name in both is one entity; each mention says which of the two its offsets index."""
+        texts = [join_title(title, body) for title, body in stories]
+        return [split_title(groups, title, body)
+                for (title, body), groups in zip(stories, self.extract(texts), strict=True)]
+
+
+# Between a story's title and body in the text the model reads: a paragraph break, which no entity crosses.
+TITLE_SEPARATOR = "\n\n"
+
+
+def join_title(title: str, body: str) -> str:
+    """The text a story is tagged as: its title as the first paragraph, then the body (either may be empty)."""
+    if not title:
+        return body
+    return title + TITLE_SEPARATOR + body if body else title
+
+
+def split_title(groups: Sequence[EntityGroup], title: str, body: str) -> list[EntityGroup]:
+    """Groups of ``join_title(title, body)`` with each mention's offsets into the title or the body (pure)."""
+    if not title:
+        return list(groups)
+    cut = len(title) + len(TITLE_SEPARATOR)
+    out: list[EntityGroup] = []
+    for g in groups:
+        mentions = tuple(
+            Mention(m.start, m.end, m.text, "title") if m.start < len(title) else
+            Mention(m.start - cut, m.end - cut, m.text, "body")
+            for m in g.mentions
+        )
+        first = next((m for m in mentions if m.field == "body"), mentions[0])
+        out.append(EntityGroup(first.text, g.label, first.start, first.end, g.canonical, mentions, first.field,
+                               g.tickers))
+    return out
+
+
+def attach_tickers(groups: Sequence[EntityGroup], tickers: Sequence[Tickers]) -> list[EntityGroup]:
+    """Each group with the tickers that follow one of its mentions ("Delta Air Lines (DAL.N)") (pure)."""
+    if not tickers:
+        return list(groups)
+    by_end = {t.name_end: t.symbols for t in tickers}
+    out: list[EntityGroup] = []
+    for g in groups:
+        found = [sym for m in g.mentions for sym in by_end.get(m.end, ())]
+        if found:
+            g = replace(g, tickers=tuple(dict.fromkeys(g.tickers + tuple(found))))
+        out.append(g)
+    return out

@@ -13,7 +13,8 @@ from types import MappingProxyType
 
 LOGGER = logging.getLogger(__name__)
 
-PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.tsv"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PLACES_FILE = DATA_DIR / "places.tsv"
 
 
 @lru_cache(maxsize=4)
