@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
-from transforms.entities.places import DATA_DIR, load_places
+from transforms.entities.places import DATA_DIR, NameTables, load_names, load_places
 
 LOGGER = logging.getLogger(__name__)
 
@@ -643,6 +643,69 @@ def _apply_tickers(text: str, fixed: _SpanSet, tickers: Sequence[Tickers]) -> No
             fixed.put(m.start(), m.end(), "ORG")
 
 
+# Words after a given name that make a name an organisation or a place, not a person ("Grant Thornton" stays).
+_NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
+    "university college school institute foundation party council committee ministry agency association club "
+    "league union federation street avenue road square park river lake hospital church center centre city county "
+    "airport stadium house hall news times post journal newsroom palace island bridge sound bay port harbour "
+    "boys girls rovers united athletic managers partners asset echos open cup"
+)
+
+
+def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """"Given Surname" labelled ORG/GPE/LOC/FAC is a person ("Olaf Scholz" ORG): the first word a census given
+    name, the others capitalised words that are neither places nor organisation words."""
+    for key, label in list(fixed.labels.items()):
+        if label not in ("ORG", "GPE", "LOC", "FAC"):
+            continue
+        surface = text[key[0] : key[1]]
+        words = surface.split()
+        if 2 <= len(words) <= 3 and len(words[0]) > 2 and words[0] in names.given and surface not in places and \
+                words[0] not in places and words[0] not in names.demonyms and not _TITLE_RE.match(surface) and f" {words[0].lower()} " not in text and \
+                all(w[:1].isupper() and not w.isupper() and w.isalpha() for w in words) and \
+                not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:]):
+            fixed.labels[key] = "PERSON"
+
+
+# Two or three capitalised words, not inside a longer capitalised run: a name the model may have missed.
+_NAME_RUN_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}(?![\w&-]| [A-Z])")
+
+
+def _given_name_missed(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """"Given Surname" the model did not tag at all is a person, on the same conditions as above."""
+    for m in _NAME_RUN_RE.finditer(text):
+        surface = m.group()
+        words = surface.split()
+        if len(words[0]) > 2 and words[0] in names.given and fixed.free(m.start(), m.end()) and \
+                surface not in places and words[0] not in places and words[0] not in names.demonyms and \
+                f" {words[0].lower()} " not in text and not _TITLE_RE.match(surface) and \
+                not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:]):
+            fixed.put(m.start(), m.end(), "PERSON")
+
+
+def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A one-word PERSON that is a city or province of the gazetteers, and no given name nor the surname of a person
+    the story names in full, is a place ("Tamaulipas", "Kyiv")."""
+    surnames = {text[s:e].rsplit(None, 1)[-1] for (s, e), label in fixed.labels.items()
+                if label == "PERSON" and " " in text[s:e]}
+    for key, label in list(fixed.labels.items()):
+        word = text[key[0] : key[1]]
+        if label == "PERSON" and " " not in word and word not in names.given and word not in surnames and \
+                (places.get(word) == "city" or word in names.provinces):
+            fixed.labels[key] = "GPE"
+
+
+def _demonyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A demonym ("Slovak", "Kurds") is a nationality (NORP), whatever else the model called it."""
+    for key, label in list(fixed.labels.items()):
+        if label in ("PERSON", "ORG", "GPE", "LOC") and text[key[0] : key[1]] in names.demonyms:
+            fixed.labels[key] = "NORP"
+
+
+# Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
+LABEL_SANITY = [_given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
+
+
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
@@ -707,6 +770,9 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
             fixed.put(acro.start(1), acro.end(1), label)
     if "(" in text:
         _apply_tickers(text, fixed, find_tickers(text))
+    names_tables = load_names()
+    for check in LABEL_SANITY:
+        check(text, fixed, places, names_tables)
     # Repeats of names already found.
     names: dict[str, str] = {}
     for (s, e), label in fixed.labels.items():
