@@ -702,8 +702,15 @@ def _demonyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: Name
             fixed.labels[key] = "NORP"
 
 
+def _not_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A span that is exactly a word naming nothing ("GMT", "Attendance") is no entity."""
+    for key in [k for k in fixed.keys if text[k[0] : k[1]] in names.not_names]:
+        fixed.keys.remove(key)
+        del fixed.labels[key]
+
+
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
+LABEL_SANITY = [_not_names, _given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
@@ -761,7 +768,11 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
         if kind is None and name.endswith("."):
             name = name[:-1]
             kind = places.get(name)
-        if kind in _REGION_KINDS and fixed.free(m.start(), m.start() + len(name)):
+        if kind is None and name.isupper() and len(name) > 3:
+            kind = places.get(name.title())  # "ENGLAND" in a headline
+        if kind == "city" and not _PLACE_PREPOSITION_RE.search(text, max(0, m.start() - 12), m.start()):
+            kind = None  # a city alone may be a club or a person; "in Leicester" is the place
+        if kind in (*_REGION_KINDS, "city") and fixed.free(m.start(), m.start() + len(name)):
             fixed.put(m.start(), m.start() + len(name), "LOC" if kind in ("continent", "region") else "GPE")
     # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
     for (_, e), label in list(fixed.labels.items()):

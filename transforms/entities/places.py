@@ -43,7 +43,8 @@ def place_names_casefolded() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def load_names() -> NameTables:
-    """Given names, demonyms and provinces for label sanity (see data/build_names.py); empty where a file is absent."""
+    """Given names, demonyms, provinces and non-names for label sanity (see data/build_names.py); empty where a file
+    is absent."""
 
     def lines(name: str) -> list[str]:
         try:
@@ -57,6 +58,7 @@ def load_names() -> NameTables:
         given=frozenset(lines("given_names.txt")),
         demonyms=frozenset(lines("demonyms.txt")),
         provinces=frozenset(line.split("\t", 1)[0] for line in lines("provinces.tsv")),
+        not_names=frozenset(lines("not_names.txt")),
     )
 
 
@@ -67,3 +69,4 @@ class NameTables:
     given: frozenset[str]  # first names ("James", "Maria")
     demonyms: frozenset[str]  # "Mexican", "Mexicans"
     provinces: frozenset[str]  # first-level subdivisions of countries ("Tamaulipas")
+    not_names: frozenset[str]  # capitalised words that name nothing ("GMT", "Attendance")

@@ -8,6 +8,9 @@ Sources, both registry packages needed only to regenerate the files, not at run 
 * ``countryinfo`` 1.0.1 (MIT licence, code and data) ships one JSON file per country: its ``demonym`` ("Mexican")
   and its ``provinces`` (first-level subdivisions: "Tamaulipas", "Bavaria").
 
+Written here: the peoples and faiths of ``EXTRA_GROUPS``; ``not_names.txt`` (words in capitals that name no one:
+time zones, units, table headings) is edited by hand.
+
     .venv/bin/pip install names==0.3.0 countryinfo==1.0.1
     .venv/bin/python -m transforms.entities.data.build_names
 """
@@ -39,9 +42,24 @@ def countries() -> list[dict[str, object]]:
     return [json.loads(f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".json")]
 
 
+# Peoples and faiths that are no country's demonym (spaCy files them under NORP too); written here.
+EXTRA_GROUPS = (
+    "Kurd", "Kurds", "Kurdish", "Tutsi", "Tutsis", "Hutu", "Hutus", "Chechen", "Chechens", "Palestinian",
+    "Palestinians", "Arab", "Arabs", "Basque", "Basques", "Tamil", "Tamils", "Sikh", "Sikhs", "Shi'ite", "Shi'ites",
+    "Shiite", "Shiites", "Sunni", "Sunnis", "Muslim", "Muslims", "Christian", "Christians", "Jew", "Jews", "Jewish",
+    "Catholic", "Catholics", "Protestant", "Protestants", "Hindu", "Hindus", "Buddhist", "Buddhists", "Serb",
+    "Serbs", "Croat", "Croats", "Bosniak", "Bosniaks", "Uighur", "Uighurs", "Uyghur", "Uyghurs", "Zulu", "Zulus",
+    "Berber", "Berbers", "Yazidi", "Yazidis", "Druze", "Alawite", "Alawites", "Latino", "Latinos", "Hispanic",
+    "Hispanics", "Asian", "Asians", "African", "Africans", "European", "Europeans", "Pashtun", "Pashtuns",
+    "Rohingya", "Kosovar", "Kosovars", "Flemish", "Walloon", "Walloons", "Catalan", "Catalans", "Scot", "Scots",
+    "Welsh", "English", "Irish", "Briton", "Britons", "Slovak", "Slovaks", "Czech", "Czechs",
+)
+
+
 def demonyms(rows: list[dict[str, object]]) -> list[str]:
-    """Demonyms and their plurals ("Mexican", "Mexicans"); several given as "A, B" or "A or B"."""
-    out: set[str] = set()
+    """Demonyms and their plurals ("Mexican", "Mexicans"); several given as "A, B" or "A or B"; plus the peoples
+    and faiths of ``EXTRA_GROUPS``."""
+    out: set[str] = set(EXTRA_GROUPS)
     for row in rows:
         text = str(row.get("demonym") or "")
         for part in text.replace(" or ", ",").split(","):
@@ -72,7 +90,7 @@ def main() -> None:
         + "".join(f"{n}\n" for n in given), encoding="utf-8")
     dem = demonyms(rows)
     (DATA / "demonyms.txt").write_text(
-        "# demonyms and plurals from the countryinfo package (MIT); see build_names.py\n"
+        "# demonyms and plurals from the countryinfo package (MIT), peoples and faiths written here; see build_names.py\n"
         + "".join(f"{n}\n" for n in dem), encoding="utf-8")
     prov = provinces(rows)
     (DATA / "provinces.tsv").write_text(
