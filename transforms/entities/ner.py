@@ -652,19 +652,53 @@ _NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
 )
 
 
+# Titles a ruler or cleric goes by with a first name alone ("King Charles", "Pope Leo").
+_FIRST_NAME_TITLES = _wordset("king queen prince princess pope emperor empress sheikh crown")
+# The last word of a name that makes it an organisation ("Citizen Lab" PERSON → ORG).
+_ORG_HEADS = _wordset(
+    "lab labs laboratory laboratories institute university college school foundation party council committee "
+    "ministry agency association club league union federation bank group company corporation cartel army front "
+    "movement alliance commission court board authority organisation organization society trust fund academy "
+    "church brigade brigades network"
+)
+# Heads of "Head of (the) Name": organisations ("Cartel of the Northeast", "Bank of England") and waters and lands
+# ("Strait of Hormuz", "Gulf of Mexico").
+_PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
+_HEAD_OF_RE = re.compile(
+    r"(?:[A-Z](?<![\w.&'’-][A-Z])[\w.&'’-]*(?<![’']s) )*?(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?"
+    r"[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2}(?![\w'’-])"
+)
+
+
+def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names: NameTables) -> bool:
+    """"Given Surname" (two or three words) or "King Given": the given name a census first name not used as a word
+    in the story ("May", "Will"), the other words capitalised and neither places nor organisation words."""
+    words = surface.split()
+    m = _TITLE_RE.match(surface)
+    if m:
+        if words[0].casefold() not in _FIRST_NAME_TITLES:
+            return False
+        words = surface[m.end() :].split()
+        if not 1 <= len(words) <= 2:
+            return False
+    elif not 2 <= len(words) <= 3:
+        return False
+    first = words[0]
+    return len(first) > 2 and first in names.given and surface not in places and first not in places and \
+        first not in names.demonyms and f" {first.lower()} " not in text and \
+        all(w[:1].isupper() and not w.isupper() and w.isalpha() for w in words) and \
+        not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:])
+
+
 def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
-    """"Given Surname" labelled ORG/GPE/LOC/FAC is a person ("Olaf Scholz" ORG): the first word a census given
-    name, the others capitalised words that are neither places nor organisation words."""
+    """A name that looks like a person's (``_looks_like_person``) labelled ORG/GPE/LOC/FAC is a person ("Olaf
+    Scholz" ORG, "King Charles" GPE); a PERSON ending in an organisation word is an organisation ("Citizen Lab")."""
     for key, label in list(fixed.labels.items()):
-        if label not in ("ORG", "GPE", "LOC", "FAC"):
-            continue
         surface = text[key[0] : key[1]]
-        words = surface.split()
-        if 2 <= len(words) <= 3 and len(words[0]) > 2 and words[0] in names.given and surface not in places and \
-                words[0] not in places and words[0] not in names.demonyms and not _TITLE_RE.match(surface) and f" {words[0].lower()} " not in text and \
-                all(w[:1].isupper() and not w.isupper() and w.isalpha() for w in words) and \
-                not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:]):
+        if label in ("ORG", "GPE", "LOC", "FAC") and _looks_like_person(surface, text, places, names):
             fixed.labels[key] = "PERSON"
+        elif label == "PERSON" and " " in surface and surface.rsplit(None, 1)[-1].casefold() in _ORG_HEADS:
+            fixed.labels[key] = "ORG"
 
 
 # Two or three capitalised words, not inside a longer capitalised run: a name the model may have missed.
@@ -672,15 +706,22 @@ _NAME_RUN_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?: [A-Z][a-z]+(?:-[
 
 
 def _given_name_missed(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
-    """"Given Surname" the model did not tag at all is a person, on the same conditions as above."""
+    """A name that looks like a person's which the model did not tag at all is a person."""
     for m in _NAME_RUN_RE.finditer(text):
-        surface = m.group()
-        words = surface.split()
-        if len(words[0]) > 2 and words[0] in names.given and fixed.free(m.start(), m.end()) and \
-                surface not in places and words[0] not in places and words[0] not in names.demonyms and \
-                f" {words[0].lower()} " not in text and not _TITLE_RE.match(surface) and \
-                not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:]):
+        if fixed.free(m.start(), m.end()) and _looks_like_person(m.group(), text, places, names):
             fixed.put(m.start(), m.end(), "PERSON")
+
+
+def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """"Cartel of the Northeast", "Strait of Hormuz": one organisation or place, however the model cut it."""
+    for m in _HEAD_OF_RE.finditer(text):
+        head = m.group("head").casefold()
+        label = "ORG" if head in _ORG_HEADS else "LOC" if head in _PLACE_HEADS else ""
+        if not label or m.group() in places or _TITLE_RE.search(m.group(), m.start("head") - m.start()):
+            continue
+        # A span the model found around it stays ("European Court of Human Rights").
+        if not any(s <= m.start() and m.end() <= e for s, e in fixed.overlapping(m.start(), m.end())):
+            fixed.put(m.start(), m.end(), label)
 
 
 def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
@@ -709,8 +750,32 @@ def _not_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: Nam
         del fixed.labels[key]
 
 
+# An acronym standing alone in prose: capitals (digits, "&" inside), three to six characters.
+_ACRONYM_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[A-Z&]{2,5}(?![\w&'’-])")
+
+
+def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """An acronym the story uses twice or more in ordinary (not ALL-CAPS) lines and the model never tagged is an
+    organisation ("ADNOC emerged as the preferred bidder"); places, non-names, tagged acronyms and words the story
+    also writes in small letters keep theirs."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for line in _LINE_RE.finditer(text):
+        if _caps_line(line.group()):
+            continue
+        for m in _ACRONYM_RE.finditer(text, line.start(), line.end()):
+            seen.setdefault(m.group(), []).append((m.start(), m.end()))
+    tagged = {text[s:e] for s, e in fixed.keys}
+    for word, where in seen.items():
+        if len(where) < 2 or word in tagged or word in places or word in names.not_names or \
+                word.lower() in text or word.title() in text:  # a word in capitals ("MARKET TALK")
+            continue
+        for s, e in where:
+            if fixed.free(s, e):
+                fixed.put(s, e, "ORG")
+
+
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
+LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
