@@ -701,6 +701,8 @@ def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], n
             fixed.labels[key] = "ORG"
 
 
+# A title right before a name ("Mr Lavrov", "President Putin").
+_TITLE_BEFORE_RE = re.compile(_TITLE_RE.pattern + r"$", re.IGNORECASE)
 # Two or three capitalised words, not inside a longer capitalised run: a name the model may have missed.
 _NAME_RUN_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}(?![\w&-]| [A-Z])")
 
@@ -774,8 +776,37 @@ def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], na
                 fixed.put(s, e, "ORG")
 
 
+def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """News names a person in full before (or after) the surname alone: a one-word PERSON that is no given name,
+    follows no title and is the last word of no person's full name in the story is taken for an organisation (the
+    small model reads unknown clubs and companies as people: "Ajax", "Barrick")."""
+    full: set[str] = set()
+    for (s, e), label in fixed.labels.items():
+        words = text[s:e].split()
+        if label == "PERSON" and len(words) > 1:
+            full.update((words[0], words[-1]))
+    for key, label in list(fixed.labels.items()):
+        word = text[key[0] : key[1]]
+        if label != "PERSON" or " " in word or word in full or word in names.given or not word[:1].isupper():
+            continue
+        if _TITLE_BEFORE_RE.search(text, max(0, key[0] - 30), key[0]) or _given_before(text, word, names):
+            continue
+        fixed.labels[key] = "ORG"
+
+
+def _given_before(text: str, word: str, names: NameTables) -> bool:
+    """Whether the story writes ``word`` right after a given name somewhere ("Bob Dole")."""
+    i = text.find(" " + word)
+    while i > 0:
+        prev = text[max(0, i - 20) : i].rsplit(None, 1)
+        if prev and prev[-1] in names.given:
+            return True
+        i = text.find(" " + word, i + 1)
+    return False
+
+
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _demonyms]
+LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
