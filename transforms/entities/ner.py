@@ -805,8 +805,30 @@ def _given_before(text: str, word: str, names: NameTables) -> bool:
     return False
 
 
+# Last words that make a name an event or a venue, not an organisation ("African Nations Cup", "Wembley Stadium").
+_EVENT_HEADS = _wordset(
+    "cup cups series rally classic open championship championships games olympics trophy tournament prix tour "
+    "masters marathon grand slam derby festival"
+)
+_VENUE_HEADS = _wordset("airport stadium arena centre center")
+
+
+def _events_and_venues(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """An ORG/PERSON/GPE span ending in an event word is an event (EVENT); one ending in a venue word a place
+    (FAC)."""
+    for key, label in list(fixed.labels.items()):
+        surface = text[key[0] : key[1]]
+        if label not in ("ORG", "PERSON", "GPE", "LOC") or " " not in surface:
+            continue
+        last = surface.rsplit(None, 1)[-1].casefold()
+        if last in _EVENT_HEADS:
+            fixed.labels[key] = "EVENT"
+        elif last in _VENUE_HEADS and label != "LOC":
+            fixed.labels[key] = "FAC"
+
+
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _demonyms]
+LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
