@@ -827,8 +827,24 @@ def _events_and_venues(text: str, fixed: _SpanSet, places: Mapping[str, str], na
             fixed.labels[key] = "FAC"
 
 
+# "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result.
+_MATCH_RE = re.compile(
+    rf"(?P<a>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}) (?:beat|beats|drew with|drew|draw with|lost to|lose to|defeated|"
+    rf"edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs\.?|versus) (?P<b>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}})"
+)
+
+
+def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A city or province on either side of a match result is a club (ORG); countries stay (national teams)."""
+    for m in _MATCH_RE.finditer(text):
+        for g in ("a", "b"):
+            name = m.group(g)
+            if places.get(name) == "city" or name in names.provinces:
+                fixed.put(m.start(g), m.end(g), "ORG")
+
+
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _demonyms]
+LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _match_sides, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
