@@ -101,6 +101,10 @@ _SPACE_RE = re.compile(r"\s+")
 _BREAK_RE = re.compile(r"\n|\s[-–—]{1,2}\s|\s\d+\s(?=[A-Z])")
 # Scores and figures glued to a name by the model ("Mexico 2-0", "Kansas City Royals 4-0").
 _TRAILING_NUMBERS_RE = re.compile(r"(?:\s+[+(]?\d[\d.,:/()-]*)+\s*$")
+# Labels of proper names (an event or a work may end in small letters: "Iran war").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+# Small-letter words at the end of a span.
+_TRAILING_LOWER_RE = re.compile(r"(?: [a-z][a-z'’-]*)+$")
 # Words whose trailing period is part of the name ("Mercantile Bancorp Inc.", "Salomon Bros.").
 _ABBREVIATIONS = _wordset("inc corp co ltd bros jr sr plc cos assn dept univ mt st ft")
 
@@ -131,6 +135,9 @@ def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     m = _POSSESSIVE_RE.search(text, start, end)
     if m and m.start() > start:
         end = m.start()
+    m = _TRAILING_LOWER_RE.search(text, start, end)
+    if m and m.start() > start and text[start].isupper() and label in _NAME_LABELS:
+        end = m.start()  # "Interfax news agency" → "Interfax": a name ends with its last capitalised word
     if label == "PERSON":
         m = _TITLE_RE.match(text, start, end)
         # Only when a capitalised name remains: "President Putin" → "Putin", but keep a bare "President".
