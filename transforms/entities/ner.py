@@ -262,12 +262,15 @@ def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str,
     defined: dict[str, str] = {}
     for s, e, label in items:
         surface = text[s:e]
-        if label not in _ALIAS_SOURCE_LABELS or " " not in surface:
+        if label not in _ALIAS_SOURCE_LABELS:
             continue
         key = _norm(surface)
         acro = _ACRONYM_AFTER_RE.match(text, e)
-        if acro and _abbreviates(acro.group(1), surface):
+        # An organisation's acronym may come from another language ("National Liberation Army (ELN)").
+        if acro and (label == "ORG" or _abbreviates(acro.group(1), surface)) and _norm(acro.group(1)) != key:
             defined[_norm(acro.group(1))] = key
+        if " " not in surface:
+            continue
         initials = _initials(surface)
         if len(initials) >= 2:
             add(initials.casefold(), key)
@@ -915,16 +918,16 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
             kind = None  # a city alone may be a club or a person; "in Leicester" is the place
         if kind in (*_REGION_KINDS, "city") and fixed.free(m.start(), m.start() + len(name)):
             fixed.put(m.start(), m.start() + len(name), "LOC" if kind in ("continent", "region") else "GPE")
-    # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
-    for (_, e), label in list(fixed.labels.items()):
-        acro = _ACRONYM_AFTER_RE.match(text, e)
-        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
-            fixed.put(acro.start(1), acro.end(1), label)
     if "(" in text:
         _apply_tickers(text, fixed, find_tickers(text))
     names_tables = load_names()
     for check in LABEL_SANITY:
         check(text, fixed, places, names_tables)
+    # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
+    for (_, e), label in list(fixed.labels.items()):
+        acro = _ACRONYM_AFTER_RE.match(text, e)
+        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
+            fixed.put(acro.start(1), acro.end(1), label)
     # Repeats of names already found.
     names: dict[str, str] = {}
     for (s, e), label in fixed.labels.items():
