@@ -311,6 +311,14 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
         seen.add((s, e))
         items.append((s, e, label))
     local = story_aliases(text, items)
+    # A lone surname before the full name ("Scholz and King Charles meet" … "Olaf Scholz said") names that person
+    # whatever its label, if one person of the story has that surname.
+    surname_of: dict[str, str] = {}
+    for s, e, label in items:
+        words = _words(text[s:e])
+        if label == "PERSON" and len(words) > 1:
+            key = _norm(text[s:e])
+            surname_of[words[-1]] = key if surname_of.get(words[-1], key) == key else ""
 
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
@@ -334,6 +342,8 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
         surface = text[s:e]
         display = _display(surface)
         key = aliases.get(_norm(surface)) or _norm(surface)
+        if surname_of.get(key) and key not in local:
+            key = surname_of[key]
         via_alias = key in local
         key = local[key] if via_alias else key
         words = _words(surface)
@@ -926,7 +936,8 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
     # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
     for (_, e), label in list(fixed.labels.items()):
         acro = _ACRONYM_AFTER_RE.match(text, e)
-        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
+        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)) and \
+                not _TICKERS_RE.match(text, acro.start(1) - 1):
             fixed.put(acro.start(1), acro.end(1), label)
     # Repeats of names already found.
     names: dict[str, str] = {}
