@@ -710,6 +710,26 @@ def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names
         not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:])
 
 
+# Words right before a name that make it a person's ("chancellor Olaf Scholz", "Mr Lavrov").
+_PERSON_TITLE_BEFORE_RE = re.compile(
+    r"\b(?:mr|mrs|ms|dr|prof|president|chancellor|minister|premier|secretary|senator|sen|rep|governor|gov|mayor|"
+    r"judge|justice|king|queen|prince|princess|pope|sheikh|ayatollah|general|gen|colonel|col|captain|capt|"
+    r"spokesman|spokeswoman|chairman|chairwoman|ambassador|coach|striker|midfielder|goalkeeper|defender)\.? $",
+    re.IGNORECASE,
+)
+
+
+def _titled_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A capitalised name of one to three words right after a person's title is a person ("chancellor Olaf Scholz"
+    ORG), unless it is a place."""
+    for key, label in list(fixed.labels.items()):
+        surface = text[key[0] : key[1]]
+        if label in ("ORG", "GPE", "LOC", "FAC", "NORP") and surface not in places and \
+                len(surface.split()) <= 3 and surface[:1].isupper() and not surface.isupper() and \
+                _PERSON_TITLE_BEFORE_RE.search(text, max(0, key[0] - 14), key[0]):
+            fixed.labels[key] = "PERSON"
+
+
 def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """A name that looks like a person's (``_looks_like_person``) labelled ORG/GPE/LOC/FAC is a person ("Olaf
     Scholz" ORG, "King Charles" GPE); a PERSON ending in an organisation word is an organisation ("Citizen Lab")."""
@@ -864,7 +884,7 @@ def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: N
 
 
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _match_sides, _demonyms]
+LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _titled_persons, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _match_sides, _demonyms]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
