@@ -13,7 +13,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
+from schemas.story import AnchorSource, DateMention, EnrichedStory, Story, TextField
 from transforms.common import DEAD_LETTER, counter, dead_letter
 from transforms.dates.timex import extract_dates
 from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
@@ -34,6 +34,10 @@ def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
     return None, "none"
 
 
+def _texts(story: Story) -> tuple[tuple[TextField, str], ...]:
+    return ("title", story.title), ("body", story.body)
+
+
 def date_mentions(story: Story) -> list[DateMention]:
     """The dates of the title (``field`` "title", offsets into it) then of the body, against one anchor."""
     anchor, source = anchor_of(story)
@@ -48,7 +52,7 @@ def date_mentions(story: Story) -> list[DateMention]:
             anchor=anchor,
             anchor_source=source,
         )
-        for field, text in (("title", story.title), ("body", story.body))
+        for field, text in _texts(story)
         if text
         for m in extract_dates(text, anchor)
     ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
 from transforms.entities.places import DATA_DIR, NameTables, load_names, load_places
@@ -34,6 +34,8 @@ KEPT_LABELS = frozenset(
 )
 
 Span = tuple[int, int, str]
+# Which text of a story a mention's offsets index (the records' `field`).
+TextField = Literal["body", "title"]
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -48,7 +50,7 @@ class Mention:
     start: int
     end: int
     text: str
-    field: str = "body"
+    field: TextField = "body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class EntityGroup:
     end: int
     canonical: str
     mentions: tuple[Mention, ...]
-    field: str = "body"
+    field: TextField = "body"
     tickers: tuple[str, ...] = ()
 
 
@@ -685,9 +687,10 @@ _ORG_HEADS = _wordset(
 # ("Strait of Hormuz", "Gulf of Mexico").
 _PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
 _HEAD_OF_RE = re.compile(
-    r"(?:[A-Z](?<![\w.&'’-][A-Z])[\w.&'’-]*(?<![’']s) )*?(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?"
-    r"[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2}(?![\w'’-])"
+    r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2}(?![\w'’-])"
 )
+# Capitalised words right before a "Head of": part of the name ("Patriotic Union of Kurdistan"); a possessive is not.
+_CAP_WORDS_BEFORE_RE = re.compile(r"(?<![\w.&'’-])(?:[A-Z][\w.&-]*(?<![’']s) )+$")
 
 
 def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names: NameTables) -> bool:
@@ -759,11 +762,13 @@ def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
     for m in _HEAD_OF_RE.finditer(text):
         head = m.group("head").casefold()
         label = "ORG" if head in _ORG_HEADS else "LOC" if head in _PLACE_HEADS else ""
-        if not label or m.group() in places or _TITLE_RE.search(m.group(), m.start("head") - m.start()):
+        if not label or m.group() in places:
             continue
+        before = _CAP_WORDS_BEFORE_RE.search(text, max(0, m.start() - 80), m.start())
+        start = before.start() if before and not _TITLE_RE.search(before.group()) else m.start()
         # A span the model found around it stays ("European Court of Human Rights").
-        if not any(s <= m.start() and m.end() <= e for s, e in fixed.overlapping(m.start(), m.end())):
-            fixed.put(m.start(), m.end(), label)
+        if not any(s <= start and m.end() <= e for s, e in fixed.overlapping(start, m.end())):
+            fixed.put(start, m.end(), label)
 
 
 def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
@@ -870,7 +875,8 @@ def _events_and_venues(text: str, fixed: _SpanSet, places: Mapping[str, str], na
 # "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result.
 _MATCH_RE = re.compile(
     rf"(?P<a>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}) (?:beat|beats|drew with|drew|draw with|lost to|lose to|defeated|"
-    rf"edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs\.?|versus) (?P<b>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}})"
+    rf"edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs\.?|versus) "
+    rf"(?P<b>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}})"
 )
 
 
@@ -884,7 +890,19 @@ def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: N
 
 
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
-LABEL_SANITY = [_not_names, _head_of_names, _repeated_acronyms, _titled_persons, _given_name_persons, _given_name_missed, _places_not_persons, _lone_surnames, _events_and_venues, _match_sides, _demonyms]
+LABEL_SANITY = [
+    _not_names,
+    _head_of_names,
+    _repeated_acronyms,
+    _titled_persons,
+    _given_name_persons,
+    _given_name_missed,
+    _places_not_persons,
+    _lone_surnames,
+    _events_and_venues,
+    _match_sides,
+    _demonyms,
+]
 
 
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:

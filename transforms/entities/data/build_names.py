@@ -90,7 +90,8 @@ def main() -> None:
         + "".join(f"{n}\n" for n in given), encoding="utf-8")
     dem = demonyms(rows)
     (DATA / "demonyms.txt").write_text(
-        "# demonyms and plurals from the countryinfo package (MIT), peoples and faiths written here; see build_names.py\n"
+        "# demonyms and plurals from the countryinfo package (MIT), peoples and faiths written here; "
+        "see build_names.py\n"
         + "".join(f"{n}\n" for n in dem), encoding="utf-8")
     prov = provinces(rows)
     (DATA / "provinces.tsv").write_text(
