@@ -772,14 +772,14 @@ def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
 
 
 def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
-    """A one-word PERSON that is a city or province of the gazetteers, and no given name nor the surname of a person
-    the story names in full, is a place ("Tamaulipas", "Kyiv")."""
+    """A PERSON that is a city or province of the gazetteers, and neither starts with a given name nor is the
+    surname of a person the story names in full, is a place ("Tamaulipas", "Kyiv", "Buenos Aires")."""
     surnames = {text[s:e].rsplit(None, 1)[-1] for (s, e), label in fixed.labels.items()
                 if label == "PERSON" and " " in text[s:e]}
     for key, label in list(fixed.labels.items()):
-        word = text[key[0] : key[1]]
-        if label == "PERSON" and " " not in word and word not in names.given and word not in surnames and \
-                (places.get(word) == "city" or word in names.provinces):
+        name = text[key[0] : key[1]]
+        if label == "PERSON" and name.split()[0] not in names.given and name not in surnames and \
+                (places.get(name) == "city" or name in names.provinces):
             fixed.labels[key] = "GPE"
 
 
@@ -791,8 +791,10 @@ def _demonyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: Name
 
 
 def _not_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
-    """A span that is exactly a word naming nothing ("GMT", "Attendance") is no entity."""
-    for key in [k for k in fixed.keys if text[k[0] : k[1]] in names.not_names]:
+    """A span that is exactly a word naming nothing ("GMT", "Attendance"), or a "person" in small letters, is no
+    entity."""
+    for key in [k for k in fixed.keys if text[k[0] : k[1]] in names.not_names or
+                (fixed.labels[k] == "PERSON" and text[k[0] : k[1]].islower())]:
         fixed.keys.remove(key)
         del fixed.labels[key]
 
