@@ -88,6 +88,7 @@ _TITLES = (
     "flanker", "centre", "scrum-half", "fly-half", "pitcher", "catcher", "shortstop", "outfielder", "rookie",
     "veteran", "champion", "skipper", "keeper", "batsman", "bowler", "jockey", "trainer",
 )
+_TITLE_SET = frozenset(_TITLES)
 # One or more titles, with the "of (the)" of "Secretary of State" / "Minister of the Interior" between them.
 _TITLE_RE = re.compile(
     r"(?:(?:" + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True)) +
@@ -148,6 +149,7 @@ def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=16384)
 def _norm(s: str) -> str:
     """Comparison key: case-folded, single-spaced, dots dropped ("U.S." == "US")."""
     return _SPACE_RE.sub(" ", s.replace(".", "")).strip().casefold()
@@ -343,7 +345,8 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
     for s, e, label in items:
         surface = text[s:e]
         display = _display(surface)
-        key = aliases.get(_norm(surface)) or _norm(surface)
+        key = _norm(surface)
+        key = aliases.get(key, key)
         if surname_of.get(key) and key not in local:
             key = surname_of[key]
         via_alias = key in local
@@ -697,6 +700,8 @@ def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names
     """"Given Surname" (two or three words) or "King Given": the given name a census first name not used as a word
     in the story ("May", "Will"), the other words capitalised and neither places nor organisation words."""
     words = surface.split()
+    if len(words) < 2 or (words[0] not in names.given and words[0].casefold() not in _TITLE_SET):
+        return False  # the cheap test first: most spans start with no given name and no title
     m = _TITLE_RE.match(surface)
     if m:
         if words[0].casefold() not in _FIRST_NAME_TITLES:
@@ -714,12 +719,21 @@ def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names
 
 
 # Words right before a name that make it a person's ("chancellor Olaf Scholz", "Mr Lavrov").
-_PERSON_TITLE_BEFORE_RE = re.compile(
-    r"\b(?:mr|mrs|ms|dr|prof|president|chancellor|minister|premier|secretary|senator|sen|rep|governor|gov|mayor|"
-    r"judge|justice|king|queen|prince|princess|pope|sheikh|ayatollah|general|gen|colonel|col|captain|capt|"
-    r"spokesman|spokeswoman|chairman|chairwoman|ambassador|coach|striker|midfielder|goalkeeper|defender)\.? $",
-    re.IGNORECASE,
+_PERSON_TITLES_BEFORE = _wordset(
+    "mr mrs ms dr prof president chancellor minister premier secretary senator sen rep governor gov mayor judge "
+    "justice king queen prince princess pope sheikh ayatollah general gen colonel col captain capt spokesman "
+    "spokeswoman chairman chairwoman ambassador coach striker midfielder goalkeeper defender"
 )
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start`` (over one space), case-folded and without a trailing period; "" if none."""
+    if start < 2 or text[start - 1] != " ":
+        return ""
+    i = start - 2
+    while i >= 0 and (text[i].isalpha() or text[i] == "."):
+        i -= 1
+    return text[i + 1 : start - 1].rstrip(".").casefold()
 
 
 def _titled_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
@@ -729,7 +743,7 @@ def _titled_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names
         surface = text[key[0] : key[1]]
         if label in ("ORG", "GPE", "LOC", "FAC", "NORP") and surface not in places and \
                 len(surface.split()) <= 3 and surface[:1].isupper() and not surface.isupper() and \
-                _PERSON_TITLE_BEFORE_RE.search(text, max(0, key[0] - 14), key[0]):
+                _word_before(text, key[0]) in _PERSON_TITLES_BEFORE:
             fixed.labels[key] = "PERSON"
 
 
@@ -744,8 +758,6 @@ def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], n
             fixed.labels[key] = "ORG"
 
 
-# A title right before a name ("Mr Lavrov", "President Putin").
-_TITLE_BEFORE_RE = re.compile(_TITLE_RE.pattern + r"$", re.IGNORECASE)
 # Two or three capitalised words, not inside a longer capitalised run: a name the model may have missed.
 _NAME_RUN_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}(?![\w&-]| [A-Z])")
 
@@ -808,17 +820,27 @@ def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], na
     organisation ("ADNOC emerged as the preferred bidder"); places, non-names, tagged acronyms and words the story
     also writes in small letters keep theirs."""
     seen: dict[str, list[tuple[int, int]]] = {}
-    for line in _LINE_RE.finditer(text):
-        if _caps_line(line.group()):
-            continue
-        for m in _ACRONYM_RE.finditer(text, line.start(), line.end()):
-            seen.setdefault(m.group(), []).append((m.start(), m.end()))
-    tagged = {text[s:e] for s, e in fixed.keys}
+    for m in _ACRONYM_RE.finditer(text):
+        seen.setdefault(m.group(), []).append((m.start(), m.end()))
+    tagged: set[str] | None = None
+    caps_lines: dict[int, bool] = {}  # line start → whether the line is in capitals, looked up only when needed
+
+    def in_prose(start: int) -> bool:
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start not in caps_lines:
+            line_end = text.find("\n", start)
+            caps_lines[line_start] = _caps_line(text[line_start : line_end if line_end >= 0 else len(text)])
+        return not caps_lines[line_start]
+
     for word, where in seen.items():
-        if len(where) < 2 or word in tagged or word in places or word in names.not_names or \
+        if len(where) < 2 or word in places or word in names.not_names or \
                 word.lower() in text or word.title() in text:  # a word in capitals ("MARKET TALK")
             continue
-        for s, e in where:
+        tagged = {text[s:e] for s, e in fixed.keys} if tagged is None else tagged
+        prose = [(s, e) for s, e in where if in_prose(s)]
+        if len(prose) < 2 or word in tagged:
+            continue
+        for s, e in prose:
             if fixed.free(s, e):
                 fixed.put(s, e, "ORG")
 
@@ -836,7 +858,7 @@ def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
         word = text[key[0] : key[1]]
         if label != "PERSON" or " " in word or word in full or word in names.given or not word[:1].isupper():
             continue
-        if _TITLE_BEFORE_RE.search(text, max(0, key[0] - 30), key[0]) or _given_before(text, word, names):
+        if _word_before(text, key[0]) in _TITLE_SET or _given_before(text, word, names):
             continue
         fixed.labels[key] = "ORG"
 
@@ -882,8 +904,16 @@ _MATCH_RE = re.compile(
 )
 
 
+_MATCH_VERB_RE = re.compile(
+    r" (?:beat|beats|drew|draw|lost|lose|defeated|edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs|"
+    r"versus)[ .]"
+)
+
+
 def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """A city or province on either side of a match result is a club (ORG); countries stay (national teams)."""
+    if not _MATCH_VERB_RE.search(text):
+        return
     for m in _MATCH_RE.finditer(text):
         for g in ("a", "b"):
             name = m.group(g)
