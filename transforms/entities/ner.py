@@ -690,7 +690,8 @@ _ORG_HEADS = _wordset(
 # ("Strait of Hormuz", "Gulf of Mexico").
 _PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
 _HEAD_OF_RE = re.compile(
-    r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2}(?![\w'’-])"
+    r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?(?P<rest>[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2})"
+    r"(?![\w'’-])"
 )
 # Capitalised words right before a "Head of": part of the name ("Patriotic Union of Kurdistan"); a possessive is not.
 _CAP_WORDS_BEFORE_RE = re.compile(r"(?<![\w.&'’-])(?:[A-Z][\w.&-]*(?<![’']s) )+$")
@@ -778,20 +779,30 @@ def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
             continue
         before = _CAP_WORDS_BEFORE_RE.search(text, max(0, m.start() - 80), m.start())
         start = before.start() if before and not _TITLE_RE.search(before.group()) else m.start()
+        # The name ends before a title ("Reserve Bank of India Governor Chakravarty Rangarajan").
+        end, pos = m.start("rest"), m.start("rest")
+        for word in m.group("rest").split(" "):
+            if word.casefold() in _TITLE_SET:
+                break
+            pos += len(word) + 1
+            end = pos - 1 if word not in ("of", "de") else end
         # A span the model found around it stays ("European Court of Human Rights").
-        if not any(s <= start and m.end() <= e for s, e in fixed.overlapping(start, m.end())):
-            fixed.put(start, m.end(), label)
+        if end > m.start("rest") and \
+                not any(s <= start and end <= e for s, e in fixed.overlapping(start, end)):
+            fixed.put(start, end, label)
 
 
 def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
-    """A PERSON that is a city or province of the gazetteers, and neither starts with a given name nor is the
-    surname of a person the story names in full, is a place ("Tamaulipas", "Kyiv", "Buenos Aires")."""
+    """A PERSON that is a city or province of the gazetteers, that the story writes after a place preposition
+    somewhere ("activists in Tamaulipas"), and that neither starts with a given name nor is the surname of a person
+    the story names in full, is a place ("Tamaulipas", "Kyiv", "Buenos Aires"); without the preposition it may be a
+    club ("Surrey")."""
     surnames = {text[s:e].rsplit(None, 1)[-1] for (s, e), label in fixed.labels.items()
                 if label == "PERSON" and " " in text[s:e]}
     for key, label in list(fixed.labels.items()):
         name = text[key[0] : key[1]]
         if label == "PERSON" and name.split()[0] not in names.given and name not in surnames and \
-                (places.get(name) == "city" or name in names.provinces):
+                (places.get(name) == "city" or name in names.provinces) and _after_place_preposition(text, name):
             fixed.labels[key] = "GPE"
 
 
@@ -861,6 +872,16 @@ def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
         if _word_before(text, key[0]) in _TITLE_SET or _given_before(text, word, names):
             continue
         fixed.labels[key] = "ORG"
+
+
+def _after_place_preposition(text: str, word: str) -> bool:
+    """Whether the story writes ``word`` right after a place preposition somewhere ("talks in Doboj")."""
+    i = text.find(" " + word)
+    while i > 0:
+        if _PLACE_PREPOSITION_RE.search(text, max(0, i - 11), i + 1):
+            return True
+        i = text.find(" " + word, i + 1)
+    return False
 
 
 def _given_before(text: str, word: str, names: NameTables) -> bool:
