@@ -689,6 +689,7 @@ _ORG_HEADS = _wordset(
 # Heads of "Head of (the) Name": organisations ("Cartel of the Northeast", "Bank of England") and waters and lands
 # ("Strait of Hormuz", "Gulf of Mexico").
 _PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
+_HEADS = _ORG_HEADS | _PLACE_HEADS
 _HEAD_OF_RE = re.compile(
     r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?(?P<rest>[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2})"
     r"(?![\w'’-])"
@@ -772,7 +773,16 @@ def _given_name_missed(text: str, fixed: _SpanSet, places: Mapping[str, str], na
 
 def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """"Cartel of the Northeast", "Strait of Hormuz": one organisation or place, however the model cut it."""
-    for m in _HEAD_OF_RE.finditer(text):
+    i = text.find(" of ")
+    while i > 0:
+        # From each " of " back to the word before it: most are no head, and are skipped without a regex.
+        j = i
+        while j > 0 and text[j - 1].isalpha():
+            j -= 1
+        m = _HEAD_OF_RE.match(text, j) if text[j:i].casefold() in _HEADS else None
+        i = text.find(" of ", i + 4)
+        if m is None:
+            continue
         head = m.group("head").casefold()
         label = "ORG" if head in _ORG_HEADS else "LOC" if head in _PLACE_HEADS else ""
         if not label or m.group() in places:
@@ -918,28 +928,26 @@ def _events_and_venues(text: str, fixed: _SpanSet, places: Mapping[str, str], na
 
 
 # "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result.
-_MATCH_RE = re.compile(
-    rf"(?P<a>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}) (?:beat|beats|drew with|drew|draw with|lost to|lose to|defeated|"
-    rf"edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs\.?|versus) "
-    rf"(?P<b>{_CAP_WORD}(?: {_CAP_WORD}){{0,2}})"
-)
-
-
+# "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result, found from the verb outwards.
 _MATCH_VERB_RE = re.compile(
-    r" (?:beat|beats|drew|draw|lost|lose|defeated|edged|thrashed|routed|crushed|hammered|overcame|upset|held|v|vs|"
-    r"versus)[ .]"
+    r" (?:beat|beats|drew with|drew|draw with|lost to|lose to|defeated|edged|thrashed|routed|crushed|hammered|"
+    r"overcame|upset|held|v|vs\.?|versus) (?=[A-Z])"
 )
+_SIDE_BEFORE_RE = re.compile(rf"(?<![\w.'’&-]){_CAP_WORD}(?: {_CAP_WORD}){{0,2}}$")
+_SIDE_AFTER_RE = re.compile(rf"{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}")
 
 
 def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """A city or province on either side of a match result is a club (ORG); countries stay (national teams)."""
-    if not _MATCH_VERB_RE.search(text):
-        return
-    for m in _MATCH_RE.finditer(text):
-        for g in ("a", "b"):
-            name = m.group(g)
+    for verb in _MATCH_VERB_RE.finditer(text):
+        sides = (_SIDE_BEFORE_RE.search(text, max(0, verb.start() - 60), verb.start()),
+                 _SIDE_AFTER_RE.match(text, verb.end()))
+        if not (sides[0] and sides[1]):
+            continue
+        for side in sides:
+            name = side.group()
             if places.get(name) == "city" or name in names.provinces:
-                fixed.put(m.start(g), m.end(g), "ORG")
+                fixed.put(side.start(), side.end(), "ORG")
 
 
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
