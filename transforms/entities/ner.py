@@ -940,11 +940,11 @@ _SIDE_AFTER_RE = re.compile(rf"{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}")
 def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """A city or province on either side of a match result is a club (ORG); countries stay (national teams)."""
     for verb in _MATCH_VERB_RE.finditer(text):
-        sides = (_SIDE_BEFORE_RE.search(text, max(0, verb.start() - 60), verb.start()),
-                 _SIDE_AFTER_RE.match(text, verb.end()))
-        if not (sides[0] and sides[1]):
+        before = _SIDE_BEFORE_RE.search(text, max(0, verb.start() - 60), verb.start())
+        after = _SIDE_AFTER_RE.match(text, verb.end())
+        if before is None or after is None:
             continue
-        for side in sides:
+        for side in (before, after):
             name = side.group()
             if places.get(name) == "city" or name in names.provinces:
                 fixed.put(side.start(), side.end(), "ORG")
