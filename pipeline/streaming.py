@@ -37,6 +37,7 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
+from pipeline.build import process_stories
 from pipeline.options import ConfigError, RunConfig
 from pipeline.state import join, write_atomic
 from schemas.story import FeedSource
@@ -48,7 +49,6 @@ from transforms.fetch.stage import FEED_REPORT
 from transforms.parse.stage import ParseEntries
 from transforms.sink.stage import ValidateStoryFn
 from transforms.sink.windowed import WriteWindowed, poll_line
-from transforms.stories import ProcessStories
 
 LOGGER = logging.getLogger(__name__)
 
@@ -87,17 +87,7 @@ def build_stream_pipeline(
         dedup = "NoDedup" >> NoDedup()
     # Labelled StreamStories, as the streaming graph's middle always was: the stateful dedup steps keep their
     # names, which a Dataflow job update matches state by.
-    processed = parsed.entries | "StreamStories" >> ProcessStories(
-        dedup,
-        ner_model=config.ner_model,
-        ner_batch_size=config.ner_batch_size,
-        element_timeout=config.element_timeout,
-        failpoints=config.failpoints,
-        gemm=config.gemm,
-        malloc=config.malloc,
-        articles=config.fetch if config.fetch_articles else None,
-        window=FixedWindows(window),
-    )
+    processed = parsed.entries | "StreamStories" >> process_stories(config, dedup, window=FixedWindows(window))
     validated = processed["stories"] | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
         DEAD_LETTER, main="lines"
     )

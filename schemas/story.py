@@ -1,7 +1,8 @@
 """The records that cross wirebeam's stage boundaries and land in its output files.
 
-Offsets in `Entity`, `Mention` and `DateMention` index `EnrichedStory.body` as a Python `str` (code points), so
-`body[start:end] == text` holds for every mention; `EnrichedStory` checks it on validation.
+Offsets in `Entity`, `Mention` and `DateMention` index `EnrichedStory.body` as a Python `str` (code points), or
+`EnrichedStory.title` where their `field` is "title" (the headline is tagged too), so `body[start:end] == text` (or
+`title[start:end] == text`) holds for every mention; `EnrichedStory` checks it on validation.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ AnchorSource = Literal["dateline", "published", "fetched", "none"]
 # because the text was too short to check, overruled by the text, identified from the text without a
 # declaration, or neither.
 LanguageSource = Literal["declared", "declared_unchecked", "overruled", "detected", "undetermined"]
+# Which text of a story a mention's offsets index.
+TextField = Literal["body", "title"]
 
 # Excerpts of bad input kept in a dead letter: enough to see what went wrong, bounded so a 15 MB
 # body cannot blow up the dead-letter file.
@@ -110,22 +113,28 @@ class Mention(_Record):
     start: int
     end: int
     text: str
+    field: TextField = Field(default="body", description="the text the offsets index: body or title")
 
 
 class Entity(_Record):
-    text: str = Field(description="first mention as written")
+    text: str = Field(description="the mention `start`/`end` refer to, as written")
     label: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
-    start: int
+    start: int = Field(description="the entity's first body mention, or its first title mention if it has none")
     end: int
+    field: TextField = Field(default="body", description="the text `start`/`end` index: body or title")
     canonical: str
-    mentions: list[Mention]
+    mentions: list[Mention] = Field(description="title mentions first, then body mentions, each in text order")
     count: int
+    tickers: list[str] = Field(
+        default_factory=list, description='exchange tickers given for a company: "DAL.N", "NYSE:DAL"'
+    )
 
 
 class DateMention(_Record):
     text: str
     start: int
     end: int
+    field: TextField = Field(default="body", description="the text the offsets index: body or title")
     value: str = Field(description="TIMEX3-style value: 2014-03-16, 2014-W10, P1M, XXXX-WXX-1, PAST_REF, ...")
     type: DateType
     anchor: dt.date | None = Field(
@@ -162,16 +171,13 @@ class EnrichedStory(Story):
     processed_at: dt.datetime
 
     @model_validator(mode="after")
-    def _offsets_index_body(self) -> EnrichedStory:
-        for ent in self.entities:
-            if self.body[ent.start : ent.end] != ent.text:
-                raise ValueError(f"entity {ent.text!r} does not match body[{ent.start}:{ent.end}]")
-            for m in ent.mentions:
-                if self.body[m.start : m.end] != m.text:
-                    raise ValueError(f"entity mention {m.text!r} does not match body[{m.start}:{m.end}]")
-        for d in self.dates:
-            if self.body[d.start : d.end] != d.text:
-                raise ValueError(f"date mention {d.text!r} does not match body[{d.start}:{d.end}]")
+    def _offsets_index_text(self) -> EnrichedStory:
+        texts = {"body": self.body, "title": self.title}
+        for what, items in (("entity mention", [m for ent in self.entities for m in ent.mentions]),
+                            ("entity", self.entities), ("date mention", self.dates)):
+            for m in items:
+                if texts[m.field][m.start : m.end] != m.text:
+                    raise ValueError(f"{what} {m.text!r} does not match {m.field}[{m.start}:{m.end}]")
         return self
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
+from schemas.story import AnchorSource, DateMention, EnrichedStory, Story, TextField
 from transforms.common import DEAD_LETTER, counter, dead_letter
 from transforms.dates.tagger import extract_dates, no_rules_reason
 from transforms.faults import ElementTimeout, check_failpoint, time_limit
@@ -36,8 +36,13 @@ def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
     return None, "none"
 
 
+def _texts(story: Story) -> tuple[tuple[TextField, str], ...]:
+    return ("title", story.title), ("body", story.body)
+
+
 def date_mentions(story: Story) -> list[DateMention]:
-    """The story's dates, by the rules of its language (none for a language without rules)."""
+    """The dates of the title (``field`` "title", offsets into it) then of the body, against one anchor, by the
+    rules of the story's language (none for a language without rules)."""
     language = enrichment_language(story.language, story.language_source)
     if language is None or no_rules_reason(language) is not None:
         return []
@@ -47,12 +52,15 @@ def date_mentions(story: Story) -> list[DateMention]:
             text=m.text,
             start=m.start,
             end=m.end,
+            field=field,
             value=m.value,
             type=m.type,  # type: ignore[arg-type]
             anchor=anchor,
             anchor_source=source,
         )
-        for m in extract_dates(story.body, anchor, language)
+        for field, text in _texts(story)
+        if text
+        for m in extract_dates(text, anchor, language)
     ]
 
 

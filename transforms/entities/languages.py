@@ -26,6 +26,8 @@ from transforms.entities.ner import (
     Span,
     _standalone_occurrences,
     canonicalize,
+    join_title,
+    split_title,
 )
 from transforms.entities.places import load_places
 from transforms.language import normalize_code
@@ -176,22 +178,39 @@ class LanguageEntityExtractors:
 
     def extract(self, texts: Sequence[str], languages: Sequence[str | None]) -> list[list[EntityGroup]]:
         """Entity groups for each text in its language; [] for a language without a model (see ``reason``)."""
-        out: list[list[EntityGroup]] = [[] for _ in texts]
+        return self._by_language(list(texts), languages, self._extract_texts)
+
+    def extract_stories(self, stories: Sequence[tuple[str, str]], languages: Sequence[str | None]
+                        ) -> list[list[EntityGroup]]:
+        """Entity groups for each (title, body) in its language, each mention saying which of the two it indexes
+        (the title is tagged as the text's first paragraph, as ``EntityExtractor.extract_stories`` does)."""
+        return self._by_language(list(stories), languages, self._extract_stories)
+
+    def _by_language(self, items: list[Any], languages: Sequence[str | None], run: Any) -> list[list[EntityGroup]]:
+        out: list[list[EntityGroup]] = [[] for _ in items]
         by_lang: dict[str, list[int]] = {}
         for i, lang in enumerate(languages):
-            if self.reason(lang) is None:
-                by_lang.setdefault(lang, []).append(i)  # type: ignore[arg-type]
+            if lang is not None and self.reason(lang) is None:
+                by_lang.setdefault(lang, []).append(i)
         for lang, idx in by_lang.items():
-            batch = [texts[i] for i in idx]
-            groups = self._extract_one_language(lang, batch)
-            for i, g in zip(idx, groups, strict=True):
-                out[i] = g
+            for i, groups in zip(idx, run(lang, [items[i] for i in idx]), strict=True):
+                out[i] = groups
         return out
 
-    def _extract_one_language(self, lang: str, texts: list[str]) -> list[list[EntityGroup]]:
+    def _extract_texts(self, lang: str, texts: list[str]) -> list[list[EntityGroup]]:
+        ex = self._extractor(lang)
+        return ex.extract(texts) if lang == "en" else self._other_language(ex, texts)
+
+    def _extract_stories(self, lang: str, stories: list[tuple[str, str]]) -> list[list[EntityGroup]]:
         ex = self._extractor(lang)
         if lang == "en":
-            return ex.extract(texts)
+            return ex.extract_stories(stories)
+        texts = [join_title(title, body) for title, body in stories]
+        return [split_title(groups, title, body)
+                for (title, body), groups in zip(stories, self._other_language(ex, texts), strict=True)]
+
+    def _other_language(self, ex: EntityExtractor, texts: list[str]) -> list[list[EntityGroup]]:
+        """The model's spans with the labels mapped, repeats added and canonical groups (see the docstring)."""
         if self._places is None:
             self._places = load_places()
         out = []
