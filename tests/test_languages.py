@@ -382,6 +382,12 @@ def test_run_on_a_french_mixed_feed(tmp_path: Path, run_cli) -> None:
     tennis = stories["Tennis : Julien Marchand qualifié pour le deuxième tour à Melbourne"]
     assert tennis.credits == ["Par Sophie Lenoir"]
     assert ("Julien Marchand", "PERSON") in {(e.canonical, e.label) for e in tennis.entities}
+    budget = stories["Budget : le gouvernement présentera sa réforme début mars"]
+    # French names keep their small words; the title's "début mars" is a date of the title.
+    assert {("Assemblée nationale", "ORG"), ("Banque de France", "ORG"), ("Antoine Bellec", "PERSON")} <= {
+        (e.canonical, e.label) for e in budget.entities
+    }
+    assert ("début mars", "title", "2026-03") in {(d.text, d.field, d.value) for d in budget.dates}
     german = stories["Hamburger Hafen: Streik legt Containerterminals lahm"]
     assert (german.language, german.language_source, german.language_declared) == ("de", "overruled", "fr")
     assert german.entities == [] and german.dates == []

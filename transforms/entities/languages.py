@@ -216,5 +216,7 @@ class LanguageEntityExtractors:
         out = []
         for text, spans in zip(texts, ex.raw_spans(texts), strict=True):
             mapped = map_labels(text, spans, self._places)
-            out.append(canonicalize(text, add_repeats(text, mapped) if self.refine else mapped))
+            spans = add_repeats(text, mapped) if self.refine else mapped
+            # French names end in small words ("Assemblée nationale"); English trimming would cut them.
+            out.append(canonicalize(text, spans, small_words_end_names=False))
         return out

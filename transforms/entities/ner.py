@@ -112,8 +112,12 @@ _TRAILING_LOWER_RE = re.compile(r"(?: [a-z][a-z'’-]*)+$")
 _ABBREVIATIONS = _wordset("inc corp co ltd bros jr sr plc cos assn dept univ mt st ft")
 
 
-def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
-    """Drop stray edge punctuation, a leading "the", a possessive and (for PERSON) leading titles."""
+def trim_span(text: str, start: int, end: int, label: str, *, small_words_end_names: bool = True) -> tuple[int, int]:
+    """Drop stray edge punctuation, a leading "the", a possessive and (for PERSON) leading titles.
+
+    ``small_words_end_names=False`` keeps small-letter words at the end of a name, as French writes them
+    ("Assemblée nationale", "Cour de cassation").
+    """
     while start < end and text[start] in _EDGE_CHARS:
         start += 1
     # A span across a line break or a spaced dash ("SOCCER - KLINSMANN") joins two things: not one name.
@@ -139,7 +143,7 @@ def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     if m and m.start() > start:
         end = m.start()
     m = _TRAILING_LOWER_RE.search(text, start, end)
-    if m and m.start() > start and text[start].isupper() and label in _NAME_LABELS:
+    if m and m.start() > start and text[start].isupper() and label in _NAME_LABELS and small_words_end_names:
         end = m.start()  # "Interfax news agency" → "Interfax": a name ends with its last capitalised word
     if label == "PERSON":
         m = _TITLE_RE.match(text, start, end)
@@ -293,7 +297,8 @@ def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str,
 
 
 def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
-                 aliases: Mapping[str, str] | None = None) -> list[EntityGroup]:
+                 aliases: Mapping[str, str] | None = None, *, small_words_end_names: bool = True
+                 ) -> list[EntityGroup]:
     """Group entity spans of one text into canonical entities (pure; no spaCy).
 
     Spans with numeric labels are dropped; each span is trimmed (edge punctuation, "the", possessive, a person's
@@ -309,7 +314,7 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
     for start, end, label in sorted(spans):
         if label not in KEPT_LABELS:
             continue
-        s, e = trim_span(text, start, end, label)
+        s, e = trim_span(text, start, end, label, small_words_end_names=small_words_end_names)
         if s >= e or (s, e) in seen or not any(ch.isalpha() for ch in text[s:e]):
             continue
         seen.add((s, e))
