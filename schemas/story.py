@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 SCHEMA_VERSION = "1.0"
 
 # How `Story.published_at` was obtained, most trusted first.
-PublishedSource = Literal["feed", "page_timestamp", "dateline", "input", "fetch_time"]
+PublishedSource = Literal["feed", "page_timestamp", "dateline", "channel", "input", "fetch_time"]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
-AnchorSource = Literal["dateline", "published", "fetched", "none"]
+AnchorSource = Literal["dateline", "published", "channel", "fetched", "none"]
 
 # Excerpts of bad input kept in a dead letter: enough to see what went wrong, bounded so a 15 MB
 # body cannot blow up the dead-letter file.
@@ -49,12 +49,20 @@ class RawEntry(_Record):
     content_html: str | None = None
     published_text: str | None = None
     published_at: dt.datetime | None = None
+    published_offset_minutes: int | None = Field(
+        default=None, description="UTC offset the item's date was written in (its local time), if it named one"
+    )
     updated_text: str | None = None
     updated_at: dt.datetime | None = None
     date_flag: Literal["unparseable", "future"] | None = Field(
         default=None, description="why published_at is null although the feed gave a date"
     )
-    authors: list[str] = Field(default_factory=list)
+    channel_published_at: dt.datetime | None = Field(
+        default=None, description="the channel's pubDate/lastBuildDate (Atom: feed updated), UTC"
+    )
+    channel_offset_minutes: int | None = None
+    authors: list[str] = Field(default_factory=list, description="dc:creator / author names")
+    credits: list[str] = Field(default_factory=list, description="media:credit (photo and video credits)")
     categories: list[str] = Field(default_factory=list)
     language: str | None = None
     feed_bozo: bool = False
@@ -81,6 +89,11 @@ class Story(_Record):
     summary: str | None = None
     published_at: dt.datetime | None = None
     published_source: PublishedSource | None = None
+    published_offset_minutes: int | None = Field(
+        default=None,
+        description="UTC offset of the source's own date (feed date or channel date): published_at shifted by it "
+        "gives the story's local day, which relative dates are anchored on",
+    )
     dateline: Dateline | None = None
     credits: list[str] = Field(default_factory=list)
     language: str | None = None
