@@ -146,9 +146,11 @@ def item_facts(body: bytes) -> dict[str, ItemFacts]:
             language=_text(item.find(f"{{{_DC_NS}}}language")) or channel_lang,
             channel_date=channel_date,
         )
-        for key in (_text(item.find("link")), _text(item.find("guid"))):
-            if key:
-                facts.setdefault(key, f)
+        guid, link = _text(item.find("guid")), _text(item.find("link"))
+        if guid:
+            facts[guid] = f  # unique per item; a link may recur in one file (the same story re-dated)
+        if link:
+            facts.setdefault(link, f)
     return facts
 
 
@@ -275,7 +277,7 @@ def audit_round(name: str, files: list[Path], via: str, audit: Audit) -> None:
         audit.stories += 1
         feed = row["source"]["url"]
         per_feed = facts.get(feed, {})
-        item = per_feed.get(row.get("url") or "") or per_feed.get(row.get("guid") or "")
+        item = per_feed.get(row.get("guid") or "") or per_feed.get(row.get("url") or "")
         where = f"{name}/{Path(feed).name} {row.get('title', '')[:50]!r}"
         audit_story(row, item, where, audit)
         if len(row.get("body") or "") >= MIN_HASHED_BODY:

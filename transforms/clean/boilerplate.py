@@ -123,9 +123,11 @@ _PROMO_RE = re.compile(
     r"|follow [\w'’&. -]{1,40} on (?:linkedin|x|twitter|facebook|instagram|threads|bluesky|youtube|tiktok)\b"
     r"|filed:? (?:on )?(?:[a-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [a-z]{3,9}\.? \d{4})"
     r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,5})?)?\.?$"
+    # a content notice above the story: "WARNING - distressing content", "Warning: graphic images"
+    r"|warning\s*[-:–—]\s*[\w ]{0,30}\b(?:distressing|graphic|disturbing|upsetting)\b[\w ]{0,30}[.!]?$"
     r")"
 )
-_PROMO_TRIGGERS = ("enjoying", "podcast", "sign up", "follow", "filed")
+_PROMO_TRIGGERS = ("enjoying", "podcast", "sign up", "follow", "filed", "warning")
 _PROMO_MAX = 400
 _ITEM_SEP_RE = re.compile(r"\s*[•·▪●|]\s*|\s{2,}")
 _ITEM_SEPS = ("•", "·", "▪", "●", "|", "  ")
