@@ -1,4 +1,4 @@
-"""Throughput of the temporal tagger (transforms.dates.timex.extract_dates) on real news text.
+"""Throughput of the temporal tagger (transforms.dates.tagger.extract_dates) on real news text.
 
 Inputs, prepared once per module: the 256 TempEval-3 TBAQ documents (anchored at their <DCT>) and the 500
 Reuters lead paragraphs of the evilgodfahim-wl feed snapshot (anchored at their pubDate). The baseline is a single
@@ -24,7 +24,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from transforms.dates.timex import extract_dates
+from transforms.dates.tagger import extract_dates
 
 LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transforms.dates.timex import TimexMention, extract_dates
+from transforms.dates.tagger import TimexMention, extract_dates
 
 LOGGER = logging.getLogger(__name__)
 

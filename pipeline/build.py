@@ -16,31 +16,18 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import RunConfig
-from pipeline.progress import ProgressTap
-from schemas.story import Cluster, ClusterCopy, DeadLetter, EnrichedStory, FeedSource, Story
-from transforms.article.stage import FetchArticles
-from transforms.clean.stage import INPUT_TAG, CleanStories
+from schemas.story import DeadLetter, FeedSource
+from transforms.clean.stage import INPUT_TAG
 from transforms.common import DEAD_LETTER
-from transforms.dates.stage import ExtractDates
-from transforms.dedup.stage import DUPLICATES, INDEX_ENTRIES, DedupStories
-from transforms.entities.stage import ExtractEntities
+from transforms.dedup.singleton import NoDedup
+from transforms.dedup.stage import INDEX_ENTRIES, DedupStories
 from transforms.fetch.stage import FEED_REPORT, ReadFeeds
 from transforms.parse.stage import ParseEntries, ParseStoryLines
+from transforms.progress import ProgressTap
 from transforms.sink.stage import WriteStories
+from transforms.stories import ProcessStories
 
 LOGGER = logging.getLogger(__name__)
-
-
-def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
-    """A story as its own one-copy cluster (dedup off)."""
-    copy = ClusterCopy(
-        id=story.id,
-        url=story.url,
-        source=story.source.url,
-        title=story.title,
-        published_at=story.published_at,
-    )
-    return EnrichedStory(**story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now)
 
 
 def _entry_level(letter: DeadLetter) -> bool:
@@ -88,38 +75,38 @@ def build_pipeline(
         read_dead | "EntryLevel" >> beam.Filter(_entry_level) | "DeadFeed" >> beam.Map(lambda d: d.source),
     )
 
-    if config.fetch_articles:
-        entries = entries | "FetchArticles" >> FetchArticles(config.fetch)
-    cleaned = entries | "CleanStories" >> CleanStories()
-    dead_letters.append(cleaned[DEAD_LETTER])
-
     if config.dedup:
         index_lines = p | "ReadIndex" >> beam.io.ReadFromText(index_path) if index_path else None
-        deduped = cleaned.stories | "DedupStories" >> DedupStories(
+        dedup = "DedupStories" >> DedupStories(
             index_lines, now=now, retention=config.retention, config=config.dedup_config
         )
-        stories, duplicates, index_entries = deduped.stories, deduped[DUPLICATES], deduped[INDEX_ENTRIES]
     else:
-        stories = cleaned.stories | "AsClusters" >> beam.Map(singleton, now)
-        duplicates = p | "NoDuplicates" >> beam.Create([])
-        index_entries = p | "NoIndexEntries" >> beam.Create([])
-
-    with_entities = stories | "ExtractEntities" >> ExtractEntities(
-        config.ner_model, config.ner_batch_size, config.element_timeout
+        dedup = "NoDedup" >> NoDedup(now)
+    processed = entries | "ProcessStories" >> ProcessStories(
+        dedup,
+        ner_model=config.ner_model,
+        ner_batch_size=config.ner_batch_size,
+        element_timeout=config.element_timeout,
+        failpoints=config.failpoints,
+        gemm=config.gemm,
+        malloc=config.malloc,
+        articles=config.fetch if config.fetch_articles else None,
+        dedup_outputs=(INDEX_ENTRIES,) if config.dedup else (),
     )
-    with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(config.element_timeout)
-    dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
+    stories, duplicates = processed["stories"], processed["duplicates"]
+    dead_letters += processed["dead_letters"]
+    index_entries = processed[INDEX_ENTRIES] if config.dedup else p | "NoIndexEntries" >> beam.Create([])
 
     if progress:
-        # Side branches counting for the live progress line (pipeline/progress.py).
+        # Side branches counting for the live progress line (transforms/progress.py, pipeline/progress.py).
         if config.command == "run":
             _ = fetched[FEED_REPORT] | "ProgressFeeds" >> ProgressTap("feeds")
-        _ = with_dates.stories | "ProgressStories" >> ProgressTap("stories")
+        _ = stories | "ProgressStories" >> ProgressTap("stories")
         _ = duplicates | "ProgressDuplicates" >> ProgressTap("duplicates")
         _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "ProgressErrors" >> ProgressTap("errors")
     _ = {
         "entries": entries_read,
-        "stories": with_dates.stories,
+        "stories": stories,
         "duplicates": duplicates,
         "dead_letters": tuple(dead_letters),
         "feed_reports": feed_reports,

@@ -169,7 +169,7 @@ def roll_forward(store: StateStore) -> None:
 def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
     """Run one batch job; returns its manifest and run folder. Raises ConfigError / StateError."""
     started = dt.datetime.now(dt.UTC)
-    store = StateStore(config.state) if config.state else None
+    store = StateStore(config.state, config.failpoints) if config.state else None
     if store is None:
         return _execute(config, beam_args, started, None)
     with store.locked():
@@ -225,9 +225,9 @@ def _execute(
     if not manifest.reconciled:
         LOGGER.error("counts do not reconcile: %s", {f: c for f, c in feeds.items() if not c.reconciled})
     if store is not None:
-        crash_point("before_pending")
+        crash_point("before_pending", config.failpoints)
         store.mark_pending(run_dir)
-        crash_point("before_manifest")
+        crash_point("before_manifest", config.failpoints)
     try:
         write_atomic(join(run_dir, MANIFEST), manifest.model_dump_json(indent=2) + "\n")
     except OSError as exc:
@@ -235,8 +235,8 @@ def _execute(
             f"cannot write {join(run_dir, MANIFEST)}: {exc}; the state was not advanced"
         ) from exc
     if store is not None:
-        crash_point("before_state")
+        crash_point("before_state", config.failpoints)
         commit_state(store, run_dir, config.dedup, config.dedup_config)
-        crash_point("before_cleanup")
+        crash_point("before_cleanup", config.failpoints)
     remove_internal(run_dir)
     return manifest, run_dir

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from schemas.story import FeedSource
 from transforms.dedup.neardup import DedupConfig
 from transforms.entities.fastops import gemm_policy, malloc_policy
 from transforms.entities.ner import DEFAULT_MODEL
+from transforms.faults import parse_failpoints
 from transforms.fetch.http import FetchSettings
 
 DEFAULT_OUTPUT = "out"
@@ -29,6 +31,12 @@ DEFAULT_OUTPUT = "out"
 # directly skips a download attempt that fails offline (and costs seconds when it does not).
 DEFAULT_RUNNER = "FnApiRunner"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The environment variables wirebeam reads, here and nowhere else; the stages get their values as arguments.
+FAILPOINTS_ENV = "WIREBEAM_FAILPOINTS"  # fault injection for the tests: `stage=marker,crash=<step>`
+GEMM_ENV = "WIREBEAM_GEMM"  # the entity model's matrix products: auto|blis|numpy
+MALLOC_ENV = "WIREBEAM_MALLOC"  # whether an entity worker keeps freed memory: retain|default
+# Settings from the environment, kept out of the manifest's options (which record the flags).
+_ENVIRONMENT_FIELDS = ("failpoints", "gemm", "malloc")
 
 
 class ConfigError(ValueError):
@@ -61,6 +69,10 @@ class RunConfig:
     interval: float = 300.0
     window: float = 300.0
     duration: float | None = None
+    # From the environment (FAILPOINTS_ENV, GEMM_ENV, MALLOC_ENV), not from flags.
+    failpoints: dict[str, str] = dataclasses.field(default_factory=dict)
+    gemm: str = gemm_policy()
+    malloc: str = malloc_policy()
 
     @property
     def dedup_config(self) -> DedupConfig:
@@ -74,6 +86,8 @@ class RunConfig:
         """The options as recorded in the manifest."""
         data = dataclasses.asdict(self)
         data["feeds"] = [f.url for f in self.feeds]
+        for name in _ENVIRONMENT_FIELDS:
+            del data[name]
         return data
 
 
@@ -133,6 +147,19 @@ def _spacy_pipeline_exists(name: str) -> bool:
 def _positive(flag: str, value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{flag} must be positive, got {value}")
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The RunConfig fields read from the environment, validated: a bad policy stops the command before any worker
+    starts (ConfigError names the variable)."""
+    try:
+        return {
+            "failpoints": parse_failpoints(environ.get(FAILPOINTS_ENV, "")),
+            "gemm": gemm_policy(environ.get(GEMM_ENV), name=GEMM_ENV),
+            "malloc": malloc_policy(environ.get(MALLOC_ENV), name=MALLOC_ENV),
+        }
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,12 +287,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
-    for check in (gemm_policy, malloc_policy):  # the entity workers' environment: refused here, not mid-run
-        try:
-            check()
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
     common: dict[str, Any] = {
+        **environment_settings(os.environ),
         "command": args.command,
         "output": args.output,
         "state": args.state,

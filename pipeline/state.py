@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
@@ -93,9 +93,11 @@ def _pid_alive(pid: int) -> bool:
 
 
 class StateStore:
-    """One state folder. Use `with store.locked(): ...` around a run."""
+    """One state folder. Use `with store.locked(): ...` around a run; `failpoints` may name a crash point
+    (transforms/faults.py) inside `commit`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, failpoints: Mapping[str, str] | None = None) -> None:
+        self._failpoints = dict(failpoints or {})
         if not path:
             raise StateError("--state must name a folder")
         self.path = path.rstrip("/")
@@ -241,7 +243,7 @@ class StateStore:
                 sort_keys=True,
             ),
         )
-        crash_point("between_state_files")
+        crash_point("between_state_files", self._failpoints)
         if index_lines is not None:
 
             def lines() -> Iterator[str]:

@@ -3,7 +3,6 @@ libraries, and glibc keeping freed memory for reuse."""
 
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 import sys
@@ -12,7 +11,15 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from transforms.entities.fastops import GEMM_ENV, choose_ops, gemm_rates, one_blas_thread, retain_freed_memory, use_ops
+from transforms.entities.fastops import (
+    choose_ops,
+    gemm_policy,
+    gemm_rates,
+    malloc_policy,
+    one_blas_thread,
+    retain_freed_memory,
+    use_ops,
+)
 from transforms.entities.ner import EntityExtractor
 
 TEXTS = [
@@ -35,18 +42,40 @@ def test_choose_ops_policies() -> None:
         choose_ops("mkl")
 
 
-def test_choose_ops_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(GEMM_ENV, "blis")
+def test_choose_ops_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy is an argument (the CLI reads WIREBEAM_GEMM once): a worker's environment changes nothing."""
+    import transforms.entities.fastops as fastops
+
+    monkeypatch.setenv("WIREBEAM_GEMM", "numpy")
+    monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 31.0})  # auto, within the margin
     assert choose_ops().use_blis is True
-    monkeypatch.setenv(GEMM_ENV, "numpy")
-    assert choose_ops().use_blis is False
-    assert choose_ops("blis").use_blis is True  # an explicit policy wins over the environment
+    assert choose_ops("numpy").use_blis is False
+
+
+@pytest.mark.parametrize(
+    ("check", "given", "expected"),
+    [
+        (gemm_policy, None, "auto"),
+        (gemm_policy, "", "auto"),
+        (gemm_policy, " BLIS ", "blis"),
+        (malloc_policy, None, "retain"),
+        (malloc_policy, "Default", "default"),
+    ],
+)
+def test_policies_normalize(check, given: str | None, expected: str) -> None:
+    assert check(given) == expected
+
+
+def test_policy_errors_use_the_callers_name() -> None:
+    with pytest.raises(ValueError, match=r"^gemm policy must be one of auto, blis, numpy, got 'mkl'$"):
+        gemm_policy("mkl")
+    with pytest.raises(ValueError, match=r"^WIREBEAM_MALLOC must be one of retain, default, got 'sometimes'$"):
+        malloc_policy("sometimes", name="WIREBEAM_MALLOC")
 
 
 def test_auto_picks_the_faster_library(monkeypatch: pytest.MonkeyPatch) -> None:
     import transforms.entities.fastops as fastops
 
-    monkeypatch.delenv(GEMM_ENV, raising=False)
     monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 90.0})
     assert choose_ops("auto").use_blis is False
     monkeypatch.setattr(fastops, "gemm_rates", lambda: {"blis": 30.0, "numpy": 31.0})  # within the margin: blis
@@ -95,25 +124,26 @@ def test_same_entities_on_either_library() -> None:
 
 _CHURN = """
 import resource
+import sys
 from transforms.entities.fastops import retain_freed_memory
 from transforms.entities.ner import EntityExtractor
+policy = sys.argv[1]
 paragraph = ("WASHINGTON (Reuters) - U.S. Secretary of State John Kerry met Russian Foreign Minister Sergei Lavrov in "
              "London on Friday, and Kerry said the talks with Lavrov would go on. Kerry later flew to Kiev. ")
 texts = [" ".join([paragraph] * (8 + i % 7)) for i in range(32)]
-extractor = EntityExtractor()
+extractor = EntityExtractor(malloc=policy)
 extractor.load()
 extractor.extract(texts)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(2):
     extractor.extract(texts)
-print(retain_freed_memory(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(retain_freed_memory(policy), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
 def _model_page_faults(policy: str) -> tuple[bool, int]:
     """(settings applied, minor page faults) of two model runs over the same 32 stories, after a first one."""
-    env = {**os.environ, "WIREBEAM_MALLOC": policy}
-    done = subprocess.run([sys.executable, "-c", _CHURN], env=env, capture_output=True, text=True, check=True,
+    done = subprocess.run([sys.executable, "-c", _CHURN, policy], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1])
     applied, faults = done.stdout.split()[-2:]
     return applied == "True", int(faults)
@@ -131,6 +161,6 @@ def test_model_batches_reuse_freed_memory() -> None:
 
 
 def test_malloc_policy_is_checked() -> None:
-    with pytest.raises(ValueError, match="WIREBEAM_MALLOC"):
+    with pytest.raises(ValueError, match="malloc policy"):
         retain_freed_memory("sometimes")
     assert retain_freed_memory("default") is False

@@ -17,10 +17,11 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline.options import FAILPOINTS_ENV
 from schemas.story import DeadLetter, Manifest
 from tests.conftest import CORPORA, ROOT, SAMPLES
 from tests.httpserver import Reply, ScriptedServer
-from transforms.faults import FAILPOINTS_ENV, ElementTimeout, time_limit
+from transforms.faults import ElementTimeout, time_limit
 from transforms.sink.stage import WriteRunFiles
 
 pytestmark = pytest.mark.e2e

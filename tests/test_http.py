@@ -1,4 +1,4 @@
-"""Tests for transforms.fetch.http against a scripted HTTP server on 127.0.0.1 (no other network)."""
+"""Tests for transforms.fetch (http, addresses, decoding, local) against a scripted HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import feedparser
 import pytest
 
 from tests.httpserver import Reply, ScriptedServer, blackhole, conditional, gzip_bomb, redirect
+from transforms.fetch.addresses import is_public_address
 from transforms.fetch.http import (
     Fetcher,
     FetchResult,
@@ -28,10 +29,9 @@ from transforms.fetch.http import (
     Validators,
     default_user_agent,
     feedparser_headers,
-    is_public_address,
     parse_retry_after,
-    read_local,
 )
+from transforms.fetch.local import read_local
 
 RSS = (
     b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>'

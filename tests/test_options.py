@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.options import DEFAULT_RUNNER, feeds_from_file, parse_args, sample_feeds
+from pipeline.options import (
+    DEFAULT_RUNNER,
+    FAILPOINTS_ENV,
+    GEMM_ENV,
+    MALLOC_ENV,
+    RunConfig,
+    feeds_from_file,
+    parse_args,
+    sample_feeds,
+)
 
 
 def test_defaults_run_the_bundled_samples_on_the_fnapi_runner() -> None:
@@ -32,6 +41,12 @@ def test_beam_options_pass_through_untouched() -> None:
         (["run", "--dedup-threshold", "1.5"], "--dedup-threshold must be in (0, 1]"),
         (["run", "--dedup-shingle-size", "0"], "--dedup-shingle-size must be in 1..20"),
         (["run", "--element-timeout", "-3"], "--element-timeout must be positive"),
+        (["run", "--dedup-retention-days", "0"], "--dedup-retention-days must be positive, got 0.0"),
+        (["run", "--ner-batch-size", "0"], "--ner-batch-size must be >= 1, got 0"),
+        (["enrich", "--input", __file__, "--ner-batch-size", "-2"], "--ner-batch-size must be >= 1, got -2"),
+        (["stream", "--window", "0", "--duration", "5"], "--window must be positive, got 0.0"),
+        (["stream", "--interval", "-1", "--duration", "5"], "--interval must be positive, got -1.0"),
+        (["stream", "--duration", "0"], "--duration must be positive, got 0.0"),
         (["run", "--run-id", "../escape"], "--run-id must be a plain folder name"),
         (["run", "--feeds-file", "/no/such/list.txt"], "--feeds-file '/no/such/list.txt' cannot be read"),
         (["enrich", "--input", "/no/such.jsonl"], "--input '/no/such.jsonl' is not a file"),
@@ -65,6 +80,23 @@ def test_bad_worker_environment_is_refused_before_the_run(
     assert message in capsys.readouterr().err
     monkeypatch.setenv(variable, good)
     parse_args(["run"])  # a valid value passes
+
+
+def test_environment_is_read_once_into_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAILPOINTS_ENV, "entities=POISON, dates=SLOW-X,crash=before_state,junk,=empty")
+    monkeypatch.setenv(GEMM_ENV, " NumPy ")
+    monkeypatch.setenv(MALLOC_ENV, "default")
+    config, _ = parse_args(["run"])
+    assert config.failpoints == {"entities": "POISON", "dates": "SLOW-X", "crash": "before_state"}
+    assert (config.gemm, config.malloc) == ("numpy", "default")
+    # The stages get these from the config, not from their own environment, and the manifest records flags only.
+    assert not {"failpoints", "gemm", "malloc"} & set(config.describe())
+    for name in (FAILPOINTS_ENV, GEMM_ENV, MALLOC_ENV):
+        monkeypatch.delenv(name)
+    config, _ = parse_args(["run"])
+    assert (config.failpoints, config.gemm, config.malloc) == ({}, "auto", "retain")
+    default = RunConfig(command="run", output="o")
+    assert (default.failpoints, default.gemm, default.malloc) == ({}, "auto", "retain")
 
 
 def test_feeds_file_text_and_json(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
-"""Tests for the rule-based temporal tagger (transforms.dates.timex) and its TempEval evaluation helpers."""
+"""Tests for the temporal tagger (transforms/dates/: tagger, engine, rules/) and its TempEval evaluation helpers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
+import pkgutil
 import random
 import re
 import string
@@ -12,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from evaluation.eval_dates import granular_equal, load_corpus, load_doc
-from transforms.dates import timex
-from transforms.dates.timex import TimexMention, extract_dates
+from transforms.dates import calendar, engine
+from transforms.dates import rules as rules_package
+from transforms.dates.rules import RULES, vague
+from transforms.dates.tagger import TimexMention, extract_dates
+from transforms.dates.tense import clause_tense
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 KERRY = SHARED / "samples" / "reuters-2014-03-14-kerry-lavrov.txt"
@@ -223,7 +228,7 @@ def test_datetime_anchor_is_accepted() -> None:
     ],
 )
 def test_resolve_weekday(weekday: int, direction: str, expected: dt.date) -> None:
-    assert timex.resolve_weekday(weekday, FRI_2014, direction) == expected
+    assert calendar.resolve_weekday(weekday, FRI_2014, direction) == expected
 
 
 @pytest.mark.parametrize(
@@ -240,7 +245,7 @@ def test_resolve_weekday(weekday: int, direction: str, expected: dt.date) -> Non
     ],
 )
 def test_resolve_year(month: int, day: int | None, anchor: dt.date, tense: str | None, year: int) -> None:
-    assert timex.resolve_year(month, day, anchor, tense) == year
+    assert calendar.resolve_year(month, day, anchor, tense) == year
 
 
 @pytest.mark.parametrize(
@@ -257,7 +262,7 @@ def test_resolve_year(month: int, day: int | None, anchor: dt.date, tense: str |
 )
 def test_clause_tense(sentence: str, phrase: str, tense: str | None) -> None:
     start = sentence.index(phrase)
-    assert timex.clause_tense(sentence, start, start + len(phrase)) == tense
+    assert clause_tense(sentence, start, start + len(phrase)) == tense
 
 
 @pytest.mark.parametrize(
@@ -360,11 +365,11 @@ EVERY_RULE_TEXT = (
 def test_triggered_rules_match_full_scan() -> None:
     """The keyword-window optimisation must find exactly what a plain scan of each rule finds."""
     text = EVERY_RULE_TEXT
-    for rule in timex.RULES:
+    for rule in RULES:
         if rule.trigger is None:
             continue
         full = {m.span() for m in rule.pattern.finditer(text)}
-        windowed = {m.span() for m in timex._triggered(rule, text)}
+        windowed = {m.span() for m in engine.triggered(rule, text)}
         assert full <= windowed, (rule.name, full - windowed)
 
 
@@ -379,12 +384,12 @@ def test_triggered_rules_match_full_scan() -> None:
     ],
 )
 def test_caseless_triggers_find_the_same_hits_in_lower_cased_text(text: str) -> None:
-    lowered = timex._lowered(text)
+    lowered = engine.lowered(text)
     assert lowered is not None
-    caseless = [rule for rule in timex.RULES if rule.lower_trigger is not None]
+    caseless = [rule for rule in RULES if rule.lower_trigger is not None]
     assert len(caseless) >= 10
     for rule in caseless:
-        assert timex._trigger_hits(rule, text, lowered) == timex._trigger_hits(rule, text), rule.name
+        assert engine.trigger_hits(rule, text, lowered) == engine.trigger_hits(rule, text), rule.name
 
 
 def test_lower_casing_keeps_what_caseless_triggers_see() -> None:
@@ -394,8 +399,8 @@ def test_lower_casing_keeps_what_caseless_triggers_see() -> None:
     classes = [re.compile(r"\w"), re.compile(r"\d"), re.compile(r"\s")]
     for cp in range(0x110000):
         ch = chr(cp)
-        if timex._FOLD_UNSAFE_RE.match(ch):
-            assert timex._lowered(f"x{ch}x") is None
+        if engine.FOLD_UNSAFE_RE.match(ch):
+            assert engine.lowered(f"x{ch}x") is None
             continue
         low = ch.lower()
         assert len(low) == 1, hex(cp)
@@ -407,10 +412,22 @@ def test_lower_casing_keeps_what_caseless_triggers_see() -> None:
             assert [bool(c.match(ch)) for c in classes] == [bool(c.match(low)) for c in classes], hex(cp)
 
 
+def test_every_rule_of_a_family_module_is_in_the_table_once() -> None:
+    """A rule written in a family module but left out of RULES would silently never run."""
+    defined = {
+        id(value): value
+        for info in pkgutil.iter_modules(rules_package.__path__)
+        for value in vars(importlib.import_module(f"{rules_package.__name__}.{info.name}")).values()
+        if isinstance(value, engine.Rule)
+    }
+    assert sorted(id(r) for r in RULES) == sorted(defined)
+    assert len({r.name for r in RULES}) == len(RULES) == 28
+
+
 @pytest.mark.parametrize(("trigger", "message"), [("(?i:Quarter)", "lower case"), (None, "needs a trigger")])
 def test_caseless_rule_checks_its_trigger(trigger: str | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        timex._rule("bad", "quarter", timex._norm_recent, trigger, caseless=True)
+        engine.rule("bad", "quarter", vague.RECENT.normalize, trigger, caseless=True)
 
 
 # --- corpus-level quality -----------------------------------------------------------------------------------

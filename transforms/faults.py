@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,18 +29,16 @@ class ElementTimeout(BaseException):
 
 
 class InjectedFault(RuntimeError):
-    """Raised by a failpoint (WIREBEAM_FAILPOINTS), to test that a stage dead-letters what it cannot process."""
+    """Raised by a failpoint, to test that a stage dead-letters what it cannot process."""
 
 
-FAILPOINTS_ENV = "WIREBEAM_FAILPOINTS"
-
-
-def failpoints_from_env() -> dict[str, str]:
+def parse_failpoints(spec: str) -> dict[str, str]:
     """`stage=marker,stage=marker` → {stage: marker}: the stage raises on text containing its marker.
 
-    Failpoints are how the tests inject a poison record into a real run; unset, they cost nothing.
+    Failpoints are how the tests inject a poison record into a real run; none given, they cost nothing. The CLI
+    reads the spec from $WIREBEAM_FAILPOINTS once (pipeline/options.py) and the stages get the mapping through
+    their constructors, so it travels pickled in the DoFns to every worker.
     """
-    spec = os.environ.get(FAILPOINTS_ENV, "")
     points = {}
     for item in spec.split(","):
         stage, sep, marker = item.partition("=")
@@ -49,7 +47,7 @@ def failpoints_from_env() -> dict[str, str]:
     return points
 
 
-def check_failpoint(points: dict[str, str], stage: str, text: str) -> None:
+def check_failpoint(points: Mapping[str, str], stage: str, text: str) -> None:
     marker = points.get(stage)
     if marker is not None and marker in text:
         if marker.startswith("SLOW"):
@@ -60,12 +58,12 @@ def check_failpoint(points: dict[str, str], stage: str, text: str) -> None:
         raise InjectedFault(f"failpoint {stage}={marker}")
 
 
-def crash_point(name: str) -> None:
-    """Die at once (SIGKILL, as an OOM kill or a preemption would) if WIREBEAM_FAILPOINTS has `crash=<name>`.
+def crash_point(name: str, points: Mapping[str, str]) -> None:
+    """Die at once (SIGKILL, as an OOM kill or a preemption would) if the failpoints have `crash=<name>`.
 
     The commit sequence of a run calls this between its steps so the tests can kill a run at each of them.
     """
-    if failpoints_from_env().get("crash") == name:
+    if points.get("crash") == name:
         LOGGER.warning("failpoint: killing this process at %s", name)
         os.kill(os.getpid(), signal.SIGKILL)
 

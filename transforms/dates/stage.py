@@ -1,23 +1,24 @@
 """Stage 7 — ExtractDates: temporal expressions, normalized against the story's own date.
 
 The anchor is the dateline's date, else the local day of the publish time (in the UTC offset the source wrote it
-in; the channel's date for items without one), else the fetch time; it is recorded on every mention
-so a reader can see what a relative date was resolved against. The rule set lives in transforms/dates/timex.py.
+in; the channel's date for items without one), else the fetch time; it is recorded on every mention so a reader
+can see what a relative date was resolved against. The tagger is transforms/dates/tagger.py (engine.py runs the
+rule table of rules/).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
 from transforms.common import DEAD_LETTER, counter, dead_letter
-from transforms.dates.timex import extract_dates
-from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
+from transforms.dates.tagger import extract_dates
+from transforms.faults import ElementTimeout, check_failpoint, time_limit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -61,12 +62,11 @@ def date_mentions(story: Story) -> list[DateMention]:
 
 
 class ExtractDatesFn(beam.DoFn):
-    def __init__(self, element_timeout: float | None = None) -> None:
-        self._timeout = element_timeout
-        self._failpoints: dict[str, str] = {}
+    """EnrichedStory → the same story with `dates`; `failpoints` (transforms/faults.py) travel pickled with it."""
 
-    def setup(self) -> None:
-        self._failpoints = failpoints_from_env()
+    def __init__(self, element_timeout: float | None = None, *, failpoints: Mapping[str, str] | None = None) -> None:
+        self._timeout = element_timeout
+        self._failpoints = dict(failpoints or {})
 
     def process(self, story: EnrichedStory) -> Iterator[Any]:
         try:
@@ -83,9 +83,17 @@ class ExtractDatesFn(beam.DoFn):
 class ExtractDates(beam.PTransform):
     """PCollection[EnrichedStory] → {"stories": EnrichedStory with dates, "dead_letter": DeadLetter}."""
 
-    def __init__(self, element_timeout: float | None = None, label: str | None = None) -> None:
+    def __init__(
+        self,
+        element_timeout: float | None = None,
+        label: str | None = None,
+        *,
+        failpoints: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(label)
         self._timeout = element_timeout
+        self._failpoints = failpoints
 
     def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return stories | "Tag" >> beam.ParDo(ExtractDatesFn(self._timeout)).with_outputs(DEAD_LETTER, main="stories")
+        tag = ExtractDatesFn(self._timeout, failpoints=self._failpoints)
+        return stories | "Tag" >> beam.ParDo(tag).with_outputs(DEAD_LETTER, main="stories")

@@ -1,22 +1,22 @@
 """Faster CPU inference for spaCy's CNN pipelines: the faster of blis and numpy's BLAS for thinc's matrix products.
 
 thinc's ``NumpyOps`` multiplies matrices with blis.  How fast that is depends on the CPU: on the x86-64 machines
-this project runs on (AVX-512), blis's sgemm reaches ~33 GFLOP/s on the tok2vec's shapes while the OpenBLAS that
-numpy wheels ship reaches ~95 on one thread, and the matrix products are most of the NER model's time.
+this project runs on (AVX-512) the OpenBLAS that numpy wheels ship is several times faster than blis's sgemm on the
+tok2vec's shapes (README, Entities, has the figures), and the matrix products are most of the NER model's time.
 ``NumpyOps(use_blis=False)`` is thinc's own switch to numpy's ``dot``; the model, its weights and its outputs are
 unchanged (the same entities on the benchmark's 160 stories and on CoNLL, see ``benchmarks/bench_entities.py``).
 
-Which library is faster is measured once per worker (~50 ms at load), not assumed: ``choose_ops("auto")``.
-``WIREBEAM_GEMM=blis|numpy`` forces one (for a comparison, or a machine where the measurement misleads).
+Which library is faster is measured once per worker at load, not assumed: ``choose_ops("auto")``.
+``choose_ops("blis"|"numpy")`` forces one (for a comparison, or a machine where the measurement misleads); the CLI
+takes the policy from ``WIREBEAM_GEMM``.
 
 numpy's BLAS is kept to one thread while the model runs (``one_blas_thread``): the pipeline scales with worker
 processes, one per core, and OpenBLAS threads would both compete with them and spin-wait on CPU between calls.
 
 Freed memory is kept for the next batch (``retain_freed_memory``): by default glibc hands large freed blocks back
-to the kernel (munmap, heap trimming) and the model's next batch faults them back in, zeroed page by page. On the
-pipeline benchmark that was ~800,000 page faults and ~4 CPU-seconds per 742-story run, about a fifth of the run,
-and it came and went with the allocator's state, so identical runs differed by 20 %.
-``WIREBEAM_MALLOC=default`` keeps glibc's behaviour.
+to the kernel (munmap, heap trimming) and the model's next batch faults them back in, zeroed page by page: on the
+pipeline benchmark a fifth of the run, varying with the allocator's state (README, Entities, has the figures).
+``retain_freed_memory("default")`` keeps glibc's behaviour; the CLI takes the policy from ``WIREBEAM_MALLOC``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import logging
-import os
 import platform
 import sys
 import time
@@ -36,7 +35,6 @@ import numpy as np
 
 LOGGER = logging.getLogger(__name__)
 
-GEMM_ENV = "WIREBEAM_GEMM"
 POLICIES = ("auto", "blis", "numpy")
 # A maxout layer of the tok2vec on a batch of stories: (tokens × 3·96) · (3·96 × 3·96).
 _PROBE_SHAPE = (1024, 288, 288)
@@ -44,7 +42,6 @@ _PROBE_SHAPE = (1024, 288, 288)
 _MARGIN = 1.15
 
 
-MALLOC_ENV = "WIREBEAM_MALLOC"
 MALLOC_POLICIES = ("retain", "default")
 # glibc mallopt parameters (malloc.h) and the values set: blocks under 64 MiB come from the heap rather than their
 # own mmap; the heap is trimmed only when 512 MiB lie free at its top, and grows 64 MiB at a time.
@@ -55,28 +52,28 @@ _RETAINED: bool | None = None
 _CONTROLLER: Any = None
 
 
-def _policy(env: str, choices: tuple[str, ...], given: str | None) -> str:
-    policy = (given or os.environ.get(env) or choices[0]).strip().lower()
+def _policy(name: str, choices: tuple[str, ...], given: str | None) -> str:
+    policy = (given or choices[0]).strip().lower()
     if policy not in choices:
-        raise ValueError(f"{env} must be one of {', '.join(choices)}, got {policy!r}")
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {policy!r}")
     return policy
 
 
-def gemm_policy(given: str | None = None) -> str:
-    """`given`, else $WIREBEAM_GEMM, else "auto"; ValueError naming the variable when it is not a policy."""
-    return _policy(GEMM_ENV, POLICIES, given)
+def gemm_policy(given: str | None = None, name: str = "gemm policy") -> str:
+    """`given` normalized, else "auto"; ValueError naming `name` (the caller's word for it) when not a policy."""
+    return _policy(name, POLICIES, given)
 
 
-def malloc_policy(given: str | None = None) -> str:
-    """`given`, else $WIREBEAM_MALLOC, else "retain"; ValueError naming the variable when it is not a policy."""
-    return _policy(MALLOC_ENV, MALLOC_POLICIES, given)
+def malloc_policy(given: str | None = None, name: str = "malloc policy") -> str:
+    """`given` normalized, else "retain"; ValueError naming `name` (the caller's word for it) when not a policy."""
+    return _policy(name, MALLOC_POLICIES, given)
 
 
 def retain_freed_memory(policy: str | None = None) -> bool:
     """Keep freed memory in the process for reuse instead of returning it to the kernel (glibc's mallopt), once
-    per process. `policy` "retain" (default, or $WIREBEAM_MALLOC) or "default"; True when the settings apply.
+    per process. `policy` "retain" (default) or "default"; True when the settings apply.
 
-    The cost is resident memory: the process keeps its high-water mark (~120 MB more on the pipeline benchmark).
+    The cost is resident memory: the process keeps its high-water mark (README, Entities, has the figure).
     Elsewhere than Linux with glibc nothing changes."""
     global _RETAINED
     if malloc_policy(policy) == "default":
@@ -98,8 +95,8 @@ def retain_freed_memory(policy: str | None = None) -> bool:
 def one_blas_thread() -> Iterator[None]:
     """numpy's BLAS on one thread inside the block (threadpoolctl), restored afterwards.
 
-    The libraries are looked up once per process (a `ThreadpoolController` scans every loaded library, ~1 ms;
-    its `limit` then costs ~10 µs): numpy's BLAS is loaded with numpy, before any model runs."""
+    The libraries are looked up once per process (a `ThreadpoolController` scans every loaded library, which costs
+    far more than its `limit`): numpy's BLAS is loaded with numpy, before any model runs."""
     global _CONTROLLER
     if _CONTROLLER is None:
         from threadpoolctl import ThreadpoolController
@@ -130,7 +127,7 @@ def gemm_rates(shape: tuple[int, int, int] = _PROBE_SHAPE, repeats: int = 3) -> 
 
 
 def choose_ops(policy: str | None = None) -> Any:
-    """thinc Ops for inference: `policy` "blis", "numpy", or "auto" (the faster here; default, or $WIREBEAM_GEMM)."""
+    """thinc Ops for inference: `policy` "blis", "numpy", or "auto" (the faster here; default)."""
     from thinc.api import NumpyOps
 
     policy = gemm_policy(policy)

@@ -651,7 +651,7 @@ class EntityExtractor:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *, refine: bool = True,
-                 max_chunk_chars: int = 100_000, gemm: str | None = None) -> None:
+                 max_chunk_chars: int = 100_000, gemm: str | None = None, malloc: str | None = None) -> None:
         if not model or not isinstance(model, str):
             raise ValueError(f"model must be a spaCy pipeline name or path, got {model!r}")
         if batch_size < 1:
@@ -662,7 +662,8 @@ class EntityExtractor:
         self.batch_size = batch_size
         self.refine = refine
         self.max_chunk_chars = max_chunk_chars
-        self.gemm = gemm  # matrix products: "auto" (default, or $WIREBEAM_GEMM), "blis" or "numpy"; see fastops
+        self.gemm = gemm  # matrix products: "auto" (default), "blis" or "numpy"; see fastops
+        self.malloc = malloc  # freed memory: "retain" (default) or "default" (glibc's); see fastops
         self._nlp: Any = None
         self._places: Mapping[str, str] = {}
 
@@ -690,7 +691,7 @@ class EntityExtractor:
         for name in [n for n in nlp.pipe_names if n not in keep]:
             nlp.remove_pipe(name)
         use_ops(nlp, choose_ops(self.gemm))
-        retain_freed_memory()
+        retain_freed_memory(self.malloc)
         self._nlp = nlp
         self.max_chunk_chars = min(self.max_chunk_chars, self._nlp.max_length)
         self._places = load_places() if self.refine else {}

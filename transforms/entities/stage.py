@@ -8,7 +8,7 @@ by story so one poison story becomes one dead letter, not a lost batch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import apache_beam as beam
@@ -17,7 +17,7 @@ from apache_beam.metrics import Metrics
 from schemas.story import EnrichedStory, Entity, Mention
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
 from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
-from transforms.faults import ElementTimeout, check_failpoint, failpoints_from_env, time_limit
+from transforms.faults import ElementTimeout, check_failpoint, time_limit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,17 +40,29 @@ def to_entities(groups: Sequence[EntityGroup]) -> list[Entity]:
 
 
 class ExtractEntitiesFn(beam.DoFn):
-    """Batch of EnrichedStory → the same stories with `entities` filled in."""
+    """Batch of EnrichedStory → the same stories with `entities` filled in.
 
-    def __init__(self, model: str, batch_size: int, element_timeout: float | None = None) -> None:
-        self._extractor = EntityExtractor(model, batch_size=batch_size)
+    `failpoints` (transforms/faults.py) and the `gemm`/`malloc` policies (transforms/entities/fastops.py) are
+    given here, not read from the worker's environment: they travel pickled with the DoFn to every worker.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        batch_size: int,
+        element_timeout: float | None = None,
+        *,
+        failpoints: Mapping[str, str] | None = None,
+        gemm: str | None = None,
+        malloc: str | None = None,
+    ) -> None:
+        self._extractor = EntityExtractor(model, batch_size=batch_size, gemm=gemm, malloc=malloc)
         self._timeout = element_timeout
-        self._failpoints: dict[str, str] = {}
+        self._failpoints = dict(failpoints or {})
         self.batch_sizes = Metrics.distribution(METRICS_NAMESPACE, "entities.batch_size")
 
     def setup(self) -> None:
         self._extractor.load()
-        self._failpoints = failpoints_from_env()
 
     def _extract(self, batch: list[EnrichedStory]) -> list[list[EntityGroup]]:
         with time_limit(self._timeout * len(batch) if self._timeout else None):
@@ -89,25 +101,37 @@ class ExtractEntities(beam.PTransform):
         batch_size: int = 32,
         element_timeout: float | None = None,
         label: str | None = None,
+        *,
+        failpoints: Mapping[str, str] | None = None,
+        gemm: str | None = None,
+        malloc: str | None = None,
     ) -> None:
         super().__init__(label)
         if batch_size < 1:
-            raise ValueError(f"--ner-batch-size must be >= 1, got {batch_size}")
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self._model = model
         self._batch_size = batch_size
         self._timeout = element_timeout
+        self._failpoints, self._gemm, self._malloc = failpoints, gemm, malloc
 
     def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        # Fixed-size batches (the last of a bundle may be smaller), so that --ner-batch-size is what nlp.pipe
-        # gets: BatchElements' adaptive sizing, from 1 up, settled on 1–7 stories here (the model's per-batch cost
-        # looks small to it), paying the stage's per-batch costs ten times as often for no gain (the model alone
-        # runs as fast on batches of 3, `bench_entities.py::test_entity_stage_batches_of_3`). A bundle's last
-        # batch is flushed when the bundle ends, so nothing waits for a full batch.
+        # Fixed-size batches (the last of a bundle may be smaller), so that `batch_size` is what nlp.pipe gets:
+        # BatchElements' adaptive sizing, from 1 up, settles on a few stories (the model's per-batch cost looks
+        # small to it), paying the stage's per-batch costs many times as often for no gain (the model alone runs
+        # as fast on small batches: `bench_entities.py::test_entity_stage_batches_of_3`). A bundle's last batch is
+        # flushed when the bundle ends, so nothing waits for a full batch.
         return (
             stories
             | "Batch" >> beam.BatchElements(min_batch_size=self._batch_size, max_batch_size=self._batch_size)
             | "Recognize"
-            >> beam.ParDo(ExtractEntitiesFn(self._model, self._batch_size, self._timeout)).with_outputs(
-                DEAD_LETTER, main="stories"
-            )
+            >> beam.ParDo(
+                ExtractEntitiesFn(
+                    self._model,
+                    self._batch_size,
+                    self._timeout,
+                    failpoints=self._failpoints,
+                    gemm=self._gemm,
+                    malloc=self._malloc,
+                )
+            ).with_outputs(DEAD_LETTER, main="stories")
         )

@@ -1,4 +1,4 @@
-"""Hardened fetching of feed bytes over HTTP(S) and from local files — plain functions, no Beam.
+"""Hardened fetching of feed bytes over HTTP(S) — plain functions, no Beam.
 
 The fetch stage hands the bytes and headers returned here to
 `feedparser.parse(io.BytesIO(body), response_headers=feedparser_headers(result))`; feedparser never sees a
@@ -8,11 +8,13 @@ URL. What "hardened" means, concretely:
   waits, enforced by a watchdog that shuts the socket down, so a server dripping one byte a second cannot hold
   a worker;
 * a cap on the decoded body (`max_bytes`) applied while streaming, after our own gzip/deflate/br decoding with
-  bounded output per input chunk, so a compression bomb is stopped after `max_bytes`, not once it exploded;
-* an SSRF guard on the resolved address of every hop; the connection goes to the very address that was
-  checked (the host name is only used for `Host:`, SNI and certificate checks), so DNS rebinding cannot slip
-  in between;
-* at most `max_redirects` redirects, every hop checked again; http(s) only, never file:// (see `read_local`);
+  bounded output per input chunk (transforms/fetch/decoding.py), so a compression bomb is stopped after
+  `max_bytes`, not once it exploded;
+* an SSRF guard on the resolved address of every hop (transforms/fetch/addresses.py); the connection goes to the
+  very address that was checked (the host name is only used for `Host:`, SNI and certificate checks), so DNS
+  rebinding cannot slip in between;
+* at most `max_redirects` redirects, every hop checked again; http(s) only, never file:// (local files:
+  transforms/fetch/local.py);
 * conditional GET from stored validators, a sha256 of the body for servers whose ETag lies;
 * Retry-After on 429/503, jittered exponential backoff on 5xx and connection errors, no retries on other 4xx;
 * at most `per_host_concurrency` requests in flight per host and `Fetcher`.
@@ -26,16 +28,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import http.client
-import ipaddress
 import logging
-import os
 import random
 import socket
 import ssl
-import stat
 import threading
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -43,7 +41,6 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from importlib import metadata
-from typing import Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -57,10 +54,16 @@ from urllib3.exceptions import (
 )
 from urllib3.response import BaseHTTPResponse
 
-try:  # brotli is a project dependency; without it we simply do not advertise "br".
-    import brotli
-except ImportError:  # pragma: no cover - exercised only in stripped-down installs
-    brotli = None
+from transforms.fetch.addresses import (
+    AddressPolicy,
+    Resolver,
+    ascii_host,
+    ip_literal,
+    is_public_address,
+    system_resolver,
+)
+from transforms.fetch.decoding import ACCEPT_ENCODING, BodyDecoder
+from transforms.fetch.errors import FetchError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,9 +72,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 # Read granularity; also the most compressed input handed to a decoder at once.
 CHUNK_SIZE = 64 * 1024
-GZIP_MAGIC = b"\x1f\x8b"
-# A Content-Encoding chain longer than this is not something a feed server legitimately sends.
-MAX_ENCODING_LAYERS = 2
 # Threads for name resolution: getaddrinfo has no timeout of its own, so it runs beside the deadline.
 RESOLVER_THREADS = 4
 # Characters left as they are when escaping a request target (those requests' requote_uri keeps, plus %).
@@ -80,18 +80,6 @@ DEFAULT_FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.1"
 )
-
-# Networks that are not "the public internet" but that ipaddress.is_global does not flag (Python 3.11):
-# multicast, IPv4-compatible IPv6 (::a.b.c.d, deprecated but still routed by some stacks), RFC 8215 local
-# NAT64, deprecated site-local.
-_EXTRA_BLOCKED_V4 = (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("100.64.0.0/10"))
-_EXTRA_BLOCKED_V6 = (
-    ipaddress.ip_network("ff00::/8"),
-    ipaddress.ip_network("::/96"),
-    ipaddress.ip_network("64:ff9b:1::/48"),
-    ipaddress.ip_network("fec0::/10"),
-)
-_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
 
 
 @lru_cache(maxsize=1)
@@ -187,83 +175,6 @@ class FetchResult:
         )
 
 
-Resolver = Callable[[str, int], list[str]]
-AddressPolicy = Callable[[str, str], bool]
-
-
-class FetchError(Exception):
-    """Internal control flow: a classified failure on the way to a FetchResult. Never leaves this module."""
-
-    def __init__(self, error_type: str, message: str, status: int | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.error_type = error_type
-        self.message = message
-        self.status = status
-        self.retryable = retryable
-        self.headers: dict[str, str] = {}
-        self.final_url: str | None = None
-        self.retry_after: float | None = None
-
-
-# --------------------------------------------------------------------------------------------- addresses
-
-
-def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 form smuggles (mapped, NAT64 well-known prefix, 6to4), if any."""
-    if addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    if addr in _NAT64_WELL_KNOWN:
-        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    return addr.sixtofour
-
-
-def is_public_address(ip: str) -> bool:
-    """True only for a globally routable unicast address; embedded IPv4 forms are judged by their IPv4."""
-    try:
-        addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(addr)
-        if inner is not None:
-            return is_public_address(str(inner))
-        if any(addr in net for net in _EXTRA_BLOCKED_V6):
-            return False
-    elif any(addr in net for net in _EXTRA_BLOCKED_V4):
-        return False
-    return bool(
-        addr.is_global
-        and not (addr.is_multicast or addr.is_reserved or addr.is_unspecified or addr.is_loopback)
-        and not addr.is_link_local
-    )
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """All addresses getaddrinfo gives for host:port, in its order, without duplicates."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    seen: dict[str, None] = {}
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        seen.setdefault(str(sockaddr[0]), None)
-    return list(seen)
-
-
-def _ascii_host(host: str) -> str:
-    """The host as ASCII (IDNA for international names); empty if it cannot be encoded."""
-    if host.isascii():
-        return host
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return ""
-
-
-def _ip_literal(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return None
-
-
 # --------------------------------------------------------------------------------------------- headers
 
 
@@ -310,137 +221,6 @@ def _host_header(host: str, port: int, scheme: str) -> str:
     shown = f"[{host}]" if ":" in host else host
     default = 443 if scheme == "https" else 80
     return shown if port == default else f"{shown}:{port}"
-
-
-# --------------------------------------------------------------------------------------------- decoding
-
-
-class _Decoder(Protocol):
-    def decode(self, data: bytes, limit: int) -> bytes:
-        """Decode `data`; returns at most about `limit` bytes (more than `limit - 1` means "too large")."""
-        ...
-
-    def flush(self, limit: int) -> bytes: ...
-
-
-class _Identity:
-    def decode(self, data: bytes, limit: int) -> bytes:
-        return data
-
-    def flush(self, limit: int) -> bytes:
-        return b""
-
-
-class _Inflate:
-    """gzip / zlib / raw deflate with bounded output per call (zlib's max_length)."""
-
-    def __init__(self, wbits: int, raw_fallback: bool = False, multi_member: bool = False):
-        self._wbits = wbits
-        self._obj = zlib.decompressobj(wbits)
-        self._raw_fallback = raw_fallback
-        self._multi_member = multi_member
-        self._started = False
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        if not data:
-            return b""
-        try:
-            out = self._obj.decompress(data, limit)
-        except zlib.error:
-            # "deflate" is ambiguous in practice: servers send zlib-wrapped or raw streams; try raw once.
-            if self._raw_fallback and not self._started:
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                self._raw_fallback = False
-                return self.decode(data, limit)
-            raise
-        self._started = True
-        # A gzip file may be several members back to back (gzip(1) concatenation); trailing bytes that do not
-        # start another member (padding, junk) are ignored, as gzip(1) does.
-        while (
-            self._multi_member
-            and self._obj.eof
-            and self._obj.unused_data.startswith(GZIP_MAGIC)
-            and len(out) < limit
-        ):
-            rest = self._obj.unused_data
-            self._obj = zlib.decompressobj(self._wbits)
-            out += self._obj.decompress(rest, limit - len(out))
-        return out
-
-    def flush(self, limit: int) -> bytes:
-        return self._obj.decompress(self._obj.unconsumed_tail, limit) if self._obj.unconsumed_tail else b""
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        if brotli is None:  # pragma: no cover - brotli is installed with the project
-            raise FetchError("decode_error", "brotli-encoded body but the brotli module is missing")
-        self._obj = brotli.Decompressor()
-
-    def decode(self, data: bytes, limit: int) -> bytes:
-        if not data:
-            return b""
-        return bytes(self._obj.process(data, output_buffer_limit=limit))
-
-    def flush(self, limit: int) -> bytes:
-        return b""
-
-
-def _decoder_for(token: str) -> _Decoder:
-    token = token.strip().lower()
-    if token in {"", "identity"}:
-        return _Identity()
-    if token in {"gzip", "x-gzip"}:
-        return _Inflate(zlib.MAX_WBITS | 32, multi_member=True)  # 32: accept a gzip or zlib header
-    if token == "deflate":
-        return _Inflate(zlib.MAX_WBITS, raw_fallback=True)
-    if token == "br":
-        return _Brotli()
-    raise FetchError("decode_error", f"unsupported Content-Encoding {token!r}")
-
-
-class _BodyDecoder:
-    """Applies a Content-Encoding chain (last applied is undone first) under a byte cap on every layer."""
-
-    def __init__(self, content_encoding: str, max_bytes: int):
-        tokens = [t for t in content_encoding.split(",") if t.strip() and t.strip().lower() != "identity"]
-        if len(tokens) > MAX_ENCODING_LAYERS:
-            raise FetchError("decode_error", f"too many Content-Encoding layers: {content_encoding!r}")
-        self._layers = [_decoder_for(t) for t in reversed(tokens)]
-        self._max = max_bytes
-        self._parts: list[bytes] = []
-        self.size = 0
-
-    def _run(self, data: bytes, final: bool) -> None:
-        for layer in self._layers:
-            # limit = max + 1: producing one byte more than allowed is how a layer signals "too large".
-            try:
-                out = layer.decode(data, self._max + 1)
-                if final:
-                    out += layer.flush(self._max + 1)
-            except FetchError:
-                raise
-            except (zlib.error, OSError, ValueError) as exc:
-                raise FetchError("decode_error", f"cannot decode body: {exc}") from exc
-            except Exception as exc:  # brotli.error is not an OSError subclass
-                if brotli is not None and isinstance(exc, brotli.error):
-                    raise FetchError("decode_error", f"cannot decode brotli body: {exc}") from exc
-                raise
-            if len(out) > self._max:
-                raise FetchError("too_large", f"decoded body exceeds max_bytes={self._max}")
-            data = out
-        self.size += len(data)
-        if self.size > self._max:
-            raise FetchError("too_large", f"decoded body exceeds max_bytes={self._max}")
-        if data:
-            self._parts.append(data)
-
-    def feed(self, chunk: bytes) -> None:
-        self._run(chunk, final=False)
-
-    def finish(self) -> bytes:
-        self._run(b"", final=True)
-        return b"".join(self._parts)
 
 
 # --------------------------------------------------------------------------------------------- deadline
@@ -513,7 +293,7 @@ class Fetcher:
         self._resolver = resolver or system_resolver
         self._address_allowed = address_allowed or self._default_policy
         self._sleep = sleep
-        self._ssl_context: ssl.SSLContext | None = None  # built on first https use: loading CAs takes ~0.1 s
+        self._ssl_context: ssl.SSLContext | None = None  # built on first https use: loading CAs is not free
         self._semaphores: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
         self._resolver_pool = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="wirebeam-dns")
@@ -540,7 +320,7 @@ class Fetcher:
             return sem
 
     def _resolve(self, host: str, port: int, deadline: float) -> list[str]:
-        literal = _ip_literal(host)
+        literal = ip_literal(host)
         if literal is not None:
             return [literal]
         future: Future[list[str]] = self._resolver_pool.submit(self._resolver, host, port)
@@ -551,7 +331,7 @@ class Fetcher:
             raise FetchError("timeout", f"resolving {host!r} timed out", retryable=True) from exc
         except (OSError, UnicodeError, ValueError) as exc:
             raise FetchError("dns_error", f"cannot resolve {host!r}: {exc}") from exc
-        literals = [_ip_literal(str(address)) for address in addresses]
+        literals = [ip_literal(str(address)) for address in addresses]
         if not literals or None in literals:
             # Only IP literals may come back: a name here would be resolved again at connect time, unchecked.
             raise FetchError("dns_error", f"resolver gave no usable IP address for {host!r}: {addresses!r}")
@@ -678,7 +458,7 @@ class Fetcher:
         headers = {
             "User-Agent": self.settings.user_agent,
             "Accept": DEFAULT_FEED_ACCEPT,
-            "Accept-Encoding": "gzip, deflate, br" if brotli is not None else "gzip, deflate",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "Connection": "close",
         }
         if validators.etag:
@@ -718,7 +498,7 @@ class Fetcher:
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
             raise FetchError("bad_scheme", f"scheme {scheme or '(none)'!r} is not fetched: {url!r}")
-        host = _ascii_host(parts.hostname or "")
+        host = ascii_host(parts.hostname or "")
         if not host:
             raise FetchError("invalid_url", f"no usable host in URL {url!r}")
         port = port or (443 if scheme == "https" else 80)
@@ -872,7 +652,7 @@ class Fetcher:
         declared = headers.get("content-length", "").strip()
         if declared.isdigit() and not encoding.strip() and int(declared) > max_bytes:
             raise FetchError("too_large", f"Content-Length {declared} exceeds max_bytes={max_bytes}")
-        decoder = _BodyDecoder(encoding, max_bytes)
+        decoder = BodyDecoder(encoding, max_bytes)
         raw_total = 0
         while True:
             remaining = _remaining(deadline)
@@ -905,57 +685,3 @@ def _make_ssl_context() -> ssl.SSLContext:
         return context
     context.load_verify_locations(certifi.where())
     return context
-
-
-# --------------------------------------------------------------------------------------------- local files
-
-
-def read_local(path: str, settings: FetchSettings) -> FetchResult:
-    """Read a local feed file under the size cap; URLs (file:// included) are refused. Never raises."""
-    start = time.monotonic()
-
-    def failure(error_type: str, message: str) -> FetchResult:
-        return FetchResult(
-            url=path,
-            final_url=path,
-            status=None,
-            headers={},
-            body=None,
-            not_modified=False,
-            error_type=error_type,
-            message=message,
-            attempts=1,
-            elapsed=time.monotonic() - start,
-            validators=Validators(),
-        )
-
-    if "://" in path or path.lower().startswith("file:"):
-        return failure("bad_scheme", f"read_local takes a filesystem path, not a URL: {path!r}")
-    try:
-        info = os.stat(path)
-        # Devices and FIFOs are refused: /dev/zero never ends and a FIFO blocks the worker on open().
-        if not stat.S_ISREG(info.st_mode):
-            return failure("not_a_file", f"not a regular file: {path!r}")
-        if info.st_size > settings.max_bytes:
-            return failure("too_large", f"{info.st_size} bytes exceeds max_bytes={settings.max_bytes}")
-        with open(path, "rb") as handle:
-            body = handle.read(settings.max_bytes + 1)
-    except FileNotFoundError:
-        return failure("not_found", f"no such file: {path!r}")
-    except (OSError, ValueError) as exc:
-        return failure("io_error", f"cannot read {path!r}: {exc}")
-    if len(body) > settings.max_bytes:
-        return failure("too_large", f"file grew beyond max_bytes={settings.max_bytes} while reading")
-    return FetchResult(
-        url=path,
-        final_url=path,
-        status=None,
-        headers={},
-        body=body,
-        not_modified=False,
-        error_type=None,
-        message=None,
-        attempts=1,
-        elapsed=time.monotonic() - start,
-        validators=Validators(body_sha256=hashlib.sha256(body).hexdigest()),
-    )

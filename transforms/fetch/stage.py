@@ -18,7 +18,8 @@ from apache_beam.metrics import Metrics
 
 from schemas.story import FeedSource
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter, utcnow
-from transforms.fetch.http import Fetcher, FetchResult, FetchSettings, Validators, read_local
+from transforms.fetch.http import Fetcher, FetchResult, FetchSettings, Validators
+from transforms.fetch.local import read_local
 
 LOGGER = logging.getLogger(__name__)
 

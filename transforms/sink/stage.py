@@ -239,7 +239,7 @@ class WriteStories(beam.PTransform):
     def __init__(self, run_dir: str, label: str | None = None) -> None:
         super().__init__(label)
         if not run_dir:
-            raise ValueError("--output must name a directory")
+            raise ValueError("run_dir must name a directory")
         self._run_dir = run_dir.rstrip("/")
 
     def expand(self, pcolls: dict[str, Any]) -> beam.PCollection:
