@@ -84,8 +84,9 @@ CHECKS: dict[str, str] = {
     "anchor_not_local_day": "date anchor differs from the story's local publication day (pubDate's own offset)",
     "channel_date_ignored": "item without pubDate anchored on fetch time although the channel gives a date",
     "hash_cluster_titles_differ": "content-hash cluster (one round) whose members' titles differ",
+    "this_week_future_sunday": '"will … this week" written on a Sunday resolved to the week that Sunday ends',
     "newspaper_as_date": '"<Name> on Sunday" newspaper tagged as a date',
-    "past_decade_as_decade": '"the past/last decade" normalized to a calendar decade ("201")',
+    "past_decade_as_decade": '"the past decade", "over the last decade" normalized to a calendar decade ("201")',
 }
 
 
@@ -226,6 +227,16 @@ def stories_via_cli(files: list[Path]) -> Iterator[dict[str, Any]]:
 # ---- the audit -----------------------------------------------------------------------------------------------------
 
 
+def _future_on_sunday(body: str, d: dict[str, Any]) -> bool:
+    """A "this week" whose sentence says "will" before it, anchored on a Sunday, valued as that Sunday's week."""
+    anchor = dt.date.fromisoformat(d["anchor"])
+    if anchor.isoweekday() != 7:
+        return False
+    sentence = re.split(r"[.!?]\s", body[max(d["start"] - 200, 0) : d["start"]])[-1]
+    year, week, _ = anchor.isocalendar()
+    return re.search(r"\bwill\b", sentence) is not None and d["value"] == f"{year:04d}-W{week:02d}"
+
+
 def audit_story(row: dict[str, Any], facts: ItemFacts | None, where: str, audit: Audit) -> None:
     body = row.get("body") or ""
     if facts is not None:
@@ -259,11 +270,14 @@ def audit_story(row: dict[str, Any], facts: ItemFacts | None, where: str, audit:
     if m := STRAY_SPACE_RE.search(body):
         audit.flag("stray_space_punct", where, body[max(m.start() - 50, 0) : m.end() + 30])
     for d in row.get("dates") or []:
+        if d["text"].lower() == "this week" and d.get("anchor") and _future_on_sunday(body, d):
+            audit.flag("this_week_future_sunday", where, body[max(d["start"] - 60, 0) : d["end"]])
         after = body[d["end"] : d["end"] + 1]
         before = body[max(d["start"] - 30, 0) : d["start"]]
-        if NEWSPAPER_DAY_RE.search(before + d["text"] + after):
+        if d["text"].endswith("Sunday") and NEWSPAPER_DAY_RE.search(before + d["text"] + after):
             audit.flag("newspaper_as_date", where, before + d["text"])
-        if re.search(r"\b(?:past|last) decade", d["text"]) and re.fullmatch(r"\d{3}", d["value"]):
+        span = "past decade" in d["text"] or re.search(r"(?:over|during|throughout|across|within|for) $", before)
+        if span and "decade" in d["text"] and re.fullmatch(r"\d{3}", d["value"]):
             audit.flag("past_decade_as_decade", where, f"{d['text']} -> {d['value']}")
 
 
