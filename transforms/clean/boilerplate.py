@@ -197,10 +197,10 @@ def is_chrome_line(line: str) -> bool:
         return True
     # the prompt and caption patterns are matched on the lowercased line: IGNORECASE makes `re` several times slower
     low = line.lower()
-    if n <= _PROMPT_MAX and any(t in low for t in _PROMPT_TRIGGERS) and (m := _PROMPT_RE.search(low)) is not None:
-        return m.group(0) != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(low) is not None
     if n <= _PROMO_MAX and any(t in low for t in _PROMO_TRIGGERS) and _PROMO_RE.match(low) is not None:
         return True
+    if n <= _PROMPT_MAX and any(t in low for t in _PROMPT_TRIGGERS) and (m := _PROMPT_RE.search(low)) is not None:
+        return m.group(0) != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(low) is not None
     if _PHOTO_CREDIT_RE.fullmatch(line):
         return True
     tail = low[-_CAPTION_TAIL:]
@@ -228,6 +228,15 @@ _BYLINE_RE = re.compile(
 )
 _BYLINE_MAX = 160
 _NAME_SPLIT_RE = re.compile(r",? and |, | & ")
+# Words of a job title or desk after a byline's names ("By Ana Ruiz, Senior Markets Columnist"): where one
+# appears, the names have ended.
+_JOB_WORDS = frozenset(
+    {
+        "Editor", "Editor-at-Large", "Columnist", "Correspondent", "Reporter", "Writer", "Staff", "Chief", "Senior",
+        "Bureau", "Desk", "Contributor", "Analyst", "Producer", "Critic", "Associate", "Deputy", "Managing",
+        "Political", "Business", "Markets", "Reuters", "Bloomberg", "AFP", "AP", "Press", "News", "Newsroom",
+    }
+)
 
 
 def byline_names(line: str) -> list[str] | None:
@@ -237,7 +246,13 @@ def byline_names(line: str) -> list[str] | None:
     m = _BYLINE_RE.fullmatch(line.strip())
     if m is None or (m.group("title") and len(m.group("title").split()) > 8):
         return None
-    return [name.strip() for name in _NAME_SPLIT_RE.split(m.group("names")) if name.strip()]
+    names: list[str] = []
+    for name in _NAME_SPLIT_RE.split(m.group("names")):
+        if any(word in _JOB_WORDS for word in name.split()):
+            break
+        if name.strip():
+            names.append(name.strip())
+    return names or None
 
 
 # A column's label opening its first paragraph: "JANE ROE: …", "DR JANE ROE: …", "EXCLUSIVE BY JANE ROE: …",
