@@ -39,8 +39,11 @@ CAPTION = "<media:description>Ferries at the old pier on Tuesday.</media:descrip
         # description, photo, caption: the description is the story, the caption is dropped
         (f"{DESCRIPTION}{MEDIA}{CAPTION}", None, "The harbour board"),
         # a caption with an entity (feedparser then types it HTML) is still a caption
-        (f"{DESCRIPTION}{MEDIA}<media:description>A &amp;ldquo;ferry&amp;rdquo; at dawn.</media:description>",
-         None, "The harbour board"),  # fmt: skip
+        (
+            f"{DESCRIPTION}{MEDIA}<media:description>A &amp;ldquo;ferry&amp;rdquo; at dawn.</media:description>",
+            None,
+            "The harbour board",
+        ),
         # the full text in content:encoded beside a photo is the story
         (
             f"{DESCRIPTION}{MEDIA}<content:encoded><![CDATA[<p>The harbour board approved a new ferry terminal "
@@ -49,8 +52,11 @@ CAPTION = "<media:description>Ferries at the old pier on Tuesday.</media:descrip
             "The harbour board",
         ),
         # no media attached: a second text is content as before
-        (f"{DESCRIPTION}<media:description>Board members voted 5-2 late on Tuesday.</media:description>",
-         "Board members voted", "The harbour board"),  # fmt: skip
+        (
+            f"{DESCRIPTION}<media:description>Board members voted 5-2 late on Tuesday.</media:description>",
+            "Board members voted",
+            "The harbour board",
+        ),
     ],
 )
 def test_story_text_is_not_the_media_caption(item: str, content: str | None, summary_start: str) -> None:

@@ -241,7 +241,7 @@ _JOB_WORDS = frozenset(
 
 def byline_names(line: str) -> list[str] | None:
     """The author names of a byline line ("By Jane Roe and John Poe, Reuters" → both), None for other lines."""
-    if len(line) > _BYLINE_MAX or line[:3].lower() != "by " and line[:3].lower() != "by:":
+    if len(line) > _BYLINE_MAX or line[:3].lower() not in ("by ", "by:"):
         return None
     m = _BYLINE_RE.fullmatch(line.strip())
     if m is None or (m.group("title") and len(m.group("title").split()) > 8):

@@ -37,10 +37,14 @@ _SUNDAY_PAPER_RE = re.compile(r"\b(?:Herald|Mail|Independent)[ \t]on[ \t]$")
 DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0}
 
 
+def _names_a_sunday_paper(m: re.Match[str], ctx: Context) -> bool:
+    return _SUNDAY_PAPER_RE.search(ctx.text[max(m.start() - 20, 0) : m.start()]) is not None
+
+
 def _norm_weekday(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     wd = WEEKDAYS[m.group("wd").lower()]
     part = group(m, "part")
-    if wd == 7 and not part and m.group(0) == m.group("wd") and _SUNDAY_PAPER_RE.search(ctx.text[max(m.start() - 20, 0) : m.start()]):
+    if wd == 7 and not part and m.group(0) == m.group("wd") and _names_a_sunday_paper(m, ctx):
         return None
     suffix = "T" + PART_CODES[part.lower()] if part else ""
     if ctx.anchor is None:

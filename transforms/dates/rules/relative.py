@@ -94,10 +94,9 @@ def _norm_relative_unit(m: re.Match[str], ctx: Context) -> tuple[str, str] | Non
         # "over the past decade": the ten years up to the anchor, not the calendar decade before it
         return "DURATION", "P10Y" if unit == "decade" else "P100Y"
     offset = _REL_OFFSETS[rel]
-    if unit == "week" and rel == "this" and ctx.anchor is not None and ctx.anchor.isoweekday() == 7:
-        # Written on a Sunday, the last day of its ISO week, "will … this week" looks ahead to the coming week.
-        if ctx.tense(m) == "future":
-            offset = 1
+    on_sunday = ctx.anchor is not None and ctx.anchor.isoweekday() == 7
+    if unit == "week" and rel == "this" and on_sunday and ctx.tense(m) == "future":
+        offset = 1  # written on a Sunday, the last day of its ISO week, "will … this week" means the coming one
     if unit == "quarter" and ctx.anchor is not None:
         y, q = shift_quarter(*quarter_of(ctx.anchor), offset)
         ctx.quarter = (y, q)
