@@ -82,7 +82,7 @@ def build_stream_pipeline(
     )
     parsed = polled.feeds | "ParseEntries" >> ParseEntries()
     if config.dedup:
-        dedup = "StreamingDedup" >> StreamingDedup(config.retention, config.dedup_config)
+        dedup = "StreamingDedup" >> StreamingDedup(config.retention, config=config.dedup_config)
     else:
         dedup = "NoDedup" >> NoDedup()
     # Labelled StreamStories, as the streaming graph's middle always was: the stateful dedup steps keep their

@@ -13,8 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 SCHEMA_VERSION = "1.0"
 
-# How `Story.published_at` was obtained, most trusted first.
-PublishedSource = Literal["feed", "page_timestamp", "dateline", "channel", "input", "fetch_time"]
+# How `Story.published_at` was obtained, most trusted first. The `page_*` values come from a whole HTML page's own
+# markup (`wirebeam enrich` on pages): its JSON-LD `datePublished`, a publish-time `<meta>`, a `<time datetime>`,
+# or, when it has none of these, the day htmldate finds in its markup and text (`page_guess`, a day at 00:00 UTC).
+# `channel` is the feed's own date (RSS channel pubDate/lastBuildDate) for an item that carries none.
+PublishedSource = Literal[
+    "feed",
+    "page_jsonld",
+    "page_meta",
+    "page_time",
+    "page_timestamp",
+    "page_guess",
+    "dateline",
+    "channel",
+    "input",
+    "fetch_time",
+]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
 AnchorSource = Literal["dateline", "published", "channel", "fetched", "none"]
 
@@ -49,6 +63,9 @@ class RawEntry(_Record):
     content_html: str | None = None
     published_text: str | None = None
     published_at: dt.datetime | None = None
+    published_source: PublishedSource | None = Field(
+        default=None, description="where published_at came from when not the feed (enrich input, page metadata)"
+    )
     published_offset_minutes: int | None = Field(
         default=None, description="UTC offset the item's date was written in (its local time), if it named one"
     )

@@ -238,7 +238,7 @@ def test_windowed_output_writes_one_file_set_per_window(tmp_path: Path) -> None:
 
 
 def test_streaming_dedup_rejects_a_nonpositive_retention() -> None:
-    with pytest.raises(ValueError, match="--dedup-retention-days"):
+    with pytest.raises(ValueError, match="retention must be positive"):
         StreamingDedup(dt.timedelta(0))
 
 

@@ -34,7 +34,7 @@ def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | Non
     """The item's date, else the page timestamp, else the dateline's day, else the channel's date (pubDate /
     lastBuildDate of the whole feed); None when nothing says (the fetch time is then the anchor)."""
     if entry.published_at is not None:
-        return entry.published_at, "input" if INPUT_TAG in entry.source.tags else "feed"
+        return entry.published_at, entry.published_source or ("input" if INPUT_TAG in entry.source.tags else "feed")
     if cleaned.page_timestamp is not None:
         return cleaned.page_timestamp, "page_timestamp"
     if cleaned.dateline is not None and cleaned.dateline.date is not None:
@@ -46,13 +46,13 @@ def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | Non
 
 
 def published_offset(entry: RawEntry, source: PublishedSource | None) -> int | None:
-    """The UTC offset the chosen date was written in: the item's or the channel's; page timestamps are read
-    into UTC and a dateline's day is already local, so neither has one."""
-    if source in ("feed", "input"):
-        return entry.published_offset_minutes
+    """The UTC offset the chosen date was written in: the item's, the input's or page's, or the channel's; a
+    page timestamp line is read into UTC and a dateline's day is already local, so neither has one."""
     if source == "channel":
         return entry.channel_offset_minutes
-    return None
+    if source in ("page_timestamp", "dateline") or source is None:
+        return None
+    return entry.published_offset_minutes
 
 
 # A body this short (a teaser sentence or two) may be a template the outlet puts on many items ("The news of the

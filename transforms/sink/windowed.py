@@ -31,7 +31,7 @@ class WriteWindowed(beam.PTransform):
     ) -> None:
         super().__init__(label)
         if window_seconds <= 0:
-            raise ValueError(f"--window must be positive, got {window_seconds}")
+            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
         self._prefix = prefix
         self._window = window_seconds
         self._num_shards = num_shards
