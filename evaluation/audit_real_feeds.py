@@ -10,7 +10,7 @@ per round and audits its JSONL output (slow: NER on every story).
 Each check compares the output with what the feed item itself says, read independently from the XML with lxml
 (description, media:description, dc:creator, media:credit, pubDate with its UTC offset, the channel's dates).
 
-Run: .venv/bin/python -m evaluation.audit_real_feeds [--via stages|cli] [--json PATH] [--examples N]
+Run: .venv/bin/python -m evaluation.audit_real_feeds [--via stages|cli] [--only ROUND] [--json PATH] [--examples N]
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ CHECKS: dict[str, str] = {
     "anchor_not_local_day": "date anchor differs from the story's local publication day (pubDate's own offset)",
     "channel_date_ignored": "item without pubDate anchored on fetch time although the channel gives a date",
     "hash_cluster_titles_differ": "content-hash cluster (one round) whose members' titles differ",
+    "template_near_merge": "two items with one short template body and numbered titles verified as near duplicates",
     "this_week_future_sunday": '"will … this week" written on a Sunday resolved to the week that Sunday ends',
     "newspaper_as_date": '"<Name> on Sunday" newspaper tagged as a date',
     "past_decade_as_decade": '"the past decade", "over the last decade" normalized to a calendar decade ("201")',
@@ -281,10 +282,35 @@ def audit_story(row: dict[str, Any], facts: ItemFacts | None, where: str, audit:
             audit.flag("past_decade_as_decade", where, f"{d['text']} -> {d['value']}")
 
 
+def audit_template_pairs(name: str, members: list[dict[str, Any]], audit: Audit) -> None:
+    """Items sharing one short body whose titles carry different numbers (dated galleries, live-blog editions):
+    the dedup stage's own verification (`near_duplicates` on `member_of` sketches) must keep them apart."""
+    from schemas.story import Story
+    from transforms.dedup.neardup import DedupConfig
+    from transforms.dedup.stage import member_of, near_duplicates
+
+    numbered = {}
+    for row in members:
+        numbers = tuple(re.findall(r"\d+", row.get("title") or ""))
+        numbered.setdefault(numbers, row)
+    if len(numbered) < 2:
+        return
+    cfg = DedupConfig()
+    sketches = [
+        member_of(Story.model_validate({k: row[k] for k in Story.model_fields if k in row}), cfg)
+        for row in numbered.values()
+    ]
+    for i, a in enumerate(sketches):
+        for b in sketches[i + 1 :]:
+            if near_duplicates(a, b, cfg):
+                audit.flag("template_near_merge", name, f"{a.title} | {b.title}")
+
+
 def audit_round(name: str, files: list[Path], via: str, audit: Audit) -> None:
     facts: dict[str, dict[str, ItemFacts]] = {str(p): item_facts(p.read_bytes()) for p in files}
     stories = stories_via_cli(files) if via == "cli" else stories_via_stages(files)
     clusters: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    same_body: dict[str, list[dict[str, Any]]] = defaultdict(list)
     from transforms.dedup.stage import MIN_HASHED_BODY
 
     for row in stories:
@@ -296,12 +322,16 @@ def audit_round(name: str, files: list[Path], via: str, audit: Audit) -> None:
         audit_story(row, item, where, audit)
         if len(row.get("body") or "") >= MIN_HASHED_BODY:
             clusters[row["content_hash"]].append(row)
+        if 0 < len((row.get("body") or "").split()) < 60:
+            same_body[row["body"]].append(row)
     for members in clusters.values():
         titles = {_norm_title(m.get("title") or "") for m in members}
         if len(titles) > 1:
             audit.flag(
                 "hash_cluster_titles_differ", name, " | ".join(sorted(m.get("title") or "" for m in members))[:300]
             )
+    for members in same_body.values():
+        audit_template_pairs(name, members, audit)
     audit.rounds += 1
 
 
@@ -310,11 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--via", choices=("stages", "cli"), default="stages", help="stage functions (fast) or the CLI")
     ap.add_argument("--json", type=Path, help="write counts and examples here")
     ap.add_argument("--examples", type=int, default=3, help="examples kept per check")
+    ap.add_argument("--only", default="", help="audit only the rounds whose name contains this (e.g. 20210919)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     audit = Audit(max_examples=args.examples)
     for name, files in rounds():
-        audit_round(name, files, args.via, audit)
+        if args.only in name:
+            audit_round(name, files, args.via, audit)
     print(f"real-feed audit via {args.via}: {audit.rounds} rounds, {audit.stories} stories")
     width = max(map(len, CHECKS))
     for check, what in CHECKS.items():
