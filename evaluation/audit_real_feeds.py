@@ -48,7 +48,8 @@ _WS_RE = re.compile(r"\s+")
 # Promo lines of the wire services and outlets (column and podcast promos, follow-us lines).
 PROMO_RE = re.compile(
     r"Enjoying this column\?|Check out Reuters Open Interest|Follow ROI on|Morning Bid daily podcast"
-    r"|podcast on (?:Apple|Spotify)|listen to the [\w ]{1,40} podcast|Sign up (?:here|for) [\w ]{0,40}newsletter",
+    r"|podcast on (?:Apple|Spotify)|listen to the [\w ]{1,40} podcast|Sign up (?:here|for) [\w ]{0,40}newsletter"
+    r"|Click here to sign up",
     re.IGNORECASE,
 )
 # "Filed Nov. 18, 2024, 5:06 p.m. GMT" and "Photography and reporting by …" lines.
@@ -71,7 +72,8 @@ LINK_ONLY_RE = re.compile(r"[•·▪●]\s*[^\n]{3,200}")
 
 CHECKS: dict[str, str] = {
     "caption_as_body": "body is the media:description caption although the item has a description",
-    "promo_line": "known promo line in the body (column/podcast/follow promos)",
+    "promo_line": "known promo line in the body (column/podcast/follow/sign-up promos)",
+    "kicker_above_byline": "the body opens with a kicker line that stood above a byline",
     "filed_line": '"Filed <date>" or "Photography and reporting by" line in the body',
     "byline_in_body": 'a "By Name[, Title]" paragraph left in the body',
     "creator_lost": "item has dc:creator/author but story authors is empty",
@@ -238,6 +240,12 @@ def _future_on_sunday(body: str, d: dict[str, Any]) -> bool:
     return re.search(r"\bwill\b", sentence) is not None and d["value"] == f"{year:04d}-W{week:02d}"
 
 
+def _kicker_left(body: str, description: str) -> bool:
+    """The body's first paragraph is the short line the item's text put right above its "By …" line."""
+    first = body.split("\n\n", 1)[0]
+    return 0 < len(first) <= 120 and re.search(re.escape(first) + r"\s+By [A-Z]", description) is not None
+
+
 def audit_story(row: dict[str, Any], facts: ItemFacts | None, where: str, audit: Audit) -> None:
     body = row.get("body") or ""
     if facts is not None:
@@ -260,6 +268,8 @@ def audit_story(row: dict[str, Any], facts: ItemFacts | None, where: str, audit:
         audit.flag("promo_line", where, body[max(m.start() - 40, 0) : m.end() + 80])
     if m := FILED_RE.search(body):
         audit.flag("filed_line", where, body[m.start() : m.start() + 120])
+    if facts is not None and _kicker_left(body, facts.description):
+        audit.flag("kicker_above_byline", where, body[:120])
     if m := BYLINE_RE.search(body):
         audit.flag("byline_in_body", where, m.group(0))
     if CAPS_DATELINE_RE.match(body):

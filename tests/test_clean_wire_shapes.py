@@ -34,6 +34,7 @@ def cleaned(*paragraphs: str, title: str = "Port traffic slows") -> tuple[str, t
         "Filed 3 May 2024",
         "WARNING - distressing content",
         "Warning: this story contains graphic details.",
+        'Ana Ruiz will host a webinar, "Ports in a storm", on May 30. Click here to sign up.',
     ],
 )
 def test_promo_filed_and_notice_lines_are_boilerplate(line: str) -> None:
@@ -69,6 +70,15 @@ def test_story_sentences_are_not_promo(line: str) -> None:
 )
 def test_byline_names(line: str, names: list[str] | None) -> None:
     assert byline_names(line) == names
+
+
+def test_kicker_after_a_dateline_goes_with_the_byline() -> None:
+    body, authors, _ = cleaned(
+        "May 20 - What moves the docks today",
+        "By Ana Ruiz, Editor-at-Large, Shipping",
+        "Freight rates rose on Monday as the canal stayed shut.",
+    )
+    assert (body, authors) == ("Freight rates rose on Monday as the canal stayed shut.", ("Ana Ruiz",))
 
 
 def test_credit_roles_joined_by_and() -> None:

@@ -128,6 +128,8 @@ _PROMO_RE = re.compile(
     r")"
 )
 _PROMO_TRIGGERS = ("enjoying", "podcast", "sign up", "follow", "filed", "warning")
+# A short promo paragraph ends in its call to action: "… join us for a webinar on May 30. Click here to sign up."
+_PROMO_TAIL_RE = re.compile(r"[.!?\"”]\s+(?:click|tap) here to (?:sign up|register|subscribe|listen|watch)\W{0,3}$")
 _PROMO_MAX = 400
 _ITEM_SEP_RE = re.compile(r"\s*[•·▪●|]\s*|\s{2,}")
 _ITEM_SEPS = ("•", "·", "▪", "●", "|", "  ")
@@ -198,6 +200,8 @@ def is_chrome_line(line: str) -> bool:
     # the prompt and caption patterns are matched on the lowercased line: IGNORECASE makes `re` several times slower
     low = line.lower()
     if n <= _PROMO_MAX and any(t in low for t in _PROMO_TRIGGERS) and _PROMO_RE.match(low) is not None:
+        return True
+    if n <= _PROMO_MAX and "here to" in low and _PROMO_TAIL_RE.search(low) is not None:
         return True
     if n <= _PROMPT_MAX and any(t in low for t in _PROMPT_TRIGGERS) and (m := _PROMPT_RE.search(low)) is not None:
         return m.group(0) != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(low) is not None

@@ -180,6 +180,9 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
             line = line[consumed:].lstrip()
             if not line:
                 continue
+            if index + 1 < len(lines) and looks_like_headline(line) and is_credit_line(lines[index + 1]):
+                removed += 1  # "April 13 - What matters in markets today" above the byline: a kicker
+                continue
         if index == start and (column := column_byline(line, is_place_name)) is not None:
             name, consumed = column  # "JANE ROE: …" opens a column: the name is its author, not its text
             if name and name not in authors:
