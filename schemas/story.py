@@ -175,6 +175,8 @@ class EnrichedStory(Story):
     @model_validator(mode="after")
     def _offsets_index_body(self) -> EnrichedStory:
         for ent in self.entities:
+            if self.body[ent.start : ent.end] != ent.text:
+                raise ValueError(f"entity {ent.text!r} does not match body[{ent.start}:{ent.end}]")
             for m in ent.mentions:
                 if self.body[m.start : m.end] != m.text:
                     raise ValueError(f"entity mention {m.text!r} does not match body[{m.start}:{m.end}]")
@@ -219,6 +221,9 @@ class FeedCounts(_Record):
     not_modified: int = Field(default=0, description="fetches answered 304 or with an unchanged body")
     bozo: int = Field(default=0, description="fetches whose feed was malformed but kept its good entries")
     http_status: int | None = None
+    feed_error: str | None = Field(
+        default=None, description="why the feed failed as a whole (the dead letter's error_type), e.g. ssrf_blocked"
+    )
 
     @property
     def reconciled(self) -> bool:
