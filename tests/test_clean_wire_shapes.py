@@ -1,5 +1,6 @@
 """Cleaning the shapes real outlets send: promo and "Filed" lines, bylines to authors, column bylines, the
-scraper's spacing, "PLACE - " datelines, link-only bodies, and the exact-content key of template bodies."""
+scraper's spacing, "PLACE - " datelines, link-only bodies, the exact-content key of template bodies and the dedup
+stage's rule for editions of a series sharing one template text."""
 
 from __future__ import annotations
 
@@ -213,3 +214,23 @@ def test_story_carries_media_credits_byline_authors_and_channel_date() -> None:
         "channel",
         720,
     )
+
+
+@pytest.mark.parametrize(
+    ("title_a", "title_b", "editions"),
+    [
+        ("Photos of the week, May 17", "Photos of the week, May 10", True),
+        ("Live: 3 ships stuck as canal stays shut", "Live: 5 ships stuck, port warns of delays", True),
+        ("Photos of the week, May 17", "Photos of the week, May 17", False),
+        ("Hear the 911 call from the pier", "Pier witness called police, neighbour says", False),
+    ],
+)
+def test_editions_of_a_series(title_a: str, title_b: str, editions: bool) -> None:
+    from transforms.dedup.neardup import DedupConfig
+    from transforms.dedup.stage import editions_of_a_series, member_of, near_duplicates
+
+    cfg = DedupConfig()
+    template = "The week in pictures, as chosen by our photo desk and our readers."
+    a, b = (member_of(clean_entry(entry(t, template, id=f"id{i}")), cfg) for i, t in enumerate((title_a, title_b)))
+    assert editions_of_a_series(a, b) is editions
+    assert near_duplicates(a, b, cfg) is not editions

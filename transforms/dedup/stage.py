@@ -151,11 +151,13 @@ _NUMBER_RE = re.compile(r"\d+")
 
 
 def editions_of_a_series(a: Member, b: Member) -> bool:
-    """Two short items whose titles carry different numbers ("Best of cartoons, May 17" / "May 18", two live-blog
-    editions with their figures): editions sharing a template text, not copies of one story."""
+    """Two short items whose titles both carry numbers, and different ones ("Best of cartoons, May 17" / "May 18",
+    two live-blog editions with their figures): editions sharing a template text, not copies of one story. (A
+    title with no number beside one with a number says nothing: "Hear the 911 call" and the article it is from.)"""
     if a.title is None or b.title is None or max(a.n_shingles, b.n_shingles) >= TEMPLATE_SHINGLES:
         return False
-    return _NUMBER_RE.findall(a.title) != _NUMBER_RE.findall(b.title)
+    numbers_a, numbers_b = _NUMBER_RE.findall(a.title), _NUMBER_RE.findall(b.title)
+    return bool(numbers_a) and bool(numbers_b) and numbers_a != numbers_b
 
 
 def near_duplicates(a: Member, b: Member, cfg: DedupConfig) -> bool:
