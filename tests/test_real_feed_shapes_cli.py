@@ -78,15 +78,16 @@ def test_real_feed_shapes_through_the_cli(tmp_path: Path, run_cli) -> None:
     )
     assert ferry.published_offset_minutes == 600
     # 07:30 at +10:00 is Sunday 21:30 UTC: "today" is the local Monday
-    assert [(d.text, d.value, str(d.anchor)) for d in ferry.dates] == [
-        ("today", "2024-05-20", "2024-05-20"),
-        ("a year", "P1Y", "2024-05-20"),
+    assert [(d.field, d.text, d.value, str(d.anchor)) for d in ferry.dates] == [
+        ("title", "a year", "P1Y", "2024-05-20"),
+        ("body", "today", "2024-05-20", "2024-05-20"),
+        ("body", "a year", "P1Y", "2024-05-20"),
     ]
 
     docks = stories["morning-docks"]
     assert docks.body == "Freight rates rose on Monday as the canal stayed shut for a third week, brokers said."
     assert docks.authors == ["Kim Berg"]
-    assert [(d.text, d.value) for d in docks.dates] == [("Monday", "2024-05-20")]
+    assert [(d.text, d.value) for d in docks.dates if d.field == "body"] == [("Monday", "2024-05-20")]
 
     hawker = stories["hawker"]
     assert hawker.dateline is not None and hawker.dateline.location == "OSLO"
@@ -102,4 +103,5 @@ def test_real_feed_shapes_through_the_cli(tmp_path: Path, run_cli) -> None:
     tides = stories["tides"]
     assert (tides.published_source, tides.published_offset_minutes) == ("channel", 720)
     assert tides.published_at == dt.datetime(2024, 5, 19, 21, 0, tzinfo=dt.UTC)
-    assert [(d.text, d.value, d.anchor_source) for d in tides.dates] == [("tomorrow", "2024-05-21", "channel")]
+    body_dates = [(d.text, d.value, d.anchor_source) for d in tides.dates if d.field == "body"]
+    assert body_dates == [("tomorrow", "2024-05-21", "channel")]
