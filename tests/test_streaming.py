@@ -14,16 +14,26 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
-from apache_beam.transforms.window import TimestampedValue
+from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.streaming import Sighting, StreamingDedup, Vote, decide, same_id_reason, sighting_of, vote_at_key
+from transforms.dedup.streaming import (
+    PriorRunsFn,
+    Sighting,
+    StreamingDedup,
+    Vote,
+    decide,
+    same_id_reason,
+    sighting_of,
+    vote_at_key,
+)
 from transforms.fetch.http import FetchSettings
 from transforms.fetch.poll import PollFeedFn
 from transforms.fetch.stage import FEED_REPORT, FetchedFeed
-from transforms.sink.windowed import WriteWindowed
+from transforms.dedup.stage import index_header, index_line, member_of, parse_index_line
+from transforms.sink.windowed import STREAM_DIR, WriteWindows, feed_states, parse_commit, window_name
 
 CFG = DedupConfig()
 RunCli = Callable[..., tuple[int, str]]
@@ -221,20 +231,57 @@ def test_windowed_output_writes_one_file_set_per_window(tmp_path: Path) -> None:
         .advance_watermark_to(400)
         .advance_watermark_to_infinity()
     )
+    run, state = tmp_path / "run", tmp_path / "state"
+    run.mkdir()
     with streaming_pipeline() as p:
         out = p | events | StreamingDedup(dt.timedelta(hours=1))
-        out["stories"] | "WriteStories" >> WriteWindowed(str(tmp_path / "stories"), 100)
-        out["duplicates"] | "WriteDuplicates" >> WriteWindowed(str(tmp_path / "duplicates"), 100)
-    names = sorted(f.name for f in tmp_path.iterdir() if f.suffix == ".jsonl")
+        lines = out["stories"] | "Lines" >> beam.Map(lambda s: s.model_dump_json())
+        _ = {"stories": lines, "duplicates": out["duplicates"]} | WriteWindows(str(run), 100, state=str(state))
+    names = sorted(f.name for f in run.iterdir())
     assert names == [
-        "duplicates-[1970-01-01T00-03-20, 1970-01-01T00-05-00)-00000-of-00001.jsonl",
-        "stories-[1970-01-01T00-00-00, 1970-01-01T00-01-40)-00000-of-00001.jsonl",
-        "stories-[1970-01-01T00-03-20, 1970-01-01T00-05-00)-00000-of-00001.jsonl",
+        "duplicates-1970-01-01T00-03-20--1970-01-01T00-05-00-00000-of-00001.jsonl",
+        "stories-1970-01-01T00-00-00--1970-01-01T00-01-40-00000-of-00001.jsonl",
+        "stories-1970-01-01T00-03-20--1970-01-01T00-05-00-00000-of-00001.jsonl",
     ]
     first, second = (
-        sorted(json.loads(line)["id"] for line in (tmp_path / n).read_text().splitlines()) for n in names[1:]
+        sorted(json.loads(line)["id"] for line in (run / n).read_text().splitlines()) for n in names[1:]
     )
     assert (first, second) == (["a", "o"], ["t"])
+    # One commit record per window, naming its files (stories last) and the index lines of its stories.
+    records = sorted((state / STREAM_DIR).iterdir())
+    assert [r.name for r in records] == [
+        "1970-01-01T00-00-00--1970-01-01T00-01-40--run.jsonl",
+        "1970-01-01T00-03-20--1970-01-01T00-05-00--run.jsonl",
+    ]
+    header, index = parse_commit(records[1].read_text())
+    assert [Path(f).name for f in header["files"]] == names[::2]
+    assert [parse_index_line(line)["id"] for line in index] == ["t"]  # type: ignore[index]
+    assert header["feeds"] == {}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [
+        (0, 300, "1970-01-01T00-00-00--1970-01-01T00-05-00"),
+        (1_796_183_100, 1_796_183_400, "2026-12-02T03-45-00--2026-12-02T03-50-00"),
+        (0.5, 1.25, "1970-01-01T00-00-00.500--1970-01-01T00-00-01.250"),
+    ],
+)
+def test_window_names_have_no_shell_metacharacters(start: float, end: float, name: str) -> None:
+    assert window_name(IntervalWindow(start, end)) == name
+    assert not set(name) & set(" []()*?'\"$&;|<>")
+
+
+def test_feed_states_keep_each_feeds_last_successful_poll() -> None:
+    polls = [
+        {"poll": "2026-11-27T09:05:00+00:00", "feed": "f", "http_status": 200, "state": {"etag": '"v2"'}},
+        {"poll": "2026-11-27T09:00:00+00:00", "feed": "f", "http_status": 200, "state": {"etag": '"v1"'}},
+        {"poll": "2026-11-27T09:10:00+00:00", "feed": "f", "http_status": 500, "state": None},
+        {"poll": "2026-11-27T09:00:00+00:00", "feed": "g", "not_modified": 1},
+    ]
+    assert feed_states(polls) == {
+        "f": {"etag": '"v2"', "http_status": 200, "updated_at": "2026-11-27T09:05:00+00:00"}
+    }
 
 
 def test_streaming_dedup_rejects_a_nonpositive_retention() -> None:
@@ -280,6 +327,62 @@ def test_poll_feed_keeps_validators_and_sends_a_conditional_get() -> None:
     assert sent == [None, '"v1"']
     assert len(second) == 1 and second[0].tag == FEED_REPORT
     assert second[0].value["not_modified"] == 1 and second[0].value["http_status"] == 304
+
+
+def test_poll_feed_starts_from_the_state_folders_validators() -> None:
+    with ScriptedServer() as server:
+        server.route("/feed", handler=conditional(RSS, etag='"v1"'))
+        source = FeedSource(url=server.url("/feed"))
+        fn = PollFeedFn(FetchSettings(allow_private_hosts=True, retries=0), {source.url: {"etag": '"v1"'}})
+        fn.setup()
+        try:
+            out = list(fn.process((source.url, source), validators=FakeState()))
+        finally:
+            fn.teardown()
+        sent = [r.headers.get("if-none-match") for r in server.requests]
+    assert sent == ['"v1"']  # a restarted stream's first poll is conditional too
+    assert len(out) == 1 and out[0].value["not_modified"] == 1
+
+
+# --- earlier runs' memory: the state folder's dedup index ------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+
+
+def _index_file(tmp_path: Path, entries: list[tuple[Story, dt.datetime]]) -> str:
+    lines = [index_header(CFG)]
+    for emitted, seen in entries:
+        member = member_of(emitted, CFG)
+        lines.append(index_line(emitted.id, member.keys, seen, member.signature, member.n_shingles))
+    path = tmp_path / "dedup_index.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_prior_runs_turn_copies_of_what_was_emitted_into_duplicates(tmp_path: Path) -> None:
+    emitted = story("a", WIRE, url="https://x.example/a", canonical_url="https://x.example/a")
+    old = story("old", THIRD)
+    path = _index_file(tmp_path, [(emitted, NOW - dt.timedelta(days=1)), (old, NOW - dt.timedelta(days=30))])
+    fn = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    fn.setup()
+    incoming = [
+        emitted,  # the same entry again
+        story("b", WIRE, feed="https://b.example/rss"),  # the same text from another outlet
+        story("c", WIRE.replace("Tuesday", "Wednesday") + " More to follow.", feed="https://c.example/rss"),
+        story("o", OTHER),  # new
+        story("t", THIRD, feed="https://t.example/rss"),  # a copy of an entry past the retention window: new
+    ]
+    out = [o for s in incoming for o in fn.process(s)]
+    passed = [o.id for o in out if isinstance(o, Story)]
+    dups = [(o.value.id, o.value.duplicate_of, o.value.reason, o.value.cross_run) for o in out if not isinstance(o, Story)]
+    assert passed == ["o", "t"]
+    assert dups == [("a", "a", "index", True), ("b", "a", "index", True), ("c", "a", "index", True)]
+
+
+def test_prior_runs_without_an_index_pass_everything(tmp_path: Path) -> None:
+    fn = PriorRunsFn(str(tmp_path / "absent.jsonl"), CFG, dt.timedelta(days=7), NOW)
+    fn.setup()
+    assert [o.id for o in fn.process(story("a", WIRE))] == ["a"]
 
 
 # --- the CLI -----------------------------------------------------------------------------------------------
@@ -356,7 +459,7 @@ def test_stream_without_duration_on_a_local_runner_is_refused(
     [
         (["--interval", "0", "--duration", "5"], "--interval must be positive"),
         (["--window", "-1", "--duration", "5"], "--window must be positive"),
-        (["--state", "st", "--duration", "5"], "--state is for scheduled"),
+        (["--reset-state", "--duration", "5"], "--reset-state needs --state"),
     ],
 )
 def test_stream_options_are_validated(
