@@ -231,14 +231,17 @@ def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None 
         args.append("--streaming")
     options = PipelineOptions(args)
     local = is_local_runner(args)
+    dry_run = bool(options.view_as(TestOptions).dry_run)  # builds and checks the job: nothing is written
     now = dt.datetime.now(dt.UTC)
-    run_dir = create_run_dir(config.output, config.run_id or new_run_id(now))
-    with stream_state(config, run_dir, local, bool(options.view_as(TestOptions).dry_run)) as feed_state:
-        write_atomic(
-            join(run_dir, STREAM_FILE),
-            json.dumps({"started_at": now.isoformat(), "options": config.describe(), "beam_args": args}, indent=2)
-            + "\n",
-        )
+    run_id = config.run_id or new_run_id(now)
+    run_dir = join(config.output, run_id) if dry_run else create_run_dir(config.output, run_id)
+    with stream_state(config, run_dir, local, dry_run) as feed_state:
+        if not dry_run:
+            write_atomic(
+                join(run_dir, STREAM_FILE),
+                json.dumps({"started_at": now.isoformat(), "options": config.describe(), "beam_args": args}, indent=2)
+                + "\n",
+            )
         pipeline = build_stream_pipeline(config, options, run_dir, start=start, feed_state=feed_state)
         result = pipeline.run()
         if local:

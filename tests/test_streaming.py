@@ -5,6 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,7 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 
+from pipeline.options import FAILPOINTS_ENV
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.neardup import DedupConfig
@@ -35,6 +42,7 @@ from transforms.fetch.stage import FEED_REPORT, FetchedFeed
 from transforms.dedup.stage import index_header, index_line, member_of, parse_index_line
 from transforms.sink.windowed import STREAM_DIR, WriteWindows, feed_states, parse_commit, window_name
 
+ROOT = Path(__file__).resolve().parents[1]
 CFG = DedupConfig()
 RunCli = Callable[..., tuple[int, str]]
 WIRE = (
@@ -469,3 +477,136 @@ def test_stream_options_are_validated(
         run_cli("stream", "--output", str(tmp_path), *args)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# --- durable memory: --state across restarts, kills and batch runs ----------------------------------------------
+
+
+class GrowingFeed:
+    """A feed that lists stories 1..n, n set by the test or grown by one on every full fetch; answers 304 while
+    the client's ETag is current."""
+
+    def __init__(self, n: int = 2, grow: bool = False) -> None:
+        self.n, self.grow, self.listed = n, grow, 0
+
+    def __call__(self, request: Request) -> Reply:
+        if request.headers.get("if-none-match") == f'"{self.n}"':
+            return Reply(status=304, headers={"ETag": f'"{self.n}"'})
+        reply = Reply(body=_rss(list(range(1, self.n + 1))), headers={"ETag": f'"{self.n}"'})
+        self.listed = max(self.listed, self.n)
+        if self.grow:
+            self.n += 1
+        return reply
+
+
+def emitted_urls(out: Path) -> list[str]:
+    """Every story url in every run folder's stories files (a killed run's published windows included)."""
+    return [
+        json.loads(line)["url"]
+        for f in sorted(out.glob("*/stories-*.jsonl"))
+        for line in f.read_text().splitlines()
+    ]
+
+
+def _urls(numbers: range | list[int]) -> list[str]:
+    return [f"https://news.example/{n}" for n in numbers]
+
+
+@pytest.mark.e2e
+def test_stream_and_batch_hand_over_on_one_state(tmp_path: Path, run_cli: RunCli) -> None:
+    """A stream after a batch run emits nothing the batch run emitted, a batch run after a stream neither."""
+    out, state = tmp_path / "out", tmp_path / "state"
+    feed = GrowingFeed(3)
+    with ScriptedServer() as server:
+        server.route("/feed", handler=feed)
+        common = ("--feeds", server.url("/feed"), "--allow-private-hosts", "--output", str(out), "--state", str(state))
+        stream = ("stream", *common, "--interval", "2", "--duration", "3", "--window", "3600")
+
+        def new_urls(run_id: str, *argv: str) -> list[str]:
+            code, printed = run_cli(*argv, "--run-id", run_id)
+            assert code == 0, printed
+            return sorted(json.loads(line)["url"] for f in (out / run_id).glob("stories-*") for line in f.open())
+
+        assert new_urls("batch-1", "run", *common) == _urls(range(1, 4))
+        feed.n = 5
+        assert new_urls("stream-1", *stream) == _urls([4, 5])
+        feed.n = 6
+        assert new_urls("batch-2", "run", *common) == _urls([6])
+        assert new_urls("stream-2", *stream) == []  # unchanged feed: a 304 from the batch run's validators
+        feed.n = 7
+        assert new_urls("stream-3", *stream) == _urls([7])
+        etags = [r.headers.get("if-none-match") for r in server.requests]
+    assert etags[:3] == [None, '"3"', '"5"']  # each run's first request is conditional on the last one's
+    index = [parse_index_line(line) for line in (state / "dedup_index.jsonl").read_text().splitlines()]
+    assert len([e for e in index if e]) == 7
+    assert not list((state / STREAM_DIR).iterdir())  # every window folded when the stream ended
+    dups = [
+        json.loads(line)
+        for f in (out / "stream-1").glob("duplicates-*")
+        for line in f.read_text().splitlines()
+    ]
+    assert sorted((d["url"], d["reason"], d["cross_run"]) for d in dups) == [
+        (u, "index", True) for u in _urls(range(1, 4))
+    ]
+
+
+def stream_command(url: str, out: Path, state: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pipeline", "stream", "--quiet", "--feeds", url, "--allow-private-hosts",
+        "--interval", "1", "--window", "2", "--duration", "5", "--output", str(out), "--state", str(state),
+    ]  # fmt: skip
+
+
+def check_restart(out: Path, feed: GrowingFeed) -> None:
+    """Across every run: each story the feed listed emitted once, none twice, none lost."""
+    got = emitted_urls(out)
+    assert sorted(got) == sorted(set(got)), f"emitted twice: {sorted(u for u in set(got) if got.count(u) > 1)}"
+    assert sorted(got) == sorted(_urls(range(1, feed.listed + 1)))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "point",
+    [
+        "window_committed",  # a window published and recorded, the rest not
+        pytest.param("before_window_stories", marks=pytest.mark.slow),  # recorded, its stories not published
+        pytest.param("window_recorded", marks=pytest.mark.slow),  # recorded, none of its files published
+    ],
+)
+def test_stream_killed_in_a_window_commit_then_restarted(tmp_path: Path, point: str) -> None:
+    out, state = tmp_path / "out", tmp_path / "state"
+    feed = GrowingFeed(2, grow=True)
+    with ScriptedServer() as server:
+        server.route("/feed", handler=feed)
+        command = stream_command(server.url("/feed"), out, state)
+        env = {**os.environ, FAILPOINTS_ENV: f"crash={point}"}
+        killed = subprocess.run(command, cwd=ROOT, env=env, timeout=300)
+        assert killed.returncode == -signal.SIGKILL
+        published = emitted_urls(out)
+        assert bool(published) == (point == "window_committed")
+        subprocess.run(command, cwd=ROOT, check=True, timeout=300)
+    check_restart(out, feed)
+    assert len(list(out.iterdir())) == 2 and not list((state / STREAM_DIR).iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.timeout(1800)
+def test_stream_kill_9_at_random_points_then_restarted(tmp_path: Path) -> None:
+    rng = random.Random(21)
+    figures = {"trials": 0, "windows_published_before_kill": 0}
+    for trial in range(5):
+        out, state = tmp_path / f"out-{trial}", tmp_path / f"state-{trial}"
+        feed = GrowingFeed(2, grow=True)
+        with ScriptedServer() as server:
+            server.route("/feed", handler=feed)
+            command = stream_command(server.url("/feed"), out, state)
+            proc = subprocess.Popen(command, cwd=ROOT)
+            time.sleep(rng.uniform(1.0, 20.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            figures["windows_published_before_kill"] += len(list(out.glob("*/stories-*.jsonl")))
+            subprocess.run(command, cwd=ROOT, check=True, timeout=300)
+        check_restart(out, feed)
+        figures["trials"] += 1
+    print("stream kill trials:", json.dumps(figures))
