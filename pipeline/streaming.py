@@ -213,11 +213,10 @@ def stream_state(config: RunConfig, run_dir: str, local: bool, dry_run: bool) ->
         return
     store.hold_for_job(run_dir, lifetime)
     try:
-        feed_state = open_state(store, config)
-    except BaseException:
+        yield open_state(store, config)
+    except BaseException:  # the job was not submitted: nothing will hold the folder
         FileSystems.delete([join(store.path, LOCK_FILE)])
         raise
-    yield feed_state
 
 
 def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None = None) -> tuple[str, Any]:

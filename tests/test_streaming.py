@@ -26,6 +26,7 @@ from pipeline.options import FAILPOINTS_ENV
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.neardup import DedupConfig
+from transforms.dedup.stage import index_header, index_line, member_of, parse_index_line
 from transforms.dedup.streaming import (
     PriorRunsFn,
     Sighting,
@@ -39,7 +40,6 @@ from transforms.dedup.streaming import (
 from transforms.fetch.http import FetchSettings
 from transforms.fetch.poll import PollFeedFn
 from transforms.fetch.stage import FEED_REPORT, FetchedFeed
-from transforms.dedup.stage import index_header, index_line, member_of, parse_index_line
 from transforms.sink.windowed import STREAM_DIR, WriteWindows, feed_states, parse_commit, window_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -382,7 +382,8 @@ def test_prior_runs_turn_copies_of_what_was_emitted_into_duplicates(tmp_path: Pa
     ]
     out = [o for s in incoming for o in fn.process(s)]
     passed = [o.id for o in out if isinstance(o, Story)]
-    dups = [(o.value.id, o.value.duplicate_of, o.value.reason, o.value.cross_run) for o in out if not isinstance(o, Story)]
+    records = [o.value for o in out if not isinstance(o, Story)]
+    dups = [(d.id, d.duplicate_of, d.reason, d.cross_run) for d in records]
     assert passed == ["o", "t"]
     assert dups == [("a", "a", "index", True), ("b", "a", "index", True), ("c", "a", "index", True)]
 
