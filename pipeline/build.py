@@ -63,9 +63,10 @@ def build_pipeline(
         read_dead = parsed[DEAD_LETTER]
     else:
         assert config.input is not None
-        lines = p | "ReadInput" >> beam.io.ReadFromText(config.input)
+        # Bytes, not text: a line that is not UTF-8 becomes a dead letter instead of failing the read.
+        lines = p | "ReadInput" >> beam.io.ReadFromText(config.input, coder=beam.coders.BytesCoder())
         parsed = lines | "ParseInput" >> ParseStoryLines(input_source(config.input))
-        entries = parsed.entries
+        entries = parsed["entries"]
         dead_letters.append(parsed[DEAD_LETTER])
         read_dead = parsed[DEAD_LETTER]
 

@@ -3,7 +3,7 @@
 Layout (local path or gs:// through Beam's FileSystems):
     feeds.json          {"format": "wirebeam-feed-state", "version": 1, "feeds": {url: {etag, last_modified,
                          body_sha256, http_status, updated_at}}}
-    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup/stage.py)
+    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup/index.py)
     pending.json        written just before a run's manifest; names the run folder whose results must be folded
                         into the state. Present at startup = the last run died between its manifest and its state
                         commit, so the state is rolled forward from that run's files first.
@@ -32,8 +32,8 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.dedup.index import IndexFormatError, check_index_header, expired, index_header, parse_index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import IndexError_, check_index_header, expired, index_header, parse_index_line
 from transforms.faults import crash_point
 from transforms.sink.files import join, read_text, write_atomic
 from transforms.sink.windowed import STREAM_DIR, parse_commit
@@ -209,7 +209,7 @@ class StateStore:
             first = handle.readline().decode("utf-8", errors="replace")
         try:
             check_index_header(first, cfg)
-        except IndexError_ as exc:
+        except IndexFormatError as exc:
             raise StateError(f"{self.index_path}: {exc}") from exc
         return True
 

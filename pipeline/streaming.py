@@ -112,7 +112,10 @@ def build_stream_pipeline(
     if config.dedup:
         index_path = join(config.state, INDEX_FILE) if config.state else None
         dedup = "StreamingDedup" >> StreamingDedup(
-            config.retention, config.dedup_config, index_path=index_path, now=dt.datetime.fromtimestamp(start, dt.UTC)
+            config.retention,
+            config=config.dedup_config,
+            index_path=index_path,
+            now=dt.datetime.fromtimestamp(start, dt.UTC),
         )
     else:
         dedup = "NoDedup" >> NoDedup()

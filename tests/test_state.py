@@ -21,8 +21,8 @@ from pipeline.state import (
     StateStore,
     write_atomic,
 )
+from transforms.dedup.index import index_header, index_line, parse_index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import index_header, index_line, parse_index_line
 from transforms.sink.windowed import STREAM_DIR, commit_record
 
 

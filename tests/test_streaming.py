@@ -25,8 +25,9 @@ from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 from pipeline.options import FAILPOINTS_ENV
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
+from transforms.dedup.index import index_header, index_line, parse_index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import index_header, index_line, member_of, parse_index_line
+from transforms.dedup.stage import member_of
 from transforms.dedup.streaming import (
     PriorRunsFn,
     Sighting,
@@ -293,7 +294,7 @@ def test_feed_states_keep_each_feeds_last_successful_poll() -> None:
 
 
 def test_streaming_dedup_rejects_a_nonpositive_retention() -> None:
-    with pytest.raises(ValueError, match="--dedup-retention-days"):
+    with pytest.raises(ValueError, match="retention must be positive"):
         StreamingDedup(dt.timedelta(0))
 
 

@@ -2,8 +2,9 @@
 every copy's provenance, plus a `Duplicate` per copy not emitted and the entries for the cross-run index.
 StreamingDedup does the same for `wirebeam stream` in keyed state; NoDedup stands in for either with dedup off.
 
-`neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `stage` the
-batch composite, `streaming` the streaming one, `singleton` the no-dedup one.
+`neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `keys` the
+kinds of dedup key, their prefixes and the duplicate reason each gives; `index` the cross-run index lines in the
+state dir; `stage` the batch composite, `streaming` the streaming one, `singleton` the no-dedup one.
 """
 
 from typing import TYPE_CHECKING

@@ -7,9 +7,9 @@ run GroupByKey. Two FnApiRunner facts shape the code (measured on Beam 2.77): a 
 PeriodicImpulse stage has its event-time timers fired at the end of every bundle (hence a keyed shuffle before
 each step with timers), and timers carry millisecond precision (hence event times cut to whole milliseconds).
 
-With a state folder, what earlier runs and streams emitted is its dedup index (read through transforms/dedup/stage.py
-like the batch dedup does): PriorRuns, before the keyed steps, turns a story that one of its entries names into a
-Duplicate (reason "index"), so a restarted stream emits nothing it emitted before.
+With a state folder, what earlier runs and streams emitted is its dedup index, read through transforms/dedup/index.py
+and prior_member like the batch dedup does: PriorRuns, before the keyed steps, turns a story that one of its entries
+names into a Duplicate (reason "index"), so a restarted stream emits nothing it emitted before.
 """
 
 from __future__ import annotations
@@ -30,24 +30,14 @@ from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
 from transforms.common import counter, utcnow
+from transforms.dedup.index import expired, parse_index_line
+from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.stage import (
-    DUPLICATES,
-    Member,
-    exact_keys,
-    expired,
-    member_of,
-    near_duplicates,
-    parse_index_line,
-    prior_member,
-)
+from transforms.dedup.stage import DUPLICATES, Member, exact_keys, member_of, near_duplicates, prior_member
 
 # A hot key (a boilerplate band, a feed-wide GUID) must not grow without bound within the retention window.
 MAX_ENTRIES_PER_KEY = 2000
-_REASONS = {"u": "url", "g": "guid", "h": "content_hash", "b": "near"}
-# When several keys name an earlier copy, report the most specific reason.
-_REASON_RANK = {"url": 0, "guid": 1, "content_hash": 2, "near": 3}
 _MICROS = 1_000_000
 
 
@@ -95,7 +85,7 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
     Only earlier copies count, so "duplicate of" always points back in the order: there is never a cycle, and
     the first copy of every cluster is emitted even when keys see the copies in different orders.
     """
-    near = key.startswith("b:")
+    near = is_band(key)
     best: Sighting | None = None
     for entry in stored:
         if entry.order >= story.order or entry.id == story.id:
@@ -112,12 +102,12 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
             best = entry
     if best is None:
         return Vote(story.id)
-    return Vote(story.id, best.id, _REASONS[key[0]], best.ts)
+    return Vote(story.id, best.id, kind_of(key).reason, best.ts)
 
 
 def stored_form(key: str, story: Sighting) -> Sighting:
     """What a key remembers of a story: exact keys need only id and time, band keys also the signature."""
-    if key.startswith("b:"):
+    if is_band(key):
         return Sighting(story.id, story.ts, (), story.signature, story.n_shingles)
     return Sighting(story.id, story.ts, ())
 
@@ -127,7 +117,7 @@ def decide(votes: Iterable[Vote]) -> Vote | None:
     dups = [v for v in votes if v.duplicate_of is not None]
     if not dups:
         return None
-    return min(dups, key=lambda v: (_REASON_RANK[v.reason or "near"], v.original_ts or 0, v.duplicate_of))
+    return min(dups, key=lambda v: (REASON_RANK[v.reason or BAND.reason], v.original_ts or 0, v.duplicate_of))
 
 
 def same_id_reason(story: Story) -> str:
@@ -388,7 +378,7 @@ class PriorRunsFn(beam.DoFn):
         member = member_of(story, self._cfg)
         for key in (f"id:{story.id}", *member.keys):
             for prior in self._by_key.get(key, ()):
-                if not key.startswith("b:"):
+                if not is_band(key):
                     return prior, "index"
                 if self._cfg is not None and near_duplicates(member, prior, self._cfg):
                     return prior, "index"
@@ -420,16 +410,18 @@ class StreamingDedup(beam.PTransform):
     def __init__(
         self,
         retention: dt.timedelta = dt.timedelta(days=7),
-        near: DedupConfig | None = DedupConfig(),  # noqa: B008 - frozen dataclass, immutable default
+        config: DedupConfig | None = None,
+        near: bool = True,
         label: str | None = None,
         index_path: str | None = None,
         now: dt.datetime | None = None,
     ) -> None:
         super().__init__(label)
         if retention <= dt.timedelta(0):
-            raise ValueError(f"--dedup-retention-days must be positive, got {retention}")
+            raise ValueError(f"retention must be positive, got {retention}")
         self._retention = retention
-        self._cfg = near
+        self._config = config or DedupConfig()
+        self._near = near
         self._index_path = index_path
         self._now = now or utcnow()
 
@@ -440,7 +432,7 @@ class StreamingDedup(beam.PTransform):
         earlier: tuple[beam.PCollection, ...] = ()
         if self._index_path is not None:
             prior = stories | "PriorRuns" >> beam.ParDo(
-                PriorRunsFn(self._index_path, self._cfg, self._retention, self._now)
+                PriorRunsFn(self._index_path, self._config if self._near else None, self._retention, self._now)
             ).with_outputs(DUPLICATES, main="stories")
             stories, earlier = prior.stories, (prior[DUPLICATES],)
         first = (
@@ -450,14 +442,14 @@ class StreamingDedup(beam.PTransform):
             | "FirstSighting"
             >> beam.ParDo(FirstSightingFn(self._retention)).with_outputs(DUPLICATES, main="stories")
         )
-        sketched = first.stories | "Sketch" >> beam.ParDo(_SketchFn(self._cfg)).with_outputs(
+        sketched = first.stories | "Sketch" >> beam.ParDo(_SketchFn(self._config if self._near else None)).with_outputs(
             "story", main="keyed"
         )
         votes = (
             sketched.keyed
             | "TypeKeys" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, Sighting])
             | "ShuffleByKey" >> ReshufflePerKey()
-            | "KeyVotes" >> beam.ParDo(KeyVotesFn(self._retention, self._cfg or DedupConfig()))
+            | "KeyVotes" >> beam.ParDo(KeyVotesFn(self._retention, self._config))
             | "VoteMessage" >> beam.Map(lambda kv: (kv[0], ("vote", kv[1])))
         )
         decided = (

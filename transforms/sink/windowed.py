@@ -4,7 +4,7 @@ a state folder) a commit record of what the window emitted.
 One step per window writes everything (the window's records grouped under one key), in this order:
   1. with a state folder, the commit record `STATE/stream/<window>--<run-id>.jsonl`: a header naming the files
      the window is about to publish and the feed validators of its polls, then one dedup index line
-     (transforms/dedup/stage.py index_line) per story it emits;
+     (transforms/dedup/index.py index_line) per story it emits;
   2. `dead_letter`, `duplicates`, `polls`, and `stories` last, each written whole or not at all (temporary name,
      then rename) as `<kind>-<start>--<end>-00000-of-00001.jsonl`.
 A commit record counts only once the last file it names exists (pipeline/state.py folds such records into
@@ -30,8 +30,9 @@ from apache_beam.transforms.window import FixedWindows, IntervalWindow
 
 from schemas.story import EnrichedStory
 from transforms.common import counter
+from transforms.dedup.index import index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import index_line, member_of
+from transforms.dedup.stage import member_of
 from transforms.faults import crash_point
 from transforms.sink.files import join, write_atomic
 from transforms.sink.stage import json_line
@@ -181,7 +182,7 @@ class WriteWindows(beam.PTransform):
     ) -> None:
         super().__init__(label)
         if window_seconds <= 0:
-            raise ValueError(f"--window must be positive, got {window_seconds}")
+            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
         self._window = window_seconds
         self._commit = CommitWindowFn(run_dir, state, cfg, record_index, failpoints)
 
