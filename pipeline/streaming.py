@@ -236,9 +236,10 @@ def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None 
     dry_run = bool(options.view_as(TestOptions).dry_run)  # builds and checks the job: nothing is written
     now = dt.datetime.now(dt.UTC)
     run_id = config.run_id or new_run_id(now)
-    run_dir = join(config.output, run_id) if dry_run else create_run_dir(config.output, run_id)
-    with stream_state(config, run_dir, local, dry_run) as feed_state:
+    run_dir = join(config.output, run_id)
+    with stream_state(config, run_dir, local, dry_run) as feed_state:  # a refused stream leaves no run folder
         if not dry_run:
+            create_run_dir(config.output, run_id)
             write_atomic(
                 join(run_dir, STREAM_FILE),
                 json.dumps({"started_at": now.isoformat(), "options": config.describe(), "beam_args": args}, indent=2)

@@ -23,6 +23,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 
 from pipeline.options import FAILPOINTS_ENV
+from pipeline.state import StateStore
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.index import index_header, index_line, parse_index_line
@@ -550,6 +551,19 @@ def test_stream_and_batch_hand_over_on_one_state(tmp_path: Path, run_cli: RunCli
     assert sorted((d["url"], d["reason"], d["cross_run"]) for d in dups) == [
         (u, "index", True) for u in _urls(range(1, 4))
     ]
+
+
+def test_a_state_folder_held_by_a_stream_refuses_runs_and_streams(
+    tmp_path: Path, run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    StateStore(str(state)).hold_for_job("gs://b/out/s1", dt.timedelta(hours=1))
+    feed = str(ROOT / "pipeline" / "samples" / "harbor-wire.xml")
+    common = ("--feeds", feed, "--output", str(tmp_path / "out"), "--state", str(state))
+    assert run_cli("run", *common)[0] == 75
+    assert run_cli("stream", *common, "--duration", "5")[0] == 75
+    assert capsys.readouterr().err.count("in use by the streaming job writing gs://b/out/s1") == 2
+    assert not list((tmp_path / "out").glob("*"))
 
 
 def stream_command(url: str, out: Path, state: Path) -> list[str]:
