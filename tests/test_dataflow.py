@@ -169,7 +169,7 @@ def test_streaming_job_builds_for_dataflow_offline(project_copy: Path, no_networ
 @pytest.mark.e2e
 @needs_gcp
 def test_streaming_job_with_a_gcs_state_folder_builds_offline(
-    project_copy: Path, no_network: list[Any], run_cli: Any
+    project_copy: Path, no_network: list[Any], run_cli: Any, tmp_path: Path
 ) -> None:
     """`wirebeam stream --state gs://…` through the CLI: the job reads earlier runs' index and records each window
     in the state folder; a dry run builds it without touching GCS (nor the network)."""
@@ -181,6 +181,14 @@ def test_streaming_job_with_a_gcs_state_folder_builds_offline(
         "--interval", "60", *DATAFLOW_ARGS, f"--setup_file={project_copy / 'pyproject.toml'}",
     )  # fmt: skip
     assert code == 0, printed
+    # Local folders show it: a stream's dry run creates no run folder and reads, locks or writes no state.
+    out, state = tmp_path / "out", tmp_path / "state"
+    code, printed = run_cli(
+        "stream", "--output", str(out), "--state", str(state), "--interval", "60", *DATAFLOW_ARGS,
+        f"--setup_file={project_copy / 'pyproject.toml'}",
+    )  # fmt: skip
+    assert code == 0, printed
+    assert not out.exists() and not state.exists()
     assert no_network == []
 
 
