@@ -19,17 +19,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from transforms.entities.ner import (
-    DEFAULT_MODEL,
-    EntityExtractor,
-    EntityGroup,
-    Span,
-    _standalone_occurrences,
-    canonicalize,
-    join_title,
-    split_title,
-)
+from transforms.entities.canonical import canonicalize
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, _standalone_occurrences, join_title, split_title
 from transforms.entities.places import load_places
+from transforms.entities.spans import EntityGroup, Span
 from transforms.language import normalize_code
 
 LOGGER = logging.getLogger(__name__)
