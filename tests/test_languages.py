@@ -33,7 +33,7 @@ from transforms.entities.languages import (
 from transforms.entities.ner import DEFAULT_MODEL
 from transforms.language import decide_language, enrichment_language, normalize_code
 
-FIXTURE = Path(__file__).parent / "fixtures" / "fr-mixed-feed.xml"
+FIXTURE = Path(__file__).parent / "data" / "fr-mixed-feed.xml"
 FR_TEXT = "Le gouvernement a annoncé lundi une hausse du salaire minimum à compter du 1er janvier."
 DE_TEXT = "Die Bundesregierung hat am Mittwoch ein neues Klimaschutzpaket für die Industrie beschlossen."
 EN_TEXT = "The Federal Reserve held interest rates steady on Wednesday, citing cooling inflation."
