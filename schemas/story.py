@@ -124,7 +124,7 @@ class Story(_Record):
         default=None, description="ISO 639-1 code (639-3 where there is none) of the text; null when unknown"
     )
     language_source: LanguageSource | None = Field(default=None, description="how `language` was decided")
-    language_declared: str | None = Field(default=None, description="what the item or feed declared, normalized")
+    language_declared: str | None = Field(default=None, description="what the item or feed declared, as written")
     authors: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     source: FeedSource

@@ -70,10 +70,11 @@ def test_real_feed_shapes_through_the_cli(tmp_path: Path, run_cli) -> None:
 
     ferry = stories["ferry-terminal"]
     assert ferry.body == "The harbour board approved a new ferry terminal today after a year of hearings."
-    assert (ferry.authors, ferry.credits, ferry.categories, ferry.language) == (
+    assert (ferry.authors, ferry.credits, ferry.categories, ferry.language, ferry.language_declared) == (
         ["Ana Ruiz"],
         ["Tom Lee for Harbour News"],
         ["Transport"],
+        "en",  # the text's language code; the declaration as written is kept beside it
         "en-nz",
     )
     assert ferry.published_offset_minutes == 600

@@ -61,7 +61,7 @@ class LanguageDecision:
 
     language: str | None
     source: LanguageSource
-    declared: str | None
+    declared: str | None  # the declaration as written ("en-nz"), None when there was none
     confidence: float | None  # the identifier's probability for the language it found; None when not run
 
 
@@ -135,16 +135,17 @@ def enrichment_language(language: str | None, source: str | None) -> str | None:
 def decide_language(declared: str | None, title: str | None, body: str | None) -> LanguageDecision:
     """The story's language from its declaration and its text (see the module docstring)."""
     decl = normalize_code(declared)
+    as_written = declared.strip() if decl is not None and declared else None
     text = sample_text(title, body)
     found, prob = identify(text)  # the top language only: ranking every language costs twice as much
     if decl is not None:
         if found is None:
-            return LanguageDecision(decl, "declared_unchecked", decl, None)
+            return LanguageDecision(decl, "declared_unchecked", as_written, None)
         if found != decl and (
             prob >= OVERRULE_CONFIDENCE or dict(rank(text)).get(decl, 0.0) < DECLARED_IMPLAUSIBLE
         ):
-            return LanguageDecision(found, "overruled", decl, prob)
-        return LanguageDecision(decl, "declared", decl, prob)
+            return LanguageDecision(found, "overruled", as_written, prob)
+        return LanguageDecision(decl, "declared", as_written, prob)
     if found is not None and prob >= DETECT_CONFIDENCE:
         return LanguageDecision(found, "detected", None, prob)
     return LanguageDecision(None, "undetermined", None, prob if found else None)
