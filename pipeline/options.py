@@ -30,6 +30,11 @@ DEFAULT_OUTPUT = "out"
 # The FnApiRunner is what the DirectRunner falls back to after trying to download a Prism binary; naming it
 # directly skips a download attempt that fails offline (and costs seconds when it does not).
 DEFAULT_RUNNER = "FnApiRunner"
+# Entries per chunk of a large batch input on a local runner (pipeline/chunks.py): the FnApiRunner holds a job's
+# data in memory, about 25 KB per story of ~700 words across the stages, so a 5,000-entry chunk stays in the low
+# hundreds of MB next to the model, while the per-job start (about a second) is small next to a chunk's minutes of
+# entity tagging.
+DEFAULT_CHUNK_SIZE = 5000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The environment variables wirebeam reads, here and nowhere else; the stages get their values as arguments.
 FAILPOINTS_ENV = "WIREBEAM_FAILPOINTS"  # fault injection for the tests: `stage=marker,crash=<step>`
@@ -62,6 +67,7 @@ class RunConfig:
     ner_model: str = DEFAULT_MODEL
     ner_batch_size: int = 32
     element_timeout: float = 60.0
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     run_id: str | None = None
     quiet: bool = False
     log_level: str = "WARNING"
@@ -204,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
             default=60.0,
             help="seconds one story may spend in entity or date tagging before it is dead-lettered (default 60)",
         )
+        p.add_argument(
+            "--chunk-size",
+            type=int,
+            default=DEFAULT_CHUNK_SIZE,
+            help=f"entries per chunk on a local runner, which holds a job's data in memory: a larger input runs "
+            f"as one job per chunk on one run's state and dedup index (default {DEFAULT_CHUNK_SIZE}; Dataflow "
+            "runs one job)",
+        )
         p.add_argument("--run-id", help="name of the run folder (default: UTC time + random suffix)")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS)
@@ -287,6 +301,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
+    if args.chunk_size < 1:
+        raise ConfigError(f"--chunk-size must be >= 1, got {args.chunk_size}")
     common: dict[str, Any] = {
         **environment_settings(os.environ),
         "command": args.command,
@@ -299,6 +315,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "ner_model": args.ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,
+        "chunk_size": args.chunk_size,
         "run_id": args.run_id,
         "quiet": args.quiet,
         "log_level": args.log_level,

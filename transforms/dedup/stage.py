@@ -1,15 +1,15 @@
 """Stage 5 — DedupStories: one story per cluster of copies, with every copy's provenance.
 
-Batch shape (no step holds the whole input): each story and each entry of the cross-run index becomes a
-`Member` with a few keys — canonical URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over
-word shingles of the body (transforms/dedup/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs
-verified on exact shingle sets, or on signatures against earlier runs; only the members of candidate pairs are
-joined to them) → connected components over the pairs only → each member to its component's group (the id → root
-map, as large as the duplicates, is a side input) → one representative per component, the rest `Duplicate`
-records. A story crosses one shuffle whole (to its component's group); its sketch, only if it is in a candidate
-pair. Shingles that
-recur in many stories of one source (its boilerplate) are counted per source first and left out of the sketch,
-so an outlet's long footer cannot make its unrelated stories look alike.
+Batch shape (no step holds the whole input): each story, and each entry of the cross-run index that shares a key or
+an id with one of them (the others stream straight to the new index), becomes a `Member` with a few keys — canonical
+URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over word shingles of the body
+(transforms/dedup/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs verified on exact shingle
+sets, or on signatures against earlier runs; only the members of candidate pairs are joined to them) → connected
+components over the pairs only → each member to its component's group (the id → root map, as large as the
+duplicates, is a side input) → one representative per component, the rest `Duplicate` records. A story crosses one
+shuffle whole (to its component's group); its sketch, only if it is in a candidate pair. Shingles that recur in many
+stories of one source (its boilerplate) are counted per source first and left out of the sketch, so an outlet's long
+footer cannot make its unrelated stories look alike.
 
 Representative policy: a copy already emitted by an earlier run wins (nothing new is emitted); otherwise the
 earliest published copy, ties to the longest body, then the smallest id.
@@ -422,6 +422,65 @@ def expired(obj: dict[str, Any], now: dt.datetime, retention: dt.timedelta) -> b
     return dt.datetime.fromisoformat(obj["first_seen"]) < now - retention
 
 
+def member_handles(member: Member) -> Iterator[str]:
+    """What an earlier run's entry must share with a member of this run to take part in its dedup: a key, or the
+    id (an earlier copy may carry the id of its new copy)."""
+    yield f"id:{member.id}"
+    yield from member.keys
+
+
+class HandleSetFn(beam.CombineFn):
+    """All the handles (`member_handles`) of this run's members, as one set: as large as this run's input."""
+
+    def create_accumulator(self) -> set[str]:
+        return set()
+
+    def add_input(self, acc: set[str], handle: str) -> set[str]:
+        acc.add(handle)
+        return acc
+
+    def merge_accumulators(self, accs: Iterable[set[str]]) -> set[str]:
+        merged: set[str] = set()
+        for acc in accs:
+            merged |= acc
+        return merged
+
+    def extract_output(self, acc: set[str]) -> frozenset[str]:
+        return frozenset(acc)
+
+
+RELEVANT = "relevant"
+
+
+class _SplitPriorsFn(beam.DoFn):
+    """An earlier run's index entry → (member, None) on the main output when it shares a handle with this run's
+    members; otherwise its line, unchanged, to the new index (tag INDEX_ENTRIES) without entering the shuffle.
+
+    So a run's dedup holds only the entries its own input can touch: the index of a month of earlier runs, or of
+    the earlier chunks of a chunked run (pipeline/chunks.py), streams from its file to the new one."""
+
+    def __init__(self, cfg: DedupConfig | None) -> None:
+        self._cfg = cfg
+
+    def process(self, obj: dict[str, Any], handles: frozenset[str]) -> Iterator[Any]:
+        member = prior_member(obj, self._cfg)
+        if f"id:{member.id}" in handles or any(k in handles for k in member.keys):
+            counter("dedup.prior_relevant").inc()
+            yield member, None
+            return
+        yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, orjson.dumps(obj).decode())
+
+
+class DedupOutputs(dict):
+    """DedupStories' outputs by tag ("stories", DUPLICATES, INDEX_ENTRIES), also as attributes (`out.stories`)."""
+
+    def __getattr__(self, name: str) -> beam.PCollection:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 # --- the Beam composite ------------------------------------------------------------------------------------
 
 
@@ -506,18 +565,29 @@ class DedupStories(beam.PTransform):
 
         return hashed | "ToMember" >> beam.Map(to_member, beam.pvalue.AsDict(boilerplate))
 
-    def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, stories: beam.PCollection) -> DedupOutputs:
         now, retention, cfg = self._now, self._retention, self._cfg
         near_cfg = cfg if self._near else None
-        keyed = [self._members(stories)]
+        current = self._members(stories)
+        keyed = [current]
+        untouched = None
         if self._index_lines is not None:
+            handles = (
+                current
+                | "Handles" >> beam.FlatMap(lambda ms: member_handles(ms[0]))
+                | "HandleSet" >> beam.CombineGlobally(HandleSetFn())
+            )
             priors = (
                 self._index_lines
                 | "ParseIndex" >> beam.Map(parse_index_line)
                 | "DropHeaderAndExpired" >> beam.Filter(lambda o: o is not None and not expired(o, now, retention))
-                | "ToPriorMember" >> beam.Map(lambda o: (prior_member(o, near_cfg), None))
+                | "ToPriorMember"
+                >> beam.ParDo(_SplitPriorsFn(near_cfg), beam.pvalue.AsSingleton(handles)).with_outputs(
+                    INDEX_ENTRIES, main=RELEVANT
+                )
             )
-            keyed.append(priors)
+            keyed.append(priors[RELEVANT])
+            untouched = priors[INDEX_ENTRIES]
         members = keyed | "AllMembers" >> beam.Flatten()
         tagged = (
             members
@@ -559,10 +629,16 @@ class DedupStories(beam.PTransform):
             | "Once" >> beam.Impulse()
             | "Components" >> beam.FlatMap(_components, beam.pvalue.AsList(edges))
         )
-        return (
+        resolved = (
             members
             | "WithoutSketch" >> beam.Map(_without_sketch)  # fused where members are made: no sketch is stored
             | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
             | "GroupComponents" >> beam.GroupByKey()
             | "Resolve" >> beam.ParDo(_ResolveFn(now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
+        )
+        index_entries = resolved[INDEX_ENTRIES]
+        if untouched is not None:
+            index_entries = (index_entries, untouched) | "AllIndexEntries" >> beam.Flatten()
+        return DedupOutputs(
+            {"stories": resolved.stories, DUPLICATES: resolved[DUPLICATES], INDEX_ENTRIES: index_entries}
         )
