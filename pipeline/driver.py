@@ -218,7 +218,7 @@ def run_chunks(
         sources = [config.input]
     total = -(-count_lines(sources) // config.chunk_size) or 1
     for number, chunk_input in enumerate(chunk_inputs(sources, config.chunk_size, run_dir)):
-        display.set_phase(f"chunk {number + 1}/{total}")
+        display.set_phase(f"chunk {number + 1}/{total}" if total > 1 else "")
         LOGGER.info("chunk %d of %d", number + 1, total)
         folder = chunk_folder(run_dir, number)
         folders.append(folder)
