@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
+from transforms.entities.loading import unneeded_components
 from transforms.entities.places import load_places
 
 LOGGER = logging.getLogger(__name__)
@@ -681,7 +682,8 @@ class EntityExtractor:
         import spacy  # heavy import kept out of module import time
 
         try:
-            nlp = spacy.load(self.model)
+            # Components NER does not use are never read (transforms/entities/loading.py).
+            nlp = spacy.load(self.model, exclude=unneeded_components(self.model))
         except (OSError, ImportError, ValueError) as exc:  # E050 "can't find model" is an OSError
             raise ValueError(f"spaCy pipeline {self.model!r} cannot be loaded: {exc}") from exc
         keep = _ner_components(nlp)
