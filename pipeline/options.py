@@ -31,9 +31,9 @@ DEFAULT_OUTPUT = "out"
 # directly skips a download attempt that fails offline (and costs seconds when it does not).
 DEFAULT_RUNNER = "FnApiRunner"
 # Entries per chunk of a large batch input on a local runner (pipeline/chunks.py): the FnApiRunner holds a job's
-# data in memory, about 25 KB per story of ~700 words across the stages, so a 5,000-entry chunk stays in the low
-# hundreds of MB next to the model, while the per-job start (about a second) is small next to a chunk's minutes of
-# entity tagging.
+# data in memory across its stages, so a 5,000-entry chunk of article-length stories holds about half a GB above
+# the process's base (README "Large inputs"), while the per-job start (about a second) stays small next to a
+# chunk's minutes of entity tagging.
 DEFAULT_CHUNK_SIZE = 5000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The environment variables wirebeam reads, here and nowhere else; the stages get their values as arguments.
