@@ -3,8 +3,8 @@
 - signatures: ``transforms.dedup.neardup`` (vectorized token hashing + one-permutation MinHash) vs datasketch
   ``MinHash.update_batch`` (sha1, 128 permutations) and a classic numpy MinHash ((a*x+b) mod p, 128 permutations),
   on real article bodies (trafilatura main text of the trafilatura-eval pages, cut to ~5 KB);
-- LSH: ``DedupIndex`` query + insert vs datasketch ``MinHashLSH`` query + insert, on real feed items
-  (gesab001 headlines, title + summary).
+- LSH: ``evaluation.signature_index.SignatureIndex`` query + insert vs datasketch ``MinHashLSH`` query + insert,
+  on real feed items (gesab001 headlines, title + summary).
 
 Run: .venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_dedup.py --benchmark-only \
          -o python_files='bench_*.py'
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluation.signature_index import SignatureIndex
 from transforms.dedup import neardup as nd
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
@@ -162,10 +163,10 @@ def item_sketches(feed_items) -> list[nd.DocSketch]:
 
 
 def _neardup_lsh(sketches: list[nd.DocSketch]) -> int:
-    index = nd.DedupIndex(CFG)
+    index = SignatureIndex(CFG)
     dups = 0
     for s in sketches:
-        if index.query_and_add(s.id, s.signature, s.n_shingles, 0.0):
+        if index.query_and_add(s.id, s.signature, s.n_shingles):
             dups += 1
     return dups
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.signature_index import SignatureIndex
 from transforms.dedup import neardup as nd
 
 LOGGER = logging.getLogger(__name__)
@@ -298,12 +299,12 @@ def run_neardup(
 
 
 def _cluster_estimated(sketches: Sequence[nd.DocSketch], cfg: nd.DedupConfig) -> dict[str, str]:
-    """What the cross-run index decides: signature-only verification through DedupIndex.query."""
-    index = nd.DedupIndex(cfg)
+    """What the cross-run index decides: signature-only verification through SignatureIndex.query."""
+    index = SignatureIndex(cfg)
     edges: list[tuple[str, str]] = []
     for s in sketches:
         edges.extend((hit, s.id) for hit in index.query_sketch(s))
-        index.add_sketch(s, 0.0)
+        index.add_sketch(s)
     roots = nd.connected_components(edges)
     return {s.id: roots.get(s.id, s.id) for s in sketches}
 

@@ -16,33 +16,20 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import RunConfig
-from pipeline.progress import ProgressTap
-from schemas.story import Cluster, ClusterCopy, DeadLetter, EnrichedStory, FeedSource, RawEntry, Story
-from transforms.article.stage import FetchArticles
-from transforms.clean.stage import INPUT_TAG, CleanStories
+from schemas.story import DeadLetter, FeedSource, RawEntry
+from transforms.clean.stage import INPUT_TAG
 from transforms.common import DEAD_LETTER
-from transforms.dates.stage import ExtractDates
-from transforms.dedup.stage import DUPLICATES, INDEX_ENTRIES, DedupStories
-from transforms.entities.stage import ExtractEntities
+from transforms.dedup.singleton import NoDedup
+from transforms.dedup.stage import INDEX_ENTRIES, DedupStories
 from transforms.fetch.stage import FEED_REPORT, ReadFeeds
 from transforms.parse.stage import ParseEntries, ParseStoryLines
+from transforms.progress import ProgressTap
 from transforms.sink.stage import FileKind, WriteRunFiles, WriteStories, feed_count, json_line
+from transforms.stories import ProcessStories
 
 LOGGER = logging.getLogger(__name__)
 
 ENTRIES = "_entries"  # a chunked run's parsed entries, written by build_fetch_pipeline (pipeline/chunks.py)
-
-
-def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
-    """A story as its own one-copy cluster (dedup off)."""
-    copy = ClusterCopy(
-        id=story.id,
-        url=story.url,
-        source=story.source.url,
-        title=story.title,
-        published_at=story.published_at,
-    )
-    return EnrichedStory(**story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now)
 
 
 def _entry_level(letter: DeadLetter) -> bool:
@@ -86,9 +73,10 @@ def build_pipeline(
         read_dead = parsed[DEAD_LETTER]
     else:
         assert config.input is not None
-        lines = p | "ReadInput" >> beam.io.ReadFromText(input_path or config.input)
+        # Bytes, not text: a line that is not UTF-8 becomes a dead letter instead of failing the read.
+        lines = p | "ReadInput" >> beam.io.ReadFromText(input_path or config.input, coder=beam.coders.BytesCoder())
         parsed = lines | "ParseInput" >> ParseStoryLines(input_source(config.input))
-        entries = parsed.entries
+        entries = parsed["entries"]
         dead_letters.append(parsed[DEAD_LETTER])
         read_dead = parsed[DEAD_LETTER]
 
@@ -98,40 +86,38 @@ def build_pipeline(
         read_dead | "EntryLevel" >> beam.Filter(_entry_level) | "DeadFeed" >> beam.Map(lambda d: d.source),
     )
 
-    if config.fetch_articles:
-        entries = entries | "FetchArticles" >> FetchArticles(config.fetch)
-    cleaned = entries | "CleanStories" >> CleanStories()
-    dead_letters.append(cleaned[DEAD_LETTER])
-
     if config.dedup:
         index_lines = p | "ReadIndex" >> beam.io.ReadFromText(index_path) if index_path else None
-        deduped = cleaned.stories | "DedupStories" >> DedupStories(
+        dedup = "DedupStories" >> DedupStories(
             index_lines, now=now, retention=config.retention, config=config.dedup_config
         )
-        stories, duplicates, index_entries = deduped.stories, deduped[DUPLICATES], deduped[INDEX_ENTRIES]
     else:
-        stories = cleaned.stories | "AsClusters" >> beam.Map(singleton, now)
-        duplicates = p | "NoDuplicates" >> beam.Create([])
-        index_entries = p | "NoIndexEntries" >> beam.Create([])
-
-    with_entities = stories | "ExtractEntities" >> ExtractEntities(
-        config.ner_model, config.ner_batch_size, config.element_timeout,
-        failpoints=config.failpoints, gemm=config.gemm, malloc=config.malloc,
+        dedup = "NoDedup" >> NoDedup(now)
+    processed = entries | "ProcessStories" >> ProcessStories(
+        dedup,
+        ner_model=config.ner_model,
+        ner_batch_size=config.ner_batch_size,
+        element_timeout=config.element_timeout,
+        failpoints=config.failpoints,
+        gemm=config.gemm,
+        malloc=config.malloc,
+        articles=config.fetch if config.fetch_articles else None,
+        dedup_outputs=(INDEX_ENTRIES,) if config.dedup else (),
     )
-    tag_dates = ExtractDates(config.element_timeout, failpoints=config.failpoints)
-    with_dates = with_entities.stories | "ExtractDates" >> tag_dates
-    dead_letters += [with_entities[DEAD_LETTER], with_dates[DEAD_LETTER]]
+    stories, duplicates = processed["stories"], processed["duplicates"]
+    dead_letters += processed["dead_letters"]
+    index_entries = processed[INDEX_ENTRIES] if config.dedup else p | "NoIndexEntries" >> beam.Create([])
 
     if progress:
-        # Side branches counting for the live progress line (pipeline/progress.py).
+        # Side branches counting for the live progress line (transforms/progress.py, pipeline/progress.py).
         if config.command == "run" and input_path is None:
             _ = fetched[FEED_REPORT] | "ProgressFeeds" >> ProgressTap("feeds")
-        _ = with_dates.stories | "ProgressStories" >> ProgressTap("stories")
+        _ = stories | "ProgressStories" >> ProgressTap("stories")
         _ = duplicates | "ProgressDuplicates" >> ProgressTap("duplicates")
         _ = dead_letters | "AllDeadLetters" >> beam.Flatten() | "ProgressErrors" >> ProgressTap("errors")
     _ = {
         "entries": entries_read,
-        "stories": with_dates.stories,
+        "stories": stories,
         "duplicates": duplicates,
         "dead_letters": tuple(dead_letters),
         "feed_reports": feed_reports,

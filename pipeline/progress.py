@@ -1,42 +1,31 @@
 """The live progress line of `wirebeam run`: feeds done / total, stories, duplicates, errors, on a terminal.
 
-Why a folder of tiny files rather than Beam metrics: Beam 2.77's FnApiRunner runs `pipeline.run()` to completion
-before it returns a result, and its counters reach the runner only when a bundle ends (one bundle per stage here),
-so nothing can be queried while the job runs. Instead `ProgressTap` steps count the elements they see and, at most
-every `FLUSH_SECONDS`, replace one small JSON file of their own in the folder named by `WIREBEAM_PROGRESS_DIR`.
-The folder is set by `ProgressDisplay` in the driver's environment, which Beam's `multi_processing` workers inherit,
-so the same path works for in-process and multi-process runs. Without the variable (tests, Dataflow, `--quiet`, no
-terminal) a tap does nothing but count in memory.
+The graph's `ProgressTap` steps (transforms/progress.py) count the elements they see into small files of their
+own in the folder named by `WIREBEAM_PROGRESS_DIR` (why files and not Beam metrics: see there). The folder is set
+by `ProgressDisplay` in the driver's environment, which Beam's `multi_processing` workers inherit, so the same path
+works for in-process and multi-process runs; the display sums the files and redraws the line.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-import secrets
 import shutil
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import apache_beam as beam
 import orjson
+
+from transforms.progress import KINDS, PROGRESS_ENV
 
 if TYPE_CHECKING:
     from pipeline.options import RunConfig
 
-LOGGER = logging.getLogger(__name__)
-
-PROGRESS_ENV = "WIREBEAM_PROGRESS_DIR"
-KINDS = ("feeds", "stories", "duplicates", "errors")
-# A tap rewrites its file at most this often: a few syscalls per second per step, invisible next to NER.
-FLUSH_SECONDS = 0.25
 # How often the display redraws; a human does not read faster.
 REDRAW_SECONDS = 0.5
 
@@ -49,19 +38,6 @@ class Progress:
     stories: int = 0
     duplicates: int = 0
     errors: int = 0
-
-
-def progress_file(directory: str, kind: str) -> str:
-    """A file name no other tap instance (in any process) uses."""
-    return os.path.join(directory, f"{kind}-{os.getpid()}-{secrets.token_hex(4)}.json")
-
-
-def write_count(path: str, kind: str, count: int) -> None:
-    """Replace `path` atomically so a reader never sees half a file."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(orjson.dumps({"kind": kind, "count": count}))
-    os.replace(tmp, path)
 
 
 def read_progress(directory: str | os.PathLike[str]) -> Progress:
@@ -96,60 +72,6 @@ def format_line(progress: Progress, total_feeds: int | None, elapsed: float, pha
         f"{phase + ' · ' if phase else ''}{feeds} · stories {progress.stories} ({_rate(progress.stories, elapsed)}/s)"
         f" · dups {progress.duplicates} · errors {progress.errors} · {elapsed:.0f}s"
     )
-
-
-class ProgressTallyFn(beam.DoFn):
-    """Counts the elements of one PCollection into this instance's progress file; emits nothing."""
-
-    def __init__(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"progress kind must be one of {KINDS}, got {kind!r}")
-        self._kind = kind
-        self._path: str | None = None
-        self._count = 0
-        self._written = 0
-        self._last = 0.0
-
-    def setup(self) -> None:
-        directory = os.environ.get(PROGRESS_ENV)
-        self._path = progress_file(directory, self._kind) if directory and os.path.isdir(directory) else None
-
-    def process(self, element: Any) -> Iterator[Any]:
-        self._count += 1
-        if self._path is not None and time.monotonic() - self._last >= FLUSH_SECONDS:
-            self._flush()
-        return iter(())
-
-    def finish_bundle(self) -> None:
-        self._flush()
-
-    def teardown(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        self._last = time.monotonic()
-        if self._path is None or self._count == self._written:
-            return
-        try:
-            write_count(self._path, self._kind, self._count)
-            self._written = self._count
-        except OSError as exc:  # the display folder vanished (run ended): stop writing, never fail the job
-            LOGGER.debug("progress file %s not written: %s", self._path, exc)
-            self._path = None
-
-
-class ProgressTap(beam.PTransform):
-    """A side branch that counts a PCollection's elements for the live progress line (feeds/stories/...)."""
-
-    def __init__(self, kind: str, label: str | None = None) -> None:
-        super().__init__(label)
-        if kind not in KINDS:
-            raise ValueError(f"progress kind must be one of {KINDS}, got {kind!r}")
-        self._kind = kind
-
-    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        return pcoll | "Tally" >> beam.ParDo(ProgressTallyFn(self._kind))
-
 
 class ProgressDisplay:
     """Context manager around `pipeline.run()`: redraws a carriage-return status line on a terminal.

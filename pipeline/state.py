@@ -26,8 +26,8 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.dedup.index import IndexFormatError, check_index_header, index_header
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import IndexError_, check_index_header, index_header
 from transforms.faults import crash_point
 
 LOGGER = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ class StateStore:
             first = handle.readline().decode("utf-8", errors="replace")
         try:
             check_index_header(first, cfg)
-        except IndexError_ as exc:
+        except IndexFormatError as exc:
             raise StateError(f"{self.index_path}: {exc}") from exc
         return True
 

@@ -1,573 +1,60 @@
 """Streaming mode (`wirebeam stream`): poll feeds every `--interval`, dedup in keyed state, write per window.
 
-The graph reuses the batch stages; only the source, dedup and sink differ:
+The graph reuses the batch stages, ProcessStories among them; only the source, dedup and sink differ:
 
-    PeriodicImpulse ─ FeedsPerTick ─ PollFeeds ─ ParseEntries ─ [FetchArticles] ─ CleanStories
-        ─ StreamingDedup ─ ExtractEntities ─ ExtractDates
-        ─ WriteWindowed (stories, duplicates, dead letters, polls)
+    PeriodicImpulse ─ FeedsPerTick ─ PollFeeds ─ ParseEntries
+        ─ StreamStories (ProcessStories: [FetchArticles] ─ CleanStories ─ StreamingDedup ─ Window
+                         ─ ExtractEntities ─ ExtractDates)
+        ─ Validate ─ WriteWindowed (stories, duplicates, dead letters, polls)
 
 Event time is the time of the poll that fetched a record: every element carries its tick's timestamp, so a
 window's files hold what was fetched during that window, and dedup retention counts from when a story was
 seen.
 
-- PollFeeds keeps each feed's HTTP validators (ETag, Last-Modified, body hash) in keyed state, so every poll
-  after the first is a conditional GET, exactly as a batch run with `--state`.
-- StreamingDedup replaces the batch dedup index with keyed state (see its docstring): exact keys
-  (canonical URL, GUID, body hash — the batch keys of transforms/dedup/stage.py) and MinHash-LSH band keys
-  (transforms/dedup/neardup.py), each entry expired by an event-time timer after the retention window. Event-time
-  timers only: processing-time timers force the BundleBasedDirectRunner, whose streaming mode cannot run
-  GroupByKey.
-- WriteWindowed uses WriteToText, which writes one file set per window (fileio.WriteToFiles would write a
-  file per bundle); a window in which nothing happened writes no file.
+- PollFeeds (transforms/fetch/poll.py) keeps each feed's HTTP validators in keyed state, so every poll after the
+  first is a conditional GET, exactly as a batch run with `--state`.
+- StreamingDedup (transforms/dedup/streaming.py) replaces the batch dedup index with keyed state, each entry
+  expired by an event-time timer after the retention window.
+- WriteWindowed (transforms/sink/windowed.py) writes one file set per window.
 
 Locally the FnApiRunner finishes windows only when the source stops, so a local run is bounded by
 `--duration` (PeriodicImpulse with an explicit start and stop timestamp); on Dataflow the job runs unbounded.
-Two FnApiRunner facts shape the code (measured on Beam 2.77): a stateful step fused into the PeriodicImpulse
-stage has its event-time timers fired at the end of every bundle (hence a keyed shuffle before each step with
-timers), and timers carry millisecond precision (hence event times cut to whole milliseconds).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import apache_beam as beam
-import numpy as np
-from apache_beam import coders
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-from apache_beam.transforms import userstate
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
-from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.util import ReshufflePerKey
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
-from pipeline.build import singleton
 from pipeline.options import ConfigError, RunConfig
 from pipeline.state import join, write_atomic
-from schemas.story import Duplicate, FeedSource, Story
-from transforms.article.stage import FetchArticles
-from transforms.clean.stage import CleanStories
-from transforms.common import DEAD_LETTER, counter, utcnow
-from transforms.dates.stage import ExtractDates
-from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
-from transforms.dedup.stage import DUPLICATES, exact_keys, member_of
-from transforms.entities.stage import ExtractEntities
-from transforms.fetch.http import FetchSettings
-from transforms.fetch.stage import FEED_REPORT, FetchFeedFn
+from schemas.story import FeedSource
+from transforms.common import DEAD_LETTER
+from transforms.dedup.singleton import NoDedup
+from transforms.dedup.streaming import StreamingDedup
+from transforms.fetch.poll import PollFeedFn, feeds_for_tick
+from transforms.fetch.stage import FEED_REPORT
 from transforms.parse.stage import ParseEntries
-from transforms.sink.stage import ValidateStoryFn, json_line
+from transforms.sink.stage import ValidateStoryFn
+from transforms.sink.windowed import WriteWindowed, poll_line
+from transforms.stories import ProcessStories
 
 LOGGER = logging.getLogger(__name__)
 
 STREAM_FILE = "stream.json"
-# `V` is the window as UTC times ("[2026-11-27T09-00-00, 2026-11-27T09-05-00)"): one file set per window,
-# named so that `ls` sorts them in time order.
-WINDOW_SHARD_TEMPLATE = "-V-SSSSS-of-NNNNN"
 # Runners that execute in this process: their windows are written only when the source stops.
 LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
-# A hot key (a boilerplate band, a feed-wide GUID) must not grow without bound within the retention window.
-MAX_ENTRIES_PER_KEY = 2000
-_REASONS = {"u": "url", "g": "guid", "h": "content_hash", "b": "near"}
-# When several keys name an earlier copy, report the most specific reason.
-_REASON_RANK = {"url": 0, "guid": 1, "content_hash": 2, "near": 3}
-_MICROS = 1_000_000
-
-
-# --- what the keyed steps carry ----------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Sighting:
-    """A story as the keyed dedup steps see it: id, event time (µs), keys and the MinHash signature."""
-
-    id: str
-    ts: int
-    keys: tuple[str, ...]
-    signature: bytes = b""
-    n_shingles: int = 0
-
-    @property
-    def order(self) -> tuple[int, str]:
-        """The total order that decides which copy is the original: earlier poll first, then smaller id."""
-        return self.ts, self.id
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Vote:
-    """One key's verdict on one story: the earlier copy it duplicates under that key, or none."""
-
-    story_id: str
-    duplicate_of: str | None = None
-    reason: str | None = None
-    original_ts: int | None = None
-
-
-def sighting_of(story: Story, ts_micros: int, cfg: DedupConfig | None) -> Sighting:
-    """The keys of a story, exactly as the batch dedup makes them (transforms/dedup.member_of): exact keys,
-    plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given."""
-    if cfg is None:
-        return Sighting(story.id, ts_micros, exact_keys(story))
-    member = member_of(story, cfg)
-    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles)
-
-
-def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: DedupConfig) -> Vote:
-    """Does an earlier copy (in the total order) share this key? Band keys are verified on the signatures.
-
-    Only earlier copies count, so "duplicate of" always points back in the order: there is never a cycle, and
-    the first copy of every cluster is emitted even when keys see the copies in different orders.
-    """
-    near = key.startswith("b:")
-    best: Sighting | None = None
-    for entry in stored:
-        if entry.order >= story.order or entry.id == story.id:
-            continue
-        if near and not estimated_near_duplicate(
-            np.frombuffer(entry.signature, dtype="<u4"),
-            entry.n_shingles,
-            np.frombuffer(story.signature, dtype="<u4"),
-            story.n_shingles,
-            cfg,
-        ):
-            continue
-        if best is None or entry.order < best.order:
-            best = entry
-    if best is None:
-        return Vote(story.id)
-    return Vote(story.id, best.id, _REASONS[key[0]], best.ts)
-
-
-def stored_form(key: str, story: Sighting) -> Sighting:
-    """What a key remembers of a story: exact keys need only id and time, band keys also the signature."""
-    if key.startswith("b:"):
-        return Sighting(story.id, story.ts, (), story.signature, story.n_shingles)
-    return Sighting(story.id, story.ts, ())
-
-
-def decide(votes: Iterable[Vote]) -> Vote | None:
-    """The verdict over all of a story's keys: the most specific reason, then the earliest original."""
-    dups = [v for v in votes if v.duplicate_of is not None]
-    if not dups:
-        return None
-    return min(dups, key=lambda v: (_REASON_RANK[v.reason or "near"], v.original_ts or 0, v.duplicate_of))
-
-
-def same_id_reason(story: Story) -> str:
-    """A story id comes from the GUID, else the link, else the content (transforms/parse.entry_id)."""
-    if story.guid:
-        return "guid"
-    return "url" if story.url else "content_hash"
-
-
-def duplicate_record(story: Story, original: str, reason: str, cross_run: bool) -> Duplicate:
-    return Duplicate(
-        id=story.id,
-        duplicate_of=original,
-        reason=reason,  # type: ignore[arg-type]
-        cross_run=cross_run,
-        url=story.url,
-        source=story.source.url,
-        title=story.title,
-        published_at=story.published_at,
-    )
-
-
-def _micros(timestamp: Timestamp) -> int:
-    """Event time in µs, cut to whole milliseconds: timers carry ms precision on the FnApiRunner (and on
-    Dataflow), so a timer set at an element's µs time fires at an earlier instant than the element's own."""
-    return int(timestamp.micros) // 1000 * 1000
-
-
-def _at(micros: int) -> Timestamp:
-    return Timestamp(micros=micros)
-
-
-# --- the keyed steps ---------------------------------------------------------------------------------------
-
-# State and timer specs, and the DoFn parameters that name them, are built once here: Beam matches a parameter
-# to its spec by identity, and module-level singletons keep the DoFn signatures free of calls.
-_SEEN = userstate.ReadModifyWriteStateSpec("seen", coders.VarIntCoder())
-_SEEN_EXPIRE = userstate.TimerSpec("expire", TimeDomain.WATERMARK)
-_PENDING = userstate.BagStateSpec("pending", coders.PickleCoder())
-_NEXT_FLUSH = userstate.ReadModifyWriteStateSpec("next_flush", coders.VarIntCoder())
-_ENTRIES = userstate.ReadModifyWriteStateSpec("entries", coders.PickleCoder())
-_FLUSH = userstate.TimerSpec("flush", TimeDomain.WATERMARK)
-_ENTRIES_EXPIRE = userstate.TimerSpec("expire", TimeDomain.WATERMARK)
-_STORY = userstate.ReadModifyWriteStateSpec("story", coders.PickleCoder())
-_VOTES = userstate.BagStateSpec("votes", coders.PickleCoder())
-_COUNT = userstate.ReadModifyWriteStateSpec("count", coders.VarIntCoder())
-_VALIDATORS = userstate.ReadModifyWriteStateSpec("validators", coders.PickleCoder())
-
-_SEEN_STATE = beam.DoFn.StateParam(_SEEN)
-_SEEN_TIMER = beam.DoFn.TimerParam(_SEEN_EXPIRE)
-_PENDING_STATE = beam.DoFn.StateParam(_PENDING)
-_NEXT_FLUSH_STATE = beam.DoFn.StateParam(_NEXT_FLUSH)
-_ENTRIES_STATE = beam.DoFn.StateParam(_ENTRIES)
-_FLUSH_TIMER = beam.DoFn.TimerParam(_FLUSH)
-_ENTRIES_TIMER = beam.DoFn.TimerParam(_ENTRIES_EXPIRE)
-_STORY_STATE = beam.DoFn.StateParam(_STORY)
-_VOTES_STATE = beam.DoFn.StateParam(_VOTES)
-_COUNT_STATE = beam.DoFn.StateParam(_COUNT)
-_VALIDATORS_STATE = beam.DoFn.StateParam(_VALIDATORS)
-
-
-class FirstSightingFn(beam.DoFn):
-    """(story id, Story) → the Story the first time its id is seen; a Duplicate while it is remembered.
-
-    A feed lists an item for hours or days, so most repeats are the same entry at the next poll. Remembering
-    the id from the last sighting (not the first) means an item still listed is never emitted twice; it is
-    forgotten `retention` after it was last seen, by an event-time timer.
-    """
-
-    def __init__(self, retention: dt.timedelta) -> None:
-        self._retention = int(retention.total_seconds() * _MICROS)
-
-    def process(
-        self,
-        element: tuple[str, Story],
-        timestamp: Any = beam.DoFn.TimestampParam,
-        seen: Any = _SEEN_STATE,
-        expire: Any = _SEEN_TIMER,
-    ) -> Iterator[Any]:
-        _, story = element
-        now = _micros(timestamp)
-        last = seen.read()
-        cross_poll = last is not None and now != last
-        if last is None or now > last:
-            seen.write(now)
-            expire.set(_at(now + self._retention))
-        if last is None:
-            yield story
-            return
-        counter("stream.dedup.seen_again").inc()
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES, duplicate_record(story, story.id, same_id_reason(story), cross_poll)
-        )
-
-    @userstate.on_timer(_SEEN_EXPIRE)
-    def expire_id(self, seen: Any = _SEEN_STATE) -> None:
-        seen.clear()
-
-
-class KeyVotesFn(beam.DoFn):
-    """(dedup key, Sighting) → (story id, Vote): one vote per key of every story.
-
-    Arrivals are buffered until the watermark passes their event time, then judged in (time, id) order, so
-    copies fetched by the same poll are judged alike whatever order they arrive in. The key remembers what it
-    judged until `retention` after it was seen (event-time timer), at most MAX_ENTRIES_PER_KEY entries.
-    """
-
-    def __init__(self, retention: dt.timedelta, cfg: DedupConfig) -> None:
-        self._retention = int(retention.total_seconds() * _MICROS)
-        self._cfg = cfg
-
-    def process(
-        self,
-        element: tuple[str, Sighting],
-        pending: Any = _PENDING_STATE,
-        next_flush: Any = _NEXT_FLUSH_STATE,
-        flush: Any = _FLUSH_TIMER,
-    ) -> None:
-        _, story = element
-        pending.add(story)
-        due = next_flush.read()
-        if due is None or story.ts < due:
-            # A late arrival (behind the watermark) sets a timer in the past, which fires at once.
-            flush.set(_at(story.ts))
-            next_flush.write(story.ts)
-
-    @userstate.on_timer(_FLUSH)
-    def judge(
-        self,
-        key: Any = beam.DoFn.KeyParam,
-        fired: Any = beam.DoFn.TimestampParam,
-        pending: Any = _PENDING_STATE,
-        next_flush: Any = _NEXT_FLUSH_STATE,
-        entries: Any = _ENTRIES_STATE,
-        flush: Any = _FLUSH_TIMER,
-        expire: Any = _ENTRIES_TIMER,
-    ) -> Iterator[tuple[str, Vote]]:
-        now = _micros(fired)
-        waiting = list(pending.read())
-        due = sorted((s for s in waiting if s.ts <= now), key=lambda s: s.order)
-        later = [s for s in waiting if s.ts > now]
-        pending.clear()
-        for story in later:
-            pending.add(story)
-        if later:
-            next_ts = min(s.ts for s in later)
-            flush.set(_at(next_ts))
-            next_flush.write(next_ts)
-        else:
-            next_flush.clear()
-        stored: list[Sighting] = list(entries.read() or ())
-        for story in due:
-            yield story.id, vote_at_key(key, story, stored, self._cfg)
-            stored.append(stored_form(key, story))
-        if len(stored) > MAX_ENTRIES_PER_KEY:
-            counter("stream.dedup.key_capped").inc()
-            stored = sorted(stored, key=lambda s: s.order)[-MAX_ENTRIES_PER_KEY:]
-        if stored:
-            entries.write(tuple(stored))
-            expire.set(_at(min(s.ts for s in stored) + self._retention))
-
-    @userstate.on_timer(_ENTRIES_EXPIRE)
-    def forget(
-        self,
-        fired: Any = beam.DoFn.TimestampParam,
-        entries: Any = _ENTRIES_STATE,
-        expire: Any = _ENTRIES_TIMER,
-    ) -> None:
-        cutoff = _micros(fired) - self._retention
-        kept = [s for s in entries.read() or () if s.ts > cutoff]
-        counter("stream.dedup.expired").inc(len(list(entries.read() or ())) - len(kept))
-        if kept:
-            entries.write(tuple(kept))
-            expire.set(_at(min(s.ts for s in kept) + self._retention))
-        else:
-            entries.clear()
-
-
-class DecideFn(beam.DoFn):
-    """(story id, ("story", (Story, n_keys, µs)) | ("vote", Vote)) → EnrichedStory or Duplicate, once every
-    key has voted."""
-
-    def process(
-        self,
-        element: tuple[str, tuple[str, Any]],
-        story_state: Any = _STORY_STATE,
-        votes: Any = _VOTES_STATE,
-        count: Any = _COUNT_STATE,
-    ) -> Iterator[Any]:
-        _, (kind, value) = element
-        if kind == "story":
-            story_state.write(value)
-        else:
-            votes.add(value)
-            count.write((count.read() or 0) + 1)
-        held = story_state.read()
-        if held is None or (count.read() or 0) < held[1]:
-            return
-        story, _, ts = held
-        verdict = decide(votes.read())
-        story_state.clear()
-        votes.clear()
-        count.clear()
-        if verdict is None:
-            counter("stream.dedup.stories").inc()
-            yield singleton(story, utcnow())
-            return
-        counter("stream.dedup.duplicates").inc()
-        cross_poll = verdict.original_ts is not None and verdict.original_ts < ts
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES,
-            duplicate_record(story, verdict.duplicate_of or "", verdict.reason or "near", cross_poll),
-        )
-
-
-class _SketchFn(beam.DoFn):
-    """Story → its keyed messages: one per dedup key, and the story itself for DecideFn."""
-
-    def __init__(self, cfg: DedupConfig | None) -> None:
-        self._cfg = cfg
-
-    def process(self, story: Story, timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
-        sighting = sighting_of(story, _micros(timestamp), self._cfg)
-        message = ("story", (story, len(sighting.keys), sighting.ts))
-        yield beam.pvalue.TaggedOutput("story", (story.id, message))
-        if not sighting.keys:
-            return
-        for key in sighting.keys:
-            yield key, sighting
-
-
-class StreamingDedup(beam.PTransform):
-    """PCollection[Story] (timestamped with the poll that fetched it) → {"stories": EnrichedStory,
-    "duplicates": Duplicate}.
-
-    Three keyed stateful steps, none of which holds the whole stream:
-      1. FirstSighting, keyed by story id: the same entry at a later poll is a duplicate of itself;
-      2. KeyVotes, keyed by each dedup key (exact keys and LSH band keys): whether an earlier copy shares it;
-      3. Decide, keyed by story id: emitted when no key names an earlier copy, else a Duplicate.
-    In streaming a story's `cluster` lists the copies known when it is emitted — itself; its later copies
-    are in the duplicates files, `duplicate_of` naming it (`cross_run` there means "from an earlier poll").
-    """
-
-    def __init__(
-        self,
-        retention: dt.timedelta = dt.timedelta(days=7),
-        near: DedupConfig | None = DedupConfig(),  # noqa: B008 - frozen dataclass, immutable default
-        label: str | None = None,
-    ) -> None:
-        super().__init__(label)
-        if retention <= dt.timedelta(0):
-            raise ValueError(f"--dedup-retention-days must be positive, got {retention}")
-        self._retention = retention
-        self._cfg = near
-
-    def expand(self, stories: beam.PCollection) -> dict[str, beam.PCollection]:
-        # A keyed shuffle before each step with timers: Dataflow shuffles before a stateful step anyway; the
-        # FnApiRunner needs it to run the step in its own stage — fused behind PeriodicImpulse, the step's
-        # event-time timers fire at the end of every bundle (measured), which would forget everything at once.
-        first = (
-            stories
-            | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Story])
-            | "ShuffleById" >> ReshufflePerKey()
-            | "FirstSighting"
-            >> beam.ParDo(FirstSightingFn(self._retention)).with_outputs(DUPLICATES, main="stories")
-        )
-        sketched = first.stories | "Sketch" >> beam.ParDo(_SketchFn(self._cfg)).with_outputs(
-            "story", main="keyed"
-        )
-        votes = (
-            sketched.keyed
-            | "TypeKeys" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, Sighting])
-            | "ShuffleByKey" >> ReshufflePerKey()
-            | "KeyVotes" >> beam.ParDo(KeyVotesFn(self._retention, self._cfg or DedupConfig()))
-            | "VoteMessage" >> beam.Map(lambda kv: (kv[0], ("vote", kv[1])))
-        )
-        decided = (
-            (sketched.story, votes)
-            | "StoryAndVotes" >> beam.Flatten()
-            | "TypeMessages" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple[str, Any]])
-            | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
-        )
-        duplicates = (first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
-        return {"stories": decided.stories, "duplicates": duplicates}
-
-
-# --- polling -----------------------------------------------------------------------------------------------
-
-
-def feeds_for_tick(tick: Any, feeds: Sequence[FeedSource]) -> Iterator[tuple[str, FeedSource]]:
-    """One (url, feed) per configured feed for each tick; each inherits the tick's timestamp."""
-    for feed in feeds:
-        yield feed.url, feed
-
-
-class PollFeedFn(FetchFeedFn):
-    """(url, FeedSource) → what FetchFeedFn yields, with the feed's validators kept in keyed state.
-
-    The batch FetchFeedFn reads validators from the state folder once per run; here they live in Beam state
-    and are updated after every poll, so each poll after the first is a conditional GET (304 → no entries).
-    """
-
-    def __init__(self, settings: FetchSettings) -> None:
-        super().__init__(settings, {})
-
-    def process(  # type: ignore[override]
-        self,
-        element: tuple[str, FeedSource],
-        validators: Any = _VALIDATORS_STATE,
-    ) -> Iterator[Any]:
-        _, source = element
-        for output in self.fetch_one(source, validators.read()):
-            if isinstance(output, beam.pvalue.TaggedOutput) and output.tag == FEED_REPORT:
-                state = output.value.get("state")
-                if state is not None:
-                    validators.write(state)
-            yield output
-
-
-def _report_line(report: dict[str, Any], timestamp: Any = beam.DoFn.TimestampParam) -> dict[str, Any]:
-    """A feed report with the poll it belongs to, for the `polls` files."""
-    return {"poll": timestamp.to_utc_datetime(has_tz=True).isoformat(), **report}
-
-
-# --- output ------------------------------------------------------------------------------------------------
-
-
-class WriteWindowed(beam.PTransform):
-    """Records → `<prefix>-[start, end)-SSSSS-of-NNNNN.jsonl`, one file set per fixed window of event time."""
-
-    def __init__(
-        self, prefix: str, window_seconds: float, num_shards: int = 1, label: str | None = None
-    ) -> None:
-        super().__init__(label)
-        if window_seconds <= 0:
-            raise ValueError(f"--window must be positive, got {window_seconds}")
-        self._prefix = prefix
-        self._window = window_seconds
-        self._num_shards = num_shards
-
-    def expand(self, records: beam.PCollection) -> beam.pvalue.PDone:
-        return (
-            records
-            | "Window" >> beam.WindowInto(FixedWindows(self._window))
-            | "ToLine" >> beam.Map(json_line)
-            | "Write"
-            >> beam.io.WriteToText(
-                self._prefix,
-                file_name_suffix=".jsonl",
-                shard_name_template=WINDOW_SHARD_TEMPLATE,
-                num_shards=self._num_shards,
-            )
-        )
-
-
-# --- the graph ---------------------------------------------------------------------------------------------
-
-
-class StreamStories(beam.PTransform):
-    """PCollection[FetchedFeed] → {"stories", "duplicates", "dead_letter", "feed_report"}: the batch stages
-    between fetch and sink, with StreamingDedup in place of the batch dedup."""
-
-    def __init__(self, config: RunConfig, label: str | None = None) -> None:
-        super().__init__(label)
-        self._config = config
-
-    def expand(self, feeds: beam.PCollection) -> dict[str, beam.PCollection]:
-        config = self._config
-        parsed = feeds | "ParseEntries" >> ParseEntries()
-        entries = parsed.entries
-        if config.fetch_articles:
-            entries = entries | "FetchArticles" >> FetchArticles(config.fetch)
-        cleaned = entries | "CleanStories" >> CleanStories()
-        if config.dedup:
-            dedup = StreamingDedup(config.retention, config.dedup_config)
-            deduped = cleaned.stories | "StreamingDedup" >> dedup
-            stories, duplicates = deduped["stories"], deduped["duplicates"]
-        else:
-            stories = cleaned.stories | "AsClusters" >> beam.Map(lambda s: singleton(s, utcnow()))
-            duplicates = feeds.pipeline | "NoDuplicates" >> beam.Create([])
-        # Window before enrichment: BatchElements batches per window and flushes a window's last batch at its
-        # end, stamped with the window's end — in the global window that stamp would be the end of time.
-        stories = stories | "Window" >> beam.WindowInto(FixedWindows(config.window))
-        with_entities = stories | "ExtractEntities" >> ExtractEntities(
-            config.ner_model, config.ner_batch_size, config.element_timeout,
-            failpoints=config.failpoints, gemm=config.gemm, malloc=config.malloc,
-        )
-        with_dates = with_entities.stories | "ExtractDates" >> ExtractDates(
-            config.element_timeout, failpoints=config.failpoints
-        )
-        validated = with_dates.stories | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
-            DEAD_LETTER, main="lines"
-        )
-        early_dead = (
-            (parsed[DEAD_LETTER], cleaned[DEAD_LETTER])
-            | "EarlyDeadLetters" >> beam.Flatten()
-            | "WindowDeadLetters" >> beam.WindowInto(FixedWindows(config.window))
-        )
-        dead = (
-            early_dead,
-            with_entities[DEAD_LETTER],
-            with_dates[DEAD_LETTER],
-            validated[DEAD_LETTER],
-        ) | "StageDeadLetters" >> beam.Flatten()
-        return {
-            "stories": validated.lines | "StoryLine" >> beam.Map(lambda fl: fl[1]),
-            "duplicates": duplicates,
-            "dead_letter": dead,
-            "feed_report": parsed[FEED_REPORT],
-        }
 
 
 def build_stream_pipeline(
@@ -580,6 +67,7 @@ def build_stream_pipeline(
     """
     start = time.time() if start is None else start
     stop: float | Timestamp = start + config.duration if config.duration else MAX_TIMESTAMP
+    window = config.window
     p = beam.Pipeline(options=options)
     polled = (
         p
@@ -592,17 +80,44 @@ def build_stream_pipeline(
         | "PollFeeds"
         >> beam.ParDo(PollFeedFn(config.fetch)).with_outputs(FEED_REPORT, DEAD_LETTER, main="feeds")
     )
-    out = polled.feeds | "StreamStories" >> StreamStories(config)
-    fetch_dead = polled[DEAD_LETTER] | "WindowFetchErrors" >> beam.WindowInto(FixedWindows(config.window))
-    dead = (fetch_dead, out["dead_letter"]) | "AllDeadLetters" >> beam.Flatten()
-    reports = (polled[FEED_REPORT], out["feed_report"]) | "AllFeedReports" >> beam.Flatten()
-    window = config.window
-    out["stories"] | "WriteStories" >> WriteWindowed(join(run_dir, "stories"), window)
-    out["duplicates"] | "WriteDuplicates" >> WriteWindowed(join(run_dir, "duplicates"), window)
+    parsed = polled.feeds | "ParseEntries" >> ParseEntries()
+    if config.dedup:
+        dedup = "StreamingDedup" >> StreamingDedup(config.retention, config=config.dedup_config)
+    else:
+        dedup = "NoDedup" >> NoDedup()
+    # Labelled StreamStories, as the streaming graph's middle always was: the stateful dedup steps keep their
+    # names, which a Dataflow job update matches state by.
+    processed = parsed.entries | "StreamStories" >> ProcessStories(
+        dedup,
+        ner_model=config.ner_model,
+        ner_batch_size=config.ner_batch_size,
+        element_timeout=config.element_timeout,
+        failpoints=config.failpoints,
+        gemm=config.gemm,
+        malloc=config.malloc,
+        articles=config.fetch if config.fetch_articles else None,
+        window=FixedWindows(window),
+    )
+    validated = processed["stories"] | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
+        DEAD_LETTER, main="lines"
+    )
+    early_dead = (
+        (polled[DEAD_LETTER], parsed[DEAD_LETTER])
+        | "EarlyDeadLetters" >> beam.Flatten()
+        | "WindowDeadLetters" >> beam.WindowInto(FixedWindows(window))
+    )
+    dead = (early_dead, *processed["dead_letters"], validated[DEAD_LETTER]) | "AllDeadLetters" >> beam.Flatten()
+    reports = (polled[FEED_REPORT], parsed[FEED_REPORT]) | "AllFeedReports" >> beam.Flatten()
+    (
+        validated.lines
+        | "StoryLine" >> beam.Map(lambda fl: fl[1])
+        | "WriteStories" >> WriteWindowed(join(run_dir, "stories"), window)
+    )
+    processed["duplicates"] | "WriteDuplicates" >> WriteWindowed(join(run_dir, "duplicates"), window)
     dead | "WriteDeadLetters" >> WriteWindowed(join(run_dir, "dead_letter"), window)
     (
         reports
-        | "PollLine" >> beam.Map(_report_line)
+        | "PollLine" >> beam.Map(poll_line)
         | "WritePolls" >> WriteWindowed(join(run_dir, "polls"), window)
     )
     return p

@@ -13,8 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 SCHEMA_VERSION = "1.0"
 
-# How `Story.published_at` was obtained, most trusted first.
-PublishedSource = Literal["feed", "page_timestamp", "dateline", "input", "fetch_time"]
+# How `Story.published_at` was obtained, most trusted first. The `page_*` values come from a whole HTML page's own
+# markup (`wirebeam enrich` on pages): its JSON-LD `datePublished`, a publish-time `<meta>`, a `<time datetime>`,
+# or, when it has none of these, the day htmldate finds in its markup and text (`page_guess`, a day at 00:00 UTC).
+PublishedSource = Literal[
+    "feed", "page_jsonld", "page_meta", "page_time", "page_timestamp", "page_guess", "dateline", "input", "fetch_time"
+]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
 AnchorSource = Literal["dateline", "published", "fetched", "none"]
 
@@ -49,6 +53,9 @@ class RawEntry(_Record):
     content_html: str | None = None
     published_text: str | None = None
     published_at: dt.datetime | None = None
+    published_source: PublishedSource | None = Field(
+        default=None, description="where published_at came from when not the feed (enrich input, page metadata)"
+    )
     updated_text: str | None = None
     updated_at: dt.datetime | None = None
     date_flag: Literal["unparseable", "future"] | None = Field(

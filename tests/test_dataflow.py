@@ -118,6 +118,7 @@ def sdist_members(staged: list[str]) -> set[str]:
 EXPECTED_FILES = {
     "pipeline/build.py",
     "pipeline/streaming.py",
+    "transforms/stories.py",
     "pipeline/samples/feeds.json",
     "pipeline/samples/harbor-wire.xml",
     "transforms/dedup/neardup.py",
@@ -137,15 +138,10 @@ def test_batch_job_builds_for_dataflow_offline(project_copy: Path, no_network: l
     result, staged = dry_run("run", project_copy)
     assert result.state == PipelineState.DONE
     assert result.job.proto.type_.name == "JOB_TYPE_BATCH"
-    expected = {
-        "ReadFeeds",
-        "ParseEntries",
-        "CleanStories",
-        "DedupStories",
-        "ExtractEntities",
-        "ExtractDates",
-    }
-    assert expected | {"WriteStories"} <= labels(result)
+    found = labels(result)
+    assert {"ReadFeeds", "ParseEntries", "ProcessStories", "WriteStories"} <= found
+    for stage in ("CleanStories", "DedupStories", "ExtractEntities", "ExtractDates"):
+        assert f"ProcessStories/{stage}" in found
     assert sdist_members(staged) >= EXPECTED_FILES
     assert no_network == []
 

@@ -11,17 +11,10 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.story import FeedSource, Story
+from transforms.dedup.index import IndexFormatError, check_index_header, index_header, index_line
+from transforms.dedup.keys import BAND, CONTENT_HASH, GUID, REASON_RANK, URL, kind_of
 from transforms.dedup.neardup import canonical_url, content_hash
-from transforms.dedup.stage import (
-    DedupStories,
-    IndexError_,
-    Member,
-    check_index_header,
-    index_header,
-    index_line,
-    member_of,
-    rank,
-)
+from transforms.dedup.stage import DedupStories, Member, duplicate_reason, exact_keys, member_of, rank
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 BODY = "The port strike entered its third day on Tuesday after talks broke up without agreement, the union said."
@@ -72,6 +65,35 @@ def test_representative_is_earliest_then_longest() -> None:
     prior = Member(id="z", source="s", keys=(), prior=True)
     assert sorted([early_short, late, early_long], key=rank)[0].id == "y"
     assert sorted([early_short, prior], key=rank)[0].id == "z"
+
+
+def test_exact_keys_name_their_kind() -> None:
+    keys = exact_keys(story("k", "https://www.wire.example/strike?utm_source=rss", guid="7"))
+    assert keys == (
+        "u:https://wire.example/strike",
+        "g:https://wire/rss\x1f7",
+        f"h:{content_hash(BODY)}",
+    )
+    assert [kind_of(k) for k in keys] == [URL, GUID, CONTENT_HASH]
+    assert kind_of(BAND.key("00:ab")).reason == "near"
+
+
+@pytest.mark.parametrize(
+    ("shared", "reason"),
+    [
+        (["u:x", "g:y", "h:z", "b:w"], "url"),
+        (["g:y", "h:z"], "guid"),
+        (["h:z", "b:w"], "content_hash"),
+        (["b:w"], "near"),
+        ([], "near"),  # joined through other copies
+    ],
+)
+def test_duplicate_reason_is_the_most_specific_shared_kind(shared: list[str], reason: str) -> None:
+    kept = Member(id="a", source="s", keys=(*shared, "u:kept-only"))
+    copy = Member(id="b", source="s", keys=(*shared, "h:copy-only"))
+    assert duplicate_reason(copy, kept) == reason
+    assert duplicate_reason(copy, Member(id="a", source="s", keys=tuple(shared), prior=True)) == "index"
+    assert sorted(REASON_RANK, key=REASON_RANK.__getitem__) == ["url", "guid", "content_hash", "near"]
 
 
 def test_short_bodies_are_not_hashed() -> None:
@@ -177,7 +199,7 @@ def test_earlier_runs_index_turns_copies_into_cross_run_duplicates(tmp_path: Pat
     ],
 )
 def test_unusable_index_is_refused(header: str, message: str) -> None:
-    with pytest.raises(IndexError_, match=message):
+    with pytest.raises(IndexFormatError, match=message):
         check_index_header(header)
     check_index_header(index_header())
 

@@ -1,18 +1,17 @@
-"""Tests of transforms.dedup.neardup: exact keys, shingles, signatures, verification, clustering, the index format."""
+"""Tests of transforms.dedup.neardup: exact keys, shingles, signatures, verification, clustering; and of the
+signature-only index of the evaluation (evaluation/signature_index.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
-import struct
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from evaluation.signature_index import SignatureIndex
 from transforms.dedup import neardup as nd
 
 CFG = nd.DedupConfig()
@@ -358,97 +357,59 @@ def test_config_validation(kwargs: dict, message: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Cross-run index
+# Signature-only verification (the evaluation's and the LSH benchmark's index)
 # ----------------------------------------------------------------------------------------------------
 
 
-def _index_with_story() -> nd.DedupIndex:
-    index = nd.DedupIndex(CFG)
-    index.add_sketch(sketch("story-1", "\n".join(STORY)), first_seen=1000.0)
-    index.add_sketch(sketch("story-2", "\n".join(OTHER)), first_seen=5000.0)
-    return index
+def test_signature_index_finds_a_trimmed_copy_only() -> None:
+    index = SignatureIndex(CFG)
+    index.add_sketch(sketch("story-1", "\n".join(STORY)))
+    index.add_sketch(sketch("story-2", "\n".join(OTHER)))
+    assert index.query_sketch(sketch("copy", "\n".join(STORY[:3]))) == ["story-1"]
+    assert index.query_sketch(sketch("o", OTHER[0] + OTHER[1])) == ["story-2"]
+    assert index.query_sketch(sketch("empty", "")) == []
 
 
-def test_index_query_roundtrip_and_expire(tmp_path: Path) -> None:
-    index = _index_with_story()
-    trimmed = sketch("copy", "\n".join(STORY[:3]))
-    assert index.query_sketch(trimmed) == ["story-1"]
-    path = tmp_path / "dedup.idx"
-    index.save(path)
-    loaded = nd.DedupIndex.load(path, CFG)
-    assert len(loaded) == 2 and loaded.first_seen("story-1") == 1000.0
-    assert loaded.query_sketch(trimmed) == ["story-1"]
-    assert loaded.dumps() == index.dumps()
-    assert loaded.expire(now=1000.0 + 7 * 86400 + 1) == 1
-    assert "story-1" not in loaded and len(loaded) == 1
-    assert loaded.query_sketch(trimmed) == []
-    assert nd.DedupIndex.load(loaded.dumps(), CFG).query_sketch(sketch("o", OTHER[0] + OTHER[1])) == ["story-2"]
-
-
-def test_index_query_and_add() -> None:
-    index = nd.DedupIndex(CFG)
+def test_signature_index_query_and_add() -> None:
+    index = SignatureIndex(CFG)
     first = sketch("s1", "\n".join(STORY))
-    assert index.query_and_add(first.id, first.signature, first.n_shingles, 1.0) == []
+    assert index.query_and_add(first.id, first.signature, first.n_shingles) == []
     copy = sketch("s2", "\n".join(STORY[1:4]))
-    assert index.query_and_add(copy.id, copy.sig_array(), copy.n_shingles, 2.0) == ["s1"]
+    assert index.query_and_add(copy.id, copy.sig_array(), copy.n_shingles) == ["s1"]
     other = sketch("o1", "\n".join(OTHER))
-    assert index.query_and_add(other.id, other.signature, other.n_shingles, 3.0) == []
+    assert index.query_and_add(other.id, other.signature, other.n_shingles) == []
+    assert index.query_and_add(first.id, first.signature, first.n_shingles) == ["s2"]  # an id seen again
     assert len(index) == 3
     with pytest.raises(ValueError, match="128 uint32"):
-        index.add("bad", b"short", 5, 0.0)
+        index.add("bad", b"short", 5)
 
 
 @pytest.mark.parametrize(("bands", "rows"), [(64, 1), (32, 2), (32, 4), (42, 3)])
-def test_index_finds_trimmed_copy_for_any_banding(bands: int, rows: int) -> None:
+def test_signature_index_finds_trimmed_copy_for_any_banding(bands: int, rows: int) -> None:
     cfg = nd.DedupConfig(bands=bands, rows=rows)
-    index = nd.DedupIndex(cfg)
-    index.add_sketch(sketch("s1", "\n".join(STORY), cfg), 0.0)
-    index.add_sketch(sketch("o1", "\n".join(OTHER), cfg), 0.0)
+    index = SignatureIndex(cfg)
+    index.add_sketch(sketch("s1", "\n".join(STORY), cfg))
+    index.add_sketch(sketch("o1", "\n".join(OTHER), cfg))
     assert index.query_sketch(sketch("c", "\n".join(STORY[:4]), cfg)) == ["s1"]
 
 
-def test_index_readd_keeps_earliest_first_seen() -> None:
-    index = _index_with_story()
-    index.add_sketch(sketch("story-1", "\n".join(STORY)), first_seen=9000.0)
-    index.add_sketch(sketch("story-1", "\n".join(STORY)), first_seen=10.0)
-    assert len(index) == 2 and index.first_seen("story-1") == 10.0
-
-
-def test_index_missing_file_is_empty(tmp_path: Path) -> None:
-    assert len(nd.DedupIndex.load(tmp_path / "absent.idx", CFG)) == 0
-
-
-def _with_header(data: bytes, **changes: Any) -> bytes:
-    offset = len(nd.INDEX_MAGIC)
-    (length,) = struct.unpack_from("<I", data, offset)
-    header = json.loads(data[offset + 4 : offset + 4 + length])
-    header.update(changes)
-    head = json.dumps(header).encode()
-    return nd.INDEX_MAGIC + struct.pack("<I", len(head)) + head + data[offset + 4 + length :]
-
-
-@pytest.mark.parametrize(
-    ("mutate", "message"),
-    [
-        (lambda d: b"NOTANIDX" + d[8:], "bad magic"),
-        (lambda d: d[:-3], "truncated or corrupt"),
-        (lambda d: d[:10], "truncated dedup index"),
-        (lambda d: _with_header(d, version=2), "version 2 is not supported"),
-        (lambda d: _with_header(d, num_perm=64), "num_perm=64"),
-        (lambda d: _with_header(d, shingle_size=9), "shingle_size=9"),
-        (lambda d: _with_header(d, count=5), "inconsistent ids/count"),
-        (lambda d: d[:12] + b"{not json" + d[21:], "unreadable dedup index header"),
-    ],
-)
-def test_index_refuses_unusable_files(mutate: Callable[[bytes], bytes], message: str) -> None:
-    data = _index_with_story().dumps()
-    with pytest.raises(nd.DedupIndexError, match=message):
-        nd.DedupIndex.load(mutate(data), CFG)
-
-
-def test_index_rejects_bad_retention() -> None:
-    with pytest.raises(ValueError, match="retention"):
-        _index_with_story().expire(now=0.0, retention=0.0)
+@pytest.mark.parametrize("seen", [["s1"], ["s1", "s2"]])
+def test_signature_index_agrees_with_estimated_near_duplicate(seen: list[str]) -> None:
+    """The index's vectorized verdict is `estimated_near_duplicate`'s, pair by pair."""
+    docs = {"s1": "\n".join(STORY), "s2": "\n".join(STORY[2:]), "o1": "\n".join(OTHER)}
+    index = SignatureIndex(CFG)
+    for sid in seen:
+        index.add_sketch(sketch(sid, docs[sid]))
+    for qid, text in docs.items():
+        q = sketch(f"q-{qid}", text)
+        expected = {
+            sid
+            for sid in seen
+            if nd.estimated_near_duplicate(
+                sketch(sid, docs[sid]).sig_array(), sketch(sid, docs[sid]).n_shingles, q.sig_array(), q.n_shingles, CFG
+            )
+        }
+        assert set(index.query_sketch(q)) == expected
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -439,8 +439,8 @@ def test_entity_stage_runs_the_model_on_batches_of_ner_batch_size() -> None:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.build import singleton
     from schemas.story import FeedSource, Story
+    from transforms.dedup.singleton import singleton
     from transforms.entities.stage import ExtractEntities
 
     now = dt.datetime(2014, 3, 14, tzinfo=dt.UTC)

@@ -136,8 +136,8 @@ def test_enrich_jsonl(tmp_path: Path, run_cli) -> None:
     assert manifest.command == "enrich" and manifest.reconciled
     assert manifest.totals.entries_read == 4 and len(stories) == 2 and len(dead) == 2
     assert {d.error_type for d in dead} == {"bad_input"}
-    a1 = next(s for s in stories if s.guid == "a1")
-    assert a1.published_source == "input"
+    a1 = next(s for s in stories if s.id == "a1")
+    assert a1.published_source == "input" and a1.guid == "a1"
     monday = next(d for d in a1.dates if d.text == "Monday")
     assert (monday.value, monday.anchor_source) == ("2026-03-16", "dateline") or monday.value == "2026-03-16"
     assert {e.canonical for e in a1.entities} >= {"Iran", "Geneva"}

@@ -12,17 +12,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import RunConfig
-from pipeline.progress import (
-    PROGRESS_ENV,
-    Progress,
-    ProgressDisplay,
-    ProgressTallyFn,
-    ProgressTap,
-    format_line,
-    progress_display,
-    read_progress,
-    write_count,
-)
+from pipeline.progress import Progress, ProgressDisplay, format_line, progress_display, read_progress
+from transforms.progress import PROGRESS_ENV, ProgressTallyFn, ProgressTap, write_count
 
 
 class FakeTerminal(io.StringIO):

@@ -20,8 +20,8 @@ from pipeline.state import (
     StateStore,
     write_atomic,
 )
+from transforms.dedup.index import index_header, index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import index_header, index_line
 
 
 def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:

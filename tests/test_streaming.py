@@ -16,22 +16,14 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline.streaming import (
-    PollFeedFn,
-    Sighting,
-    StreamingDedup,
-    Vote,
-    WriteWindowed,
-    decide,
-    same_id_reason,
-    sighting_of,
-    vote_at_key,
-)
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.neardup import DedupConfig
+from transforms.dedup.streaming import Sighting, StreamingDedup, Vote, decide, same_id_reason, sighting_of, vote_at_key
 from transforms.fetch.http import FetchSettings
+from transforms.fetch.poll import PollFeedFn
 from transforms.fetch.stage import FEED_REPORT, FetchedFeed
+from transforms.sink.windowed import WriteWindowed
 
 CFG = DedupConfig()
 RunCli = Callable[..., tuple[int, str]]
@@ -246,7 +238,7 @@ def test_windowed_output_writes_one_file_set_per_window(tmp_path: Path) -> None:
 
 
 def test_streaming_dedup_rejects_a_nonpositive_retention() -> None:
-    with pytest.raises(ValueError, match="--dedup-retention-days"):
+    with pytest.raises(ValueError, match="retention must be positive"):
         StreamingDedup(dt.timedelta(0))
 
 

@@ -33,7 +33,7 @@ SUMMARY_CHARS = 600
 def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | None, PublishedSource | None]:
     """The feed's date, else the page timestamp, else the dateline's day; None when nothing says."""
     if entry.published_at is not None:
-        return entry.published_at, "input" if INPUT_TAG in entry.source.tags else "feed"
+        return entry.published_at, entry.published_source or ("input" if INPUT_TAG in entry.source.tags else "feed")
     if cleaned.page_timestamp is not None:
         return cleaned.page_timestamp, "page_timestamp"
     if cleaned.dateline is not None and cleaned.dateline.date is not None:

@@ -1,4 +1,4 @@
-"""Exact and near-duplicate detection of syndicated wire copy: pure functions and the cross-run index format.
+"""Exact and near-duplicate detection of syndicated wire copy: pure functions.
 
 The Beam composite in ``transforms/dedup/stage.py`` wires these together:
 
@@ -6,11 +6,12 @@ The Beam composite in ``transforms/dedup/stage.py`` wires these together:
 2. :func:`shingle_hashes` per body, :func:`frequent_shingles` per source (boilerplate an outlet repeats in many
    unrelated stories), :func:`make_sketch` → :class:`DocSketch` (signature + exact shingle set);
 3. :func:`band_keys` → GroupByKey → :func:`candidate_pairs` → :func:`is_near_duplicate` (exact Jaccard, or
-   containment for a trimmed/extended copy) → :func:`connected_components` → :func:`choose_representative`;
-4. :class:`DedupIndex` remembers what earlier runs emitted (signatures + first-seen time), see its docstring for
-   the file format.
+   containment for a trimmed/extended copy) → :func:`connected_components` → :func:`choose_representative`.
 
-:func:`cluster_sketches` is the in-memory reference of steps 3, used by the evaluation and by tests of the Beam
+Against an earlier run only signatures and set sizes are kept (the cross-run index, in ``stage.py``), so those
+pairs are verified by :func:`estimated_near_duplicate`.
+
+:func:`cluster_sketches` is the in-memory reference of step 3, used by the evaluation and by tests of the Beam
 version.
 
 Signatures are one-permutation MinHash (Li, Owen & Zhang 2012) with optimal densification (Shrivastava 2017):
@@ -24,17 +25,12 @@ fixed splitmix64 sequence.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 import re
-import struct
 import unicodedata
-from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -158,7 +154,7 @@ class DedupConfig:
     - ``boilerplate_min_docs``: a shingle found in this many stories of one source is that source's boilerplate.
     - ``title_margin``/``title_threshold``: a pair whose body Jaccard is within ``title_margin`` below
       ``threshold`` is still a duplicate if the titles' word Jaccard reaches ``title_threshold``
-      (0 disables; measured: no gain, see the evaluation).
+      (0 disables it, the default: it gained nothing on the evaluation).
     - ``seed``: fixes the densification probes; indexes built with different seeds are not comparable.
     """
 
@@ -258,7 +254,8 @@ def token_hashes(text: str) -> np.ndarray:
     :func:`normalized_words` except that a character folding to several, like ß → ss, keeps its first), in order.
 
     Vectorized: the text becomes a code point array, words are runs of word characters, and each word's hash is
-    a slice of one prefix-summed polynomial hash. ~10× faster than a regex plus a hash call per word.
+    a slice of one prefix-summed polynomial hash, instead of a regex plus a hash call per word (README,
+    Deduplication).
     """
     if not text:
         return np.empty(0, dtype=np.uint64)
@@ -325,7 +322,7 @@ def drop_shingles(hashes: np.ndarray, drop: np.ndarray | None) -> np.ndarray:
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """Sorted unique values; sort + neighbour mask is ~5× faster than np.unique on a few thousand uint64."""
+    """Sorted unique values: sort + neighbour mask, cheaper than np.unique on a few thousand uint64."""
     if values.size < 2:
         return values.copy()
     ordered = np.sort(values)
@@ -389,15 +386,6 @@ def band_slices(sig: np.ndarray | bytes, cfg: DedupConfig) -> list[bytes]:
     return [raw[i * width : (i + 1) * width] for i in range(cfg.bands)]
 
 
-def _band_ints_or_slices(raw: bytes, cfg: DedupConfig) -> Sequence[int | bytes]:
-    """In-memory bucket keys: a band of one or two rows is one machine word, read in a single C call."""
-    if cfg.rows == 2:
-        return np.frombuffer(raw, dtype="<u8", count=cfg.bands).tolist()
-    if cfg.rows == 1:
-        return np.frombuffer(raw, dtype="<u4", count=cfg.bands).tolist()
-    return band_slices(raw, cfg)
-
-
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[str]:
     """LSH bucket keys ``"<band>:<band bytes hex>"``, stable across processes and runs (empty for an empty
     document)."""
@@ -413,7 +401,7 @@ def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[str]:
 
 @dataclass(frozen=True)
 class DocSketch:
-    """What dedup needs of a story, compact for Beam shuffles (~5 KB for a 5 KB body).
+    """What dedup needs of a story, compact for Beam shuffles (32-bit shingle hashes, a fixed-size signature).
 
     ``signature`` is uint32[num_perm], ``shingles`` the sorted top 32 bits of the (boilerplate-free) shingle
     hashes, ``title_words`` the sorted unique uint32 hashes of the title's words, all little-endian bytes.
@@ -482,7 +470,8 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     return float(np.count_nonzero(sig_a == sig_b)) / sig_a.size
 
 
-def _overlap_verdict(inter: float, size_a: int, size_b: int, cfg: DedupConfig) -> bool:
+def overlap_verdict(inter: float, size_a: int, size_b: int, cfg: DedupConfig) -> bool:
+    """The near-duplicate verdict from the (exact or estimated) overlap of two shingle sets and their sizes."""
     if size_a == 0 or size_b == 0:
         return False
     union = size_a + size_b - inter
@@ -507,7 +496,7 @@ def is_near_duplicate(a: DocSketch, b: DocSketch, cfg: DedupConfig) -> bool:
     if sa.size == 0 or sb.size == 0:
         return False
     inter = np.intersect1d(sa, sb, assume_unique=True).size
-    if _overlap_verdict(inter, sa.size, sb.size, cfg):
+    if overlap_verdict(inter, sa.size, sb.size, cfg):
         return True
     # The title is a weaker signal: it only rescues a pair whose bodies are already close to the threshold.
     if cfg.title_margin <= 0 or inter / (sa.size + sb.size - inter) < cfg.threshold - cfg.title_margin:
@@ -534,7 +523,7 @@ def estimated_near_duplicate(
         return False
     jac = estimated_jaccard(sig_a, sig_b)
     inter = jac / (1.0 + jac) * (n_a + n_b)
-    return _overlap_verdict(inter, n_a, n_b, cfg)
+    return overlap_verdict(inter, n_a, n_b, cfg)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -606,282 +595,3 @@ def cluster_sketches(sketches: Sequence[DocSketch], cfg: DedupConfig) -> dict[st
                     edges.append((sketches[a].id, sketches[b].id))
     roots = connected_components(edges)
     return {s.id: roots.get(s.id, s.id) for s in sketches}
-
-
-# ----------------------------------------------------------------------------------------------------
-# Cross-run index
-# ----------------------------------------------------------------------------------------------------
-
-INDEX_MAGIC = b"WBDEDUP\n"
-INDEX_FORMAT_VERSION = 1
-_HEADER_LEN = struct.Struct("<I")
-DEFAULT_RETENTION_SECONDS = 7 * 24 * 3600.0
-
-
-class DedupIndexError(ValueError):
-    """The dedup index file cannot be used (corrupt, truncated, newer format, other parameters)."""
-
-
-class DedupIndex:
-    """Signatures of the stories earlier runs emitted, with their first-seen time, for cross-run dedup.
-
-    File format, version 1 (all integers little-endian)::
-
-        8 bytes   magic  b"WBDEDUP\\n"
-        4 bytes   uint32 H = length of the header
-        H bytes   UTF-8 JSON header: {"format": "wirebeam-dedup-index", "version": 1, "num_perm": P,
-                  "seed": S, "shingle_size": K, "count": N, "ids": [N story ids], "created": POSIX seconds}
-        N*P*4     uint32 signatures, row-major, one row per id
-        N*8       float64 first-seen times (POSIX seconds, UTC)
-        N*4       uint32 shingle-set sizes
-
-    A reader refuses (``DedupIndexError``) a bad magic, a truncated file, a version newer than it knows, or
-    parameters (num_perm, seed, shingle_size) other than its config, because signatures would not be comparable
-    and starting empty would silently re-emit a week of stories. Bands/rows/thresholds may change between runs.
-    """
-
-    def __init__(self, cfg: DedupConfig) -> None:
-        self.cfg = cfg
-        self._reset()
-
-    def _reset(self) -> None:
-        self._ids: list[str] = []
-        self._sigs: list[bytes] = []
-        self._first_seen: list[float] = []
-        self._sizes: list[int] = []
-        self._pos: dict[str, int] = {}
-        # One table per band, keyed by the band's bytes. A bucket is a bare int until it has a second member,
-        # then an array: neither is tracked by the cyclic GC, which otherwise dominates at 32 lists per story.
-        self._tables: list[dict[int | bytes, int | array[int]]] = [{} for _ in range(self.cfg.bands)]
-        self._live = 0
-
-    def __len__(self) -> int:
-        return self._live
-
-    def __contains__(self, story_id: object) -> bool:
-        return story_id in self._pos
-
-    def first_seen(self, story_id: str) -> float:
-        return self._first_seen[self._pos[story_id]]
-
-    def add(self, story_id: str, sig: np.ndarray | bytes, n_shingles: int, first_seen: float) -> None:
-        """Remember an emitted story (signature as uint32 array or its little-endian bytes); re-adding an id
-        keeps its earliest first-seen time."""
-        raw = self._checked(sig)
-        self._insert(story_id, raw, _band_ints_or_slices(raw, self.cfg), n_shingles, first_seen)
-
-    def add_sketch(self, sketch: DocSketch, first_seen: float) -> None:
-        self.add(sketch.id, sketch.signature, sketch.n_shingles, first_seen)
-
-    def query(self, sig: np.ndarray | bytes, n_shingles: int) -> list[str]:
-        """Ids of remembered stories this signature near-duplicates (estimated), best match first."""
-        if n_shingles == 0:
-            return []
-        raw = self._checked(sig)
-        return self._lookup(raw, _band_ints_or_slices(raw, self.cfg), n_shingles)
-
-    def query_and_add(
-        self, story_id: str, sig: np.ndarray | bytes, n_shingles: int, first_seen: float
-    ) -> list[str]:
-        """:meth:`query` then :meth:`add`, in one pass over the band tables (streaming / single-process use)."""
-        raw = self._checked(sig)
-        keys = _band_ints_or_slices(raw, self.cfg)
-        if story_id in self._pos or n_shingles == 0:
-            hits = self._lookup(raw, keys, n_shingles) if n_shingles else []
-            self._insert(story_id, raw, keys, n_shingles, first_seen)
-            return [h for h in hits if h != story_id]
-        pos = self._append(story_id, raw, n_shingles, first_seen)
-        cands: set[int] = set()
-        for table, key in zip(self._tables, keys, strict=True):
-            bucket = table.get(key)
-            if bucket is None:
-                table[key] = pos
-            elif isinstance(bucket, int):
-                cands.add(bucket)
-                table[key] = array("q", (bucket, pos))
-            else:
-                cands.update(bucket)
-                bucket.append(pos)
-        return self._verify(raw, cands, n_shingles)
-
-    def _checked(self, sig: np.ndarray | bytes) -> bytes:
-        raw = _sig_bytes(sig)
-        if len(raw) != 4 * self.cfg.num_perm:
-            raise ValueError(f"signature must hold {self.cfg.num_perm} uint32 values, got {len(raw)} bytes")
-        return raw
-
-    def _insert(
-        self, story_id: str, raw: bytes, keys: Sequence[int | bytes], n_shingles: int, first_seen: float
-    ) -> None:
-        if story_id in self._pos:
-            pos = self._pos[story_id]
-            self._first_seen[pos] = min(self._first_seen[pos], first_seen)
-            return
-        pos = self._append(story_id, raw, n_shingles, first_seen)
-        if n_shingles > 0:
-            for table, key in zip(self._tables, keys, strict=True):
-                bucket = table.get(key)
-                if bucket is None:
-                    table[key] = pos
-                elif isinstance(bucket, int):
-                    table[key] = array("q", (bucket, pos))
-                else:
-                    bucket.append(pos)
-
-    def _append(self, story_id: str, raw: bytes, n_shingles: int, first_seen: float) -> int:
-        pos = len(self._ids)
-        self._ids.append(story_id)
-        self._sigs.append(raw)
-        self._first_seen.append(float(first_seen))
-        self._sizes.append(int(n_shingles))
-        self._pos[story_id] = pos
-        self._live += 1
-        return pos
-
-    def _lookup(self, raw: bytes, keys: Sequence[int | bytes], n_shingles: int) -> list[str]:
-        cands: set[int] = set()
-        for table, key in zip(self._tables, keys, strict=True):
-            hit = table.get(key)
-            if hit is None:
-                continue
-            if isinstance(hit, int):
-                cands.add(hit)
-            else:
-                cands.update(hit)
-        return self._verify(raw, cands, n_shingles)
-
-    def _verify(self, raw: bytes, cands: set[int], n_shingles: int) -> list[str]:
-        if not cands:
-            return []
-        order = sorted(cands)
-        mine = np.frombuffer(raw, dtype="<u4")
-        # All candidates in one comparison: rows of their signatures against this one.
-        others = np.frombuffer(b"".join([self._sigs[pos] for pos in order]), dtype="<u4").reshape(len(order), -1)
-        jaccards = np.count_nonzero(others == mine, axis=1) / mine.size
-        scored = []
-        for pos, jac in zip(order, jaccards.tolist(), strict=True):
-            inter = jac / (1.0 + jac) * (n_shingles + self._sizes[pos])
-            if _overlap_verdict(inter, n_shingles, self._sizes[pos], self.cfg):
-                scored.append((-jac, self._ids[pos]))
-        return [story_id for _, story_id in sorted(scored)]
-
-    def query_sketch(self, sketch: DocSketch) -> list[str]:
-        return self.query(sketch.signature, sketch.n_shingles)
-
-    def expire(self, now: float, retention: float = DEFAULT_RETENTION_SECONDS) -> int:
-        """Forget stories first seen before ``now - retention``; returns how many were dropped."""
-        cutoff = retention_cutoff(now, retention)
-        keep = [i for i, t in enumerate(self._first_seen) if t >= cutoff]
-        dropped = len(self._ids) - len(keep)
-        if dropped:
-            entries = [(self._ids[i], self._sigs[i], self._sizes[i], self._first_seen[i]) for i in keep]
-            self._reset()  # rebuild the buckets from the survivors
-            for story_id, sig, size, seen in entries:
-                self.add(story_id, sig, size, seen)
-        return dropped
-
-    def dumps(self, created: float | None = None) -> bytes:
-        """Serialize (format above); ``created`` is recorded for operators, default: newest first-seen time."""
-        header = {
-            "format": "wirebeam-dedup-index",
-            "version": INDEX_FORMAT_VERSION,
-            "num_perm": self.cfg.num_perm,
-            "seed": self.cfg.seed,
-            "shingle_size": self.cfg.shingle_size,
-            "count": len(self._ids),
-            "ids": self._ids,
-            "created": created if created is not None else max(self._first_seen, default=0.0),
-        }
-        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        sigs = b"".join(self._sigs)
-        return b"".join(
-            [
-                INDEX_MAGIC,
-                _HEADER_LEN.pack(len(head)),
-                head,
-                sigs,
-                np.asarray(self._first_seen, dtype="<f8").tobytes(),
-                np.asarray(self._sizes, dtype="<u4").tobytes(),
-            ]
-        )
-
-    def save(self, path: str | Path) -> None:
-        """Write atomically: a temporary file renamed over the target (local paths; Beam FileSystems use dumps)."""
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(self.dumps())
-        tmp.replace(target)
-
-    @classmethod
-    def load(cls, source: bytes | str | Path, cfg: DedupConfig) -> DedupIndex:
-        """Read an index from bytes or a local path; a missing path is an empty index, anything unusable raises
-        :class:`DedupIndexError` naming the problem."""
-        where = "<bytes>"
-        if isinstance(source, bytes | bytearray | memoryview):
-            data = bytes(source)
-        else:
-            where = str(source)
-            path = Path(source)
-            if not path.exists():
-                LOGGER.info("No dedup index at %s: starting empty", where)
-                return cls(cfg)
-            data = path.read_bytes()
-        return cls._parse(data, cfg, where)
-
-    @classmethod
-    def _parse(cls, data: bytes, cfg: DedupConfig, where: str) -> DedupIndex:
-        if not data.startswith(INDEX_MAGIC):
-            raise DedupIndexError(f"{where} is not a wirebeam dedup index (bad magic {data[:8]!r})")
-        offset = len(INDEX_MAGIC)
-        if len(data) < offset + _HEADER_LEN.size:
-            raise DedupIndexError(f"{where}: truncated dedup index (no header length)")
-        (head_len,) = _HEADER_LEN.unpack_from(data, offset)
-        offset += _HEADER_LEN.size
-        try:
-            header = json.loads(data[offset : offset + head_len].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DedupIndexError(f"{where}: unreadable dedup index header: {exc}") from exc
-        offset += head_len
-        if not isinstance(header, dict) or header.get("format") != "wirebeam-dedup-index":
-            raise DedupIndexError(f"{where}: header is not a wirebeam dedup index header")
-        version = header.get("version")
-        if not isinstance(version, int) or version > INDEX_FORMAT_VERSION or version < 1:
-            raise DedupIndexError(
-                f"{where}: dedup index format version {version!r} is not supported by this wirebeam "
-                f"(reads up to {INDEX_FORMAT_VERSION}); upgrade wirebeam or point --state at another directory"
-            )
-        for name in ("num_perm", "seed", "shingle_size"):
-            if header.get(name) != getattr(cfg, name):
-                raise DedupIndexError(
-                    f"{where}: dedup index was built with {name}={header.get(name)!r} but the run uses "
-                    f"{name}={getattr(cfg, name)!r}; signatures are not comparable"
-                )
-        ids = header.get("ids")
-        count = header.get("count")
-        if not isinstance(ids, list) or count != len(ids) or not all(isinstance(i, str) for i in ids):
-            raise DedupIndexError(f"{where}: dedup index header has inconsistent ids/count")
-        p = cfg.num_perm
-        expected = offset + count * (p * 4 + 8 + 4)
-        if len(data) != expected:
-            raise DedupIndexError(
-                f"{where}: dedup index body is {len(data) - offset} bytes, expected {expected - offset} "
-                f"for {count} entries (truncated or corrupt)"
-            )
-        sigs = np.frombuffer(data, dtype="<u4", count=count * p, offset=offset).reshape(count, p)
-        offset += count * p * 4
-        seen = np.frombuffer(data, dtype="<f8", count=count, offset=offset)
-        offset += count * 8
-        sizes = np.frombuffer(data, dtype="<u4", count=count, offset=offset)
-        if count and not np.isfinite(seen).all():
-            raise DedupIndexError(f"{where}: dedup index has non-finite first-seen times")
-        index = cls(cfg)
-        for i, story_id in enumerate(ids):
-            index.add(story_id, sigs[i].tobytes(), int(sizes[i]), float(seen[i]))
-        return index
-
-
-def retention_cutoff(now: float, retention: float = DEFAULT_RETENTION_SECONDS) -> float:
-    """Oldest first-seen time a run still remembers."""
-    if retention <= 0 or not math.isfinite(retention):
-        raise ValueError(f"retention must be a positive number of seconds, got {retention}")
-    return now - retention

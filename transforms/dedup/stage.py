@@ -1,15 +1,24 @@
 """Stage 5 — DedupStories: one story per cluster of copies, with every copy's provenance.
 
-Batch shape (no step holds the whole input): each story, and each entry of the cross-run index that shares a key or
-an id with one of them (the others stream straight to the new index), becomes a `Member` with a few keys — canonical
-URL, GUID (scoped to its feed), body hash, and MinHash-LSH band keys over word shingles of the body
-(transforms/dedup/neardup.py) — then key → GroupByKey → candidate pairs (band-key pairs verified on exact shingle
-sets, or on signatures against earlier runs; only the members of candidate pairs are joined to them) → connected
-components over the pairs only → each member to its component's group (the id → root map, as large as the
-duplicates, is a side input) → one representative per component, the rest `Duplicate` records. A story crosses one
-shuffle whole (to its component's group); its sketch, only if it is in a candidate pair. Shingles that recur in many
-stories of one source (its boilerplate) are counted per source first and left out of the sketch, so an outlet's long
-footer cannot make its unrelated stories look alike.
+The batch composite, in named steps, none of which holds the whole input:
+
+- Sketch: each story becomes a `Member` with its keys (transforms/dedup/keys.py): canonical URL, GUID, body
+  hash and, with near-duplicate detection on, the MinHash-LSH band keys of its sketch (transforms/dedup/neardup.py).
+  Shingles that recur in many stories of one source (its boilerplate) are counted per source first and left out
+  of the sketch, so an outlet's long footer cannot make its unrelated stories look alike.
+- PriorMembers: each entry of the cross-run index still within the retention window that shares a key or an id
+  with this run's members becomes a `Member` too; the others stream straight to the new index without entering
+  the shuffle, so dedup holds what this run's input can touch, not the whole index (a month of earlier runs, or
+  the earlier chunks of a chunked run, pipeline/chunks.py).
+- KeyPairs: keys are shuffled by shard; members sharing an exact key are duplicates, members sharing a band key
+  candidates.
+- Verify: each candidate pair is checked on both sketches (exact shingle sets within a run, signatures against
+  an earlier run); only the members of candidate pairs are joined to them.
+- Components: connected components over the duplicate pairs only, as an id → root map.
+- Resolve: each member to its component's group (the map, as large as the duplicates, is a side input), one
+  representative per component, the rest `Duplicate` records, and the index entries for the next run.
+
+A story crosses one shuffle whole (to its component's group); its sketch, only if it is in a candidate pair.
 
 Representative policy: a copy already emitted by an earlier run wins (nothing new is emitted); otherwise the
 earliest published copy, ties to the longest body, then the smallest id.
@@ -24,7 +33,7 @@ import logging
 import math
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -32,6 +41,8 @@ import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
+from transforms.dedup.index import expired, index_line, parse_index_line
+from transforms.dedup.keys import BAND, CONTENT_HASH, EXACT_KINDS, URL, Reason, guid_key, is_band
 from transforms.dedup.neardup import (
     DedupConfig,
     DocSketch,
@@ -50,24 +61,18 @@ STAGE = "dedup"
 DUPLICATES = "duplicates"
 INDEX_ENTRIES = "index_entries"
 
-INDEX_FORMAT = "wirebeam-dedup-index"
-INDEX_VERSION = 1
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
 MIN_HASHED_BODY = 80
 # Keys are shuffled in this many shards (a stable hash of the key), each grouping its keys in memory: shuffled by
-# key, the ~35 keys per story, nearly all of them held by one story, would cost Beam a group each; by shard, a
-# group holds ~35 × stories / KEY_SHARDS small rows (~7,000 for 100,000 stories).
+# key, the keys of a story (32 bands and up to 3 exact keys), nearly all of them held by that story alone, would
+# cost Beam a group each; by shard, a group holds keys × stories / KEY_SHARDS small rows.
 KEY_SHARDS = 512
 # Candidate pairs in one LSH bucket grow quadratically; a bucket this large is boilerplate that slipped through,
 # and comparing its first members is enough to keep real copies together.
 MAX_BUCKET = 500
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-
-
-class IndexError_(ValueError):
-    """The dedup index in the state dir cannot be used."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,14 +94,15 @@ class Member:
 
 
 def exact_keys(story: Story) -> tuple[str, ...]:
+    """The keys that prove a copy: canonical URL, GUID within its feed, hash of a body long enough to tell."""
     keys = []
     if story.canonical_url:
-        keys.append(f"u:{story.canonical_url}")
+        keys.append(URL.key(story.canonical_url))
     if story.guid:
         # GUIDs are only unique within a feed ("1", "2", … exist in the wild).
-        keys.append(f"g:{story.source.url}\x1f{story.guid}")
+        keys.append(guid_key(story.source.url, story.guid))
     if len(story.body) >= MIN_HASHED_BODY:
-        keys.append(f"h:{story.content_hash}")
+        keys.append(CONTENT_HASH.key(story.content_hash))
     return tuple(keys)
 
 
@@ -126,7 +132,7 @@ def member_of(
             boilerplate=boilerplate,
             hashes=hashes,
         )
-        keys += tuple(f"b:{k}" for k in band_keys(sketch.sig_array(), cfg))
+        keys += tuple(BAND.key(k) for k in band_keys(sketch.sig_array(), cfg))
     return Member(
         id=story.id,
         source=story.source.url,
@@ -152,11 +158,11 @@ def near_duplicates(a: Member, b: Member, cfg: DedupConfig) -> bool:
 
 
 class KeyRef(NamedTuple):
-    """What travels under each key: enough to rank and pair members, small enough to shuffle 30+ times per
-    story (the sketches join back only for the few candidate pairs).
+    """What travels under each key: enough to rank and pair members, small enough to shuffle once per key of
+    every story (the sketches join back only for the few candidate pairs).
 
-    It is shuffled as a plain tuple (``key_refs``), which Beam's FastPrimitivesCoder encodes natively: 62 bytes
-    and ~15x less CPU than a pickled dataclass (190 bytes), for ~35 records per story.
+    It is shuffled as a plain tuple (``key_refs``), which Beam's FastPrimitivesCoder encodes natively, where a
+    dataclass would be pickled: smaller and cheaper (README, Deduplication).
     """
 
     id: str
@@ -170,7 +176,12 @@ def key_shard(key: str) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % KEY_SHARDS
 
 
-def key_refs(member: Member) -> Iterator[tuple[int, tuple[str, tuple[str, bool, float | None, int]]]]:
+# (shard, (key, ref)): what the key shuffle carries, the ref a plain tuple of KeyRef's fields.
+ShardRow = tuple[int, tuple[str, tuple[str, bool, float | None, int]]]
+
+
+def key_refs(member: Member) -> Iterator[ShardRow]:
+    """A `ShardRow` for each key of a member."""
     published = member.published_at.timestamp() if member.published_at else None
     ref = (member.id, member.prior, published, member.body_len)
     for key in member.keys:
@@ -188,7 +199,7 @@ def pairs_for_key(key: str, rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int
     earlier-run members were settled by their own run).
     """
     refs = [KeyRef._make(r) for r in rows]
-    if not key.startswith("b:"):
+    if not is_band(key):
         ids = sorted({r.id for r in refs})
         for other in ids[1:]:
             yield EXACT, (ids[0], other)
@@ -279,14 +290,16 @@ def rank(member: Member) -> tuple[Any, ...]:
     )
 
 
-def duplicate_reason(member: Member, kept: Member) -> str:
+def duplicate_reason(member: Member, kept: Member) -> Reason | Literal["index"]:
+    """Why `member` is a copy of `kept`: an earlier run's, else the most specific exact key they share, else
+    near (a verified candidate pair, or a chain of duplicates through other copies)."""
     if kept.prior:
         return "index"
     shared = set(member.keys) & set(kept.keys)
-    for prefix, reason in (("u:", "url"), ("g:", "guid"), ("h:", "content_hash")):
-        if any(k.startswith(prefix) for k in shared):
-            return reason
-    return "near"
+    for kind in EXACT_KINDS:
+        if any(kind.owns(k) for k in shared):
+            return kind.reason
+    return BAND.reason
 
 
 def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: dt.datetime) -> Iterator[Any]:
@@ -306,7 +319,7 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
             Duplicate(
                 id=m.id,
                 duplicate_of=kept.id,
-                reason=duplicate_reason(m, kept),  # type: ignore[arg-type]
+                reason=duplicate_reason(m, kept),
                 cross_run=kept.prior,
                 url=m.url,
                 source=m.source,
@@ -332,80 +345,13 @@ def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: d
     yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles))
 
 
-# --- the cross-run index: JSONL, a header line then one line per emitted cluster -------------------------
-
-
-def index_header(cfg: DedupConfig | None = None) -> str:
-    cfg = cfg or DedupConfig()
-    return orjson.dumps(
-        {
-            "format": INDEX_FORMAT,
-            "version": INDEX_VERSION,
-            "num_perm": cfg.num_perm,
-            "seed": cfg.seed,
-            "shingle_size": cfg.shingle_size,
-        }
-    ).decode()
-
-
-def index_line(
-    story_id: str, keys: Sequence[str], first_seen: dt.datetime, signature: bytes = b"", n_shingles: int = 0
-) -> str:
-    """One emitted cluster: its kept id, exact keys (u:/g:/h:), the kept copy's MinHash signature."""
-    record: dict[str, Any] = {
-        "id": story_id,
-        "keys": [k for k in keys if not k.startswith("b:")],
-        "first_seen": first_seen.isoformat(),
-    }
-    if signature:
-        record["sig"] = base64.b64encode(signature).decode()
-        record["n"] = n_shingles
-    return orjson.dumps(record).decode()
-
-
-def check_index_header(line: str, cfg: DedupConfig | None = None) -> None:
-    """Refuse an index this version cannot read, with a message that says what to do."""
-    try:
-        header = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise IndexError_(f"dedup index header is not JSON ({exc}); fix it or rerun with --reset-state") from exc
-    if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
-        raise IndexError_("dedup index has no wirebeam header; fix it or rerun with --reset-state")
-    version = header.get("version")
-    if not isinstance(version, int) or version > INDEX_VERSION:
-        raise IndexError_(
-            f"dedup index version {version!r} is newer than this wirebeam reads ({INDEX_VERSION}); "
-            "upgrade wirebeam or rerun with --reset-state"
-        )
-    cfg = cfg or DedupConfig()
-    for name in ("num_perm", "seed", "shingle_size"):
-        if name in header and header[name] != getattr(cfg, name):
-            raise IndexError_(
-                f"dedup index was built with {name}={header[name]}, this run uses {getattr(cfg, name)}: their "
-                "signatures cannot be compared; use the same --dedup-shingle-size or rerun with --reset-state"
-            )
-
-
-def parse_index_line(line: str) -> dict[str, Any] | None:
-    """One index line → dict; None for the header. Raises IndexError_ on a corrupt line."""
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise IndexError_(f"corrupt dedup index line ({exc}): {line[:120]!r}") from exc
-    if "format" in obj:
-        return None
-    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("keys"), list):
-        raise IndexError_(f"corrupt dedup index line: {line[:120]!r}")
-    return obj
-
-
 def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
     """An earlier run's emitted cluster; with `cfg`, keyed by the LSH bands of its stored signature too."""
     first_seen = dt.datetime.fromisoformat(obj["first_seen"])
     signature = base64.b64decode(obj["sig"]) if obj.get("sig") else b""
     keys = tuple(obj["keys"])
     if signature and cfg is not None:
-        keys += tuple(f"b:{k}" for k in band_keys(np.frombuffer(signature, dtype="<u4"), cfg))
+        keys += tuple(BAND.key(k) for k in band_keys(np.frombuffer(signature, dtype="<u4"), cfg))
     return Member(
         id=obj["id"],
         source="(earlier run)",
@@ -418,8 +364,55 @@ def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
     )
 
 
-def expired(obj: dict[str, Any], now: dt.datetime, retention: dt.timedelta) -> bool:
-    return dt.datetime.fromisoformat(obj["first_seen"]) < now - retention
+# --- the Beam composite: named functions of its steps ------------------------------------------------------
+
+
+MemberStory = tuple[Member, Story | None]  # an earlier run's member has no story
+
+
+def _exact_member(story: Story) -> tuple[Member, Story]:
+    return member_of(story), story
+
+
+def _with_shingles(story: Story, shingle_size: int) -> tuple[Story, np.ndarray]:
+    return story, shingle_hashes(sketch_text(story), shingle_size)
+
+
+def _source_shingles(story_hashes: tuple[Story, np.ndarray]) -> tuple[str, np.ndarray]:
+    story, hashes = story_hashes
+    return story.source.url, hashes
+
+
+def _sketched_member(
+    story_hashes: tuple[Story, np.ndarray], boilerplate: Mapping[str, np.ndarray], cfg: DedupConfig
+) -> tuple[Member, Story]:
+    story, hashes = story_hashes
+    return member_of(story, cfg, hashes, boilerplate.get(story.source.url)), story
+
+
+def _live_entry(obj: dict[str, Any] | None, now: dt.datetime, retention: dt.timedelta) -> bool:
+    """An index entry (not the header) within the retention window."""
+    return obj is not None and not expired(obj, now, retention)
+
+
+def _member_key_refs(member_story: MemberStory) -> Iterator[ShardRow]:
+    return key_refs(member_story[0])
+
+
+def _pair(kind_pair: tuple[int, tuple[str, str]]) -> tuple[str, str]:
+    return kind_pair[1]
+
+
+def _pair_ids(pair: tuple[str, str]) -> tuple[tuple[str, bool], tuple[str, bool]]:
+    return (pair[0], True), (pair[1], True)
+
+
+def _member(member_story: MemberStory) -> Member:
+    return member_story[0]
+
+
+def _by_first(pair: tuple[str, str]) -> tuple[str, tuple[str, str]]:
+    return pair[0], pair
 
 
 def member_handles(member: Member) -> Iterator[str]:
@@ -452,6 +445,10 @@ class HandleSetFn(beam.CombineFn):
 RELEVANT = "relevant"
 
 
+def _member_handles(member_story: MemberStory) -> Iterator[str]:
+    return member_handles(member_story[0])
+
+
 class _SplitPriorsFn(beam.DoFn):
     """An earlier run's index entry → (member, None) on the main output when it shares a handle with this run's
     members; otherwise its line, unchanged, to the new index (tag INDEX_ENTRIES) without entering the shuffle.
@@ -481,14 +478,11 @@ class DedupOutputs(dict):
             raise AttributeError(name) from None
 
 
-# --- the Beam composite ------------------------------------------------------------------------------------
-
-
 class _ResolveFn(beam.DoFn):
     def __init__(self, now: dt.datetime) -> None:
         self._now = now
 
-    def process(self, element: tuple[str, Iterable[tuple[Member, Story | None]]]) -> Iterator[Any]:
+    def process(self, element: tuple[str, Iterable[MemberStory]]) -> Iterator[Any]:
         _, items = element
         members: list[Member] = []
         stories: dict[str, Story] = {}
@@ -509,25 +503,170 @@ def _candidate_sketch(member: Member, candidate_ids: Mapping[str, bool]) -> Iter
         yield member.id, member
 
 
-def _without_sketch(member_story: tuple[Member, Story | None]) -> tuple[Member, Story | None]:
+def _without_sketch(member_story: MemberStory) -> MemberStory:
     """What resolving a cluster needs: the member without its shingle set (the signature stays, for the index)."""
     member, story = member_story
     return (dataclasses.replace(member, sketch=None) if member.sketch is not None else member), story
 
 
-def _to_component(
-    member_story: tuple[Member, Story | None], roots: Mapping[str, str]
-) -> tuple[str, tuple[Member, Story | None]]:
+def _to_component(member_story: MemberStory, roots: Mapping[str, str]) -> tuple[str, MemberStory]:
     """(component root, (member, story)); a member in no duplicate pair is its own root (or shares it with an
     earlier run's entry of the same id)."""
     return roots.get(member_story[0].id, member_story[0].id), member_story
+
+
+# --- the Beam composite: its parts, then the whole ---------------------------------------------------------
+
+
+class Sketch(beam.PTransform):
+    """Story → (Member, Story): the member's exact keys and, with `near`, its sketch and band keys, the source's
+    boilerplate shingles (counted over all its stories) left out."""
+
+    def __init__(self, config: DedupConfig, near: bool) -> None:
+        super().__init__()
+        self._config = config
+        self._near = near
+
+    def expand(self, stories: beam.PCollection) -> beam.PCollection:
+        cfg = self._config
+        if not self._near:
+            return stories | "ToMember" >> beam.Map(_exact_member)
+        hashed = stories | "Shingle" >> beam.Map(_with_shingles, cfg.shingle_size)
+        boilerplate = (
+            hashed
+            | "BySource" >> beam.Map(_source_shingles)
+            | "SourceBoilerplate" >> beam.CombinePerKey(FrequentShinglesFn(cfg.boilerplate_min_docs))
+        )
+        return hashed | "ToMember" >> beam.Map(_sketched_member, beam.pvalue.AsDict(boilerplate), cfg)
+
+
+class PriorMembers(beam.PTransform):
+    """(earlier runs' index lines, this run's members) → ((Member, None) for each entry within the retention window
+    that shares a key or an id with a member of this run — with `near`, keyed by the band keys of its stored
+    signature too —, the index lines of the other entries within the window, unchanged)."""
+
+    def __init__(self, now: dt.datetime, retention: dt.timedelta, config: DedupConfig, near: bool) -> None:
+        super().__init__()
+        self._now = now
+        self._retention = retention
+        self._config = config
+        self._near = near
+
+    def expand(
+        self, lines_members: tuple[beam.PCollection, beam.PCollection]
+    ) -> tuple[beam.PCollection, beam.PCollection]:
+        index_lines, current = lines_members
+        handles = (
+            current
+            | "Handles" >> beam.FlatMap(_member_handles)
+            | "HandleSet" >> beam.CombineGlobally(HandleSetFn())
+        )
+        split = (
+            index_lines
+            | "ParseIndex" >> beam.Map(parse_index_line)
+            | "DropHeaderAndExpired" >> beam.Filter(_live_entry, self._now, self._retention)
+            | "ToPriorMember"
+            >> beam.ParDo(
+                _SplitPriorsFn(self._config if self._near else None), beam.pvalue.AsSingleton(handles)
+            ).with_outputs(INDEX_ENTRIES, main=RELEVANT)
+        )
+        return split[RELEVANT], split[INDEX_ENTRIES]
+
+
+class KeyPairs(beam.PTransform):
+    """(Member, Story | None) → (exact pairs, candidate pairs): pairs of member ids sharing a key, shuffled by key
+    shard. Exact pairs are duplicates; candidate pairs (distinct, only with `near`) are still to be verified."""
+
+    def __init__(self, near: bool) -> None:
+        super().__init__()
+        self._near = near
+
+    def expand(self, members: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection | None]:
+        tagged = (
+            members
+            | "Keys" >> beam.FlatMap(_member_key_refs)
+            | "GroupByShard" >> beam.GroupByKey()
+            | "PairsPerShard" >> beam.FlatMapTuple(pairs_for_shard)
+            | "ExactOrCandidate" >> beam.Partition(_by_kind, 2)  # type: ignore[arg-type]
+        )
+        exact = tagged[EXACT] | "ExactPairs" >> beam.Map(_pair)
+        if not self._near:
+            return exact, None
+        return exact, tagged[CANDIDATE] | "CandidatePair" >> beam.Map(_pair) | beam.Distinct()
+
+
+class Verify(beam.PTransform):
+    """(candidate pairs, members) → the candidate pairs that are near duplicates, each verified once on both
+    members' sketches, joined by id. Only the members of candidate pairs (their ids a side input, as many as the
+    candidates) are joined, not every sketch."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, candidates_members: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        candidates, members = candidates_members
+        candidate_ids = candidates | "PairIds" >> beam.FlatMap(_pair_ids)
+        # Read from a PCollection of its own: siblings on `members` would be fused into one stage, which would
+        # then wait on a side input computed from its own output.
+        sketches = (
+            members
+            | "SketchMembers" >> beam.Map(_member)
+            | "CandidateSketches" >> beam.FlatMap(_candidate_sketch, beam.pvalue.AsDict(candidate_ids))
+        )
+        halves = (
+            {"pair": candidates | "ByFirst" >> beam.Map(_by_first), "member": sketches}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "PairWithFirst" >> beam.FlatMap(_pair_with_first)
+        )
+        return (
+            {"half": halves, "member": sketches}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "VerifyPair" >> beam.FlatMap(_verified, self._config)
+        )
+
+
+class Components(beam.PTransform):
+    """Duplicate pairs (one or more PCollections) → (id, component root) for every id in a pair. Their number is
+    bounded by the duplicates, not the input, so one step holds them all."""
+
+    def expand(self, edge_sets: tuple[beam.PCollection, ...]) -> beam.PCollection:
+        edges = edge_sets[0] if len(edge_sets) == 1 else edge_sets | "AllEdges" >> beam.Flatten()
+        return (
+            edges.pipeline
+            | "Once" >> beam.Impulse()
+            | "ConnectedComponents" >> beam.FlatMap(_components, beam.pvalue.AsList(edges))
+        )
+
+
+class Resolve(beam.PTransform):
+    """(members, roots) → {"stories", "duplicates", "index_entries"}: each member to its component's group, one
+    representative per component (`resolve_cluster`)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        super().__init__()
+        self._now = now
+
+    def expand(self, members_roots: tuple[beam.PCollection, beam.PCollection]) -> beam.pvalue.DoOutputsTuple:
+        members, roots = members_roots
+        # Two steps, kept apart: WithoutSketch is fused into the stage that makes the members, so no sketch is
+        # stored for the shuffle; ToComponent waits on `roots`, computed from the members, so it cannot run there.
+        return (
+            members
+            | "WithoutSketch" >> beam.Map(_without_sketch)
+            | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
+            | "GroupComponents" >> beam.GroupByKey()
+            | "ResolveCluster"
+            >> beam.ParDo(_ResolveFn(self._now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
+        )
 
 
 class DedupStories(beam.PTransform):
     """PCollection[Story] (+ earlier runs' index lines) → {"stories": EnrichedStory, "duplicates": Duplicate,
     "index_entries": str (this run's index lines, earlier entries within the retention window included)}.
 
-    `near=False` keeps exact keys only (URL, GUID, body hash).
+    `config` holds the near-duplicate parameters; `near` says whether near-duplicate detection runs at all
+    (`near=False` keeps the exact keys only: URL, GUID, body hash).
     """
 
     def __init__(
@@ -541,101 +680,29 @@ class DedupStories(beam.PTransform):
     ) -> None:
         super().__init__(label)
         if retention <= dt.timedelta(0):
-            raise ValueError(f"--dedup-retention-days must be positive, got {retention}")
+            raise ValueError(f"retention must be positive, got {retention}")
         self._index_lines = index_lines
         self._now = now or utcnow()
         self._retention = retention
-        self._cfg = config or DedupConfig()
+        self._config = config or DedupConfig()
         self._near = near
 
-    def _members(self, stories: beam.PCollection) -> beam.PCollection:
-        cfg = self._cfg
-        if not self._near:
-            return stories | "ToMember" >> beam.Map(lambda s: (member_of(s), s))
-        hashed = stories | "Shingle" >> beam.Map(lambda s: (s, shingle_hashes(sketch_text(s), cfg.shingle_size)))
-        boilerplate = (
-            hashed
-            | "BySource" >> beam.Map(lambda sh: (sh[0].source.url, sh[1]))
-            | "SourceBoilerplate" >> beam.CombinePerKey(FrequentShinglesFn(cfg.boilerplate_min_docs))
-        )
-
-        def to_member(sh: tuple[Story, np.ndarray], boiler: Mapping[str, np.ndarray]) -> tuple[Member, Story]:
-            story, hashes = sh
-            return member_of(story, cfg, hashes, boiler.get(story.source.url)), story
-
-        return hashed | "ToMember" >> beam.Map(to_member, beam.pvalue.AsDict(boilerplate))
-
     def expand(self, stories: beam.PCollection) -> DedupOutputs:
-        now, retention, cfg = self._now, self._retention, self._cfg
-        near_cfg = cfg if self._near else None
-        current = self._members(stories)
-        keyed = [current]
-        untouched = None
+        config, near = self._config, self._near
+        current = stories | "Sketch" >> Sketch(config, near)
+        keyed, untouched = [current], None
         if self._index_lines is not None:
-            handles = (
-                current
-                | "Handles" >> beam.FlatMap(lambda ms: member_handles(ms[0]))
-                | "HandleSet" >> beam.CombineGlobally(HandleSetFn())
+            relevant, untouched = (self._index_lines, current) | "PriorMembers" >> PriorMembers(
+                self._now, self._retention, config, near
             )
-            priors = (
-                self._index_lines
-                | "ParseIndex" >> beam.Map(parse_index_line)
-                | "DropHeaderAndExpired" >> beam.Filter(lambda o: o is not None and not expired(o, now, retention))
-                | "ToPriorMember"
-                >> beam.ParDo(_SplitPriorsFn(near_cfg), beam.pvalue.AsSingleton(handles)).with_outputs(
-                    INDEX_ENTRIES, main=RELEVANT
-                )
-            )
-            keyed.append(priors[RELEVANT])
-            untouched = priors[INDEX_ENTRIES]
+            keyed.append(relevant)
         members = keyed | "AllMembers" >> beam.Flatten()
-        tagged = (
-            members
-            | "Keys" >> beam.FlatMap(lambda ms: key_refs(ms[0]))
-            | "GroupByShard" >> beam.GroupByKey()
-            | "PairsPerShard" >> beam.FlatMapTuple(pairs_for_shard)
-            | "ExactOrCandidate" >> beam.Partition(_by_kind, 2)  # type: ignore[arg-type]
-        )
-        exact = tagged[EXACT] | "ExactPairs" >> beam.Map(lambda kp: kp[1])
-        if near_cfg is None:
-            edges = exact
-        else:
-            # Verify each candidate once, on both members' sketches, joined by id. Only the members of candidate
-            # pairs (their ids a side input, as many as the candidates) are joined, not every sketch.
-            candidates = tagged[CANDIDATE] | "CandidatePair" >> beam.Map(lambda kp: kp[1]) | beam.Distinct()
-            candidate_ids = candidates | "PairIds" >> beam.FlatMap(lambda pair: ((pair[0], True), (pair[1], True)))
-            # Read from a PCollection of its own: siblings on `members` would be fused into one stage, which would
-            # then wait on a side input computed from its own output.
-            sketches = (
-                members
-                | "SketchMembers" >> beam.Map(lambda ms: ms[0])
-                | "CandidateSketches" >> beam.FlatMap(_candidate_sketch, beam.pvalue.AsDict(candidate_ids))
-            )
-            halves = (
-                {"pair": candidates | "ByFirst" >> beam.Map(lambda p: (p[0], p)), "member": sketches}
-                | "JoinFirst" >> beam.CoGroupByKey()
-                | "PairWithFirst" >> beam.FlatMap(_pair_with_first)
-            )
-            verified = (
-                {"half": halves, "member": sketches}
-                | "JoinSecond" >> beam.CoGroupByKey()
-                | "Verify" >> beam.FlatMap(_verified, near_cfg)
-            )
-            edges = (exact, verified) | "AllEdges" >> beam.Flatten()
-        # Components over the duplicate pairs only; their number is bounded by the duplicates, not the input, and
-        # so is the id → root map each member is looked up in (a side input) on its way to its component's group.
-        roots = (
-            stories.pipeline
-            | "Once" >> beam.Impulse()
-            | "Components" >> beam.FlatMap(_components, beam.pvalue.AsList(edges))
-        )
-        resolved = (
-            members
-            | "WithoutSketch" >> beam.Map(_without_sketch)  # fused where members are made: no sketch is stored
-            | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
-            | "GroupComponents" >> beam.GroupByKey()
-            | "Resolve" >> beam.ParDo(_ResolveFn(now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
-        )
+        exact, candidates = members | "KeyPairs" >> KeyPairs(near)
+        edges = [exact]
+        if candidates is not None:
+            edges.append((candidates, members) | "Verify" >> Verify(config))
+        roots = tuple(edges) | "Components" >> Components()
+        resolved = (members, roots) | "Resolve" >> Resolve(self._now)
         index_entries = resolved[INDEX_ENTRIES]
         if untouched is not None:
             index_entries = (index_entries, untouched) | "AllIndexEntries" >> beam.Flatten()

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import apache_beam as beam
@@ -20,6 +20,8 @@ import feedparser
 import orjson
 
 from schemas.story import FeedSource, RawEntry
+from transforms.article.metadata import page_metadata
+from transforms.article.stage import extract_article
 from transforms.common import DEAD_LETTER, counter, dead_letter, stable_id, utcnow
 from transforms.faults import ElementTimeout, time_limit
 from transforms.fetch.http import feedparser_headers
@@ -276,79 +278,226 @@ class ParseEntries(beam.PTransform):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# `wirebeam enrich` input: one JSON object per line with id, text|html, and optional title, url, published_at.
+# `wirebeam enrich` input: one JSON object per line with id, text|html, and optional title, url, published_at,
+# page. The user's id is the story's id. A whole HTML page takes the article path (main text and page metadata).
+
+INPUT_STAGE = "input"
+# A user's id longer than this is not an id but a mistake (a body in the wrong field).
+MAX_ID_CHARS = 1000
+# A whole document, not a fragment: a doctype, an <html> or a <body> element.
+_WHOLE_PAGE_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<body[\s>]", re.IGNORECASE)
+
+
+def is_whole_page(html: str) -> bool:
+    """Whether `html` is a whole document (doctype, <html> or <body>) rather than a feed-style fragment."""
+    return _WHOLE_PAGE_RE.search(html) is not None
+
+
+def _user_id(obj: dict[str, Any]) -> str:
+    story_id = obj.get("id")
+    if isinstance(story_id, bool) or not isinstance(story_id, str | int) or str(story_id).strip() == "":
+        raise ValueError("missing 'id' (a non-empty string)")
+    if len(str(story_id)) > MAX_ID_CHARS:
+        raise ValueError(f"'id' is longer than {MAX_ID_CHARS} characters")
+    return str(story_id)
+
+
+def _published(obj: dict[str, Any]) -> dt.datetime | None:
+    published_text = obj.get("published_at")
+    if published_text is None:
+        return None
+    try:
+        published_at = dt.datetime.fromisoformat(str(published_text))
+    except ValueError as exc:
+        raise ValueError(f"'published_at' is not ISO 8601: {published_text!r}") from exc
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=dt.UTC)
+    return published_at.astimezone(dt.UTC)
+
+
+def _page_flag(obj: dict[str, Any], html: str | None) -> bool:
+    flag = obj.get("page")
+    if flag is not None and not isinstance(flag, bool):
+        raise ValueError("'page' must be true or false")
+    if html is None:
+        if flag:
+            raise ValueError("'page': true needs 'html'")
+        return False
+    return is_whole_page(html) if flag is None else flag
 
 
 def parse_story_line(line: str, source: FeedSource, fetched_at: dt.datetime) -> RawEntry:
-    """One input line → RawEntry; ValueError with a reason a user can act on."""
+    """One input line → RawEntry with the user's id; ValueError with a reason a user can act on.
+
+    A whole page (`page: true`, or an `html` that is a document) is read as an article page: its main text
+    replaces the HTML, and its headline, byline and publish time fill `title`, `authors` and `published_at`
+    where the line does not give them.
+    """
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
-    story_id = obj.get("id")
-    if not isinstance(story_id, str | int) or str(story_id) == "":
-        raise ValueError("missing 'id' (a non-empty string)")
+    story_id = _user_id(obj)
     text, html = obj.get("text"), obj.get("html")
     if not isinstance(text, str) and not isinstance(html, str):
         raise ValueError("needs 'text' or 'html' (a string)")
-    published_text = obj.get("published_at")
-    published_at = None
-    if published_text is not None:
-        try:
-            published_at = dt.datetime.fromisoformat(str(published_text))
-        except ValueError as exc:
-            raise ValueError(f"'published_at' is not ISO 8601: {published_text!r}") from exc
-        if published_at.tzinfo is None:
-            published_at = published_at.replace(tzinfo=dt.UTC)
-        published_at = published_at.astimezone(dt.UTC)
-    body = html if isinstance(html, str) else text
+    html = html if isinstance(html, str) else None
+    published_at = _published(obj)
     url = obj.get("url") if isinstance(obj.get("url"), str) else None
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
-    return RawEntry(
-        id=stable_id("input", str(story_id)),
+    published_text = obj.get("published_at")
+    entry = RawEntry(
+        id=story_id,
         source=source,
-        guid=str(story_id),
+        guid=story_id,
         link=scrub(url, 2000),
         title=scrub(title, MAX_TITLE_CHARS),
-        content_html=scrub(body),
+        content_html=scrub(html if html is not None else text),
         published_text=None if published_text is None else str(published_text),
         published_at=published_at,
+        published_source="input" if published_at is not None else None,
         fetched_at=fetched_at,
-        is_html=isinstance(html, str),
+        is_html=html is not None,
     )
+    if _page_flag(obj, html) and html is not None:
+        entry = read_page(entry, html)
+    return entry
+
+
+def read_page(entry: RawEntry, html: str) -> RawEntry:
+    """The entry of a whole page: its main text, and the page's headline, byline and date where the input has none.
+
+    A page without an article (extraction finds no main text) keeps its HTML for the feed cleaner, so what text
+    it has is not lost.
+    """
+    counter("enrich.pages").inc()
+    try:
+        meta = page_metadata(html, entry.link)
+        text = extract_article(html, entry.link)
+    except Exception:  # a hostile page must not fail the job: broad on purpose, logged, the page keeps its HTML
+        LOGGER.exception("reading page %s failed; cleaning it as feed HTML", entry.id)
+        counter("enrich.page_failed").inc()
+        return entry
+    update: dict[str, Any] = {}
+    if text:
+        update.update(content_html=scrub(text), is_html=False)
+    else:
+        counter("enrich.page_without_article").inc()
+    if entry.title is None and meta.title:
+        update["title"] = scrub(meta.title, MAX_TITLE_CHARS)
+    if not entry.authors and meta.authors:
+        update["authors"] = [scrub(a, 300) or "" for a in meta.authors]
+    if entry.published_at is None and meta.published_at is not None:
+        if meta.published_at <= entry.fetched_at + FUTURE_SLACK:
+            update.update(
+                published_at=meta.published_at,  # on the page's clock: its day is the day the page shows
+                published_text=scrub(meta.published_text, 200),
+                published_source=meta.published_source,
+            )
+        else:
+            update["date_flag"] = "future"
+    return entry.model_copy(update=update)
+
+
+def decode_line(line: bytes | str) -> str:
+    """An input line as text: UTF-8 (a byte-order mark and a CR line end dropped); UnicodeDecodeError otherwise."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8")
+    return line.removeprefix("\ufeff").removesuffix("\r")
+
+
+def _line_entry_id(line: bytes | str) -> str:
+    """The id a dead letter carries: the user's id when the line has one, else a hash of the line."""
+    text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+    try:
+        obj = orjson.loads(text.removeprefix("\ufeff"))
+        return _user_id(obj)
+    except (orjson.JSONDecodeError, ValueError, AttributeError, TypeError):
+        return stable_id("bad-line", text[:2000])
 
 
 class ParseStoryLineFn(beam.DoFn):
-    def __init__(self, source: FeedSource) -> None:
-        self._source = source
+    """An input line (bytes, as read) → RawEntry; a dead letter of stage `input` for a line that is not one."""
 
-    def process(self, line: str) -> Iterator[Any]:
-        if not line.strip():
+    def __init__(self, source: FeedSource, timeout: float | None = PARSE_TIMEOUT) -> None:
+        self._source = source
+        self._timeout = timeout
+
+    def process(self, line: bytes | str) -> Iterator[Any]:
+        try:
+            text = decode_line(line)
+        except UnicodeDecodeError as exc:
+            counter("enrich.lines").inc()
+            message = f"line is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}: {exc.reason})"
+            yield dead_letter(
+                INPUT_STAGE,
+                f"{message}; save the file as UTF-8",
+                self._source.url,
+                entry_id=_line_entry_id(line),
+                payload=line,
+                error_type="not_utf8",
+            )
+            return
+        if not text.strip():
             return
         counter("enrich.lines").inc()
+        failure: BaseException
         try:
-            yield parse_story_line(line, self._source, utcnow())
+            with time_limit(self._timeout):  # a whole page goes through main-text extraction
+                entry = parse_story_line(text, self._source, utcnow())
+        except ElementTimeout as exc:
+            failure, error_type = exc, "parse_timeout"
         except ValueError as exc:
-            yield dead_letter(
-                "input",
-                exc,
-                self._source.url,
-                entry_id=stable_id("bad-line", line[:2000]),
-                payload=line,
-                error_type="bad_input",
-            )
+            failure, error_type = exc, "bad_input"
+        else:
+            yield entry
+            return
+        yield dead_letter(
+            INPUT_STAGE,
+            failure,
+            self._source.url,
+            entry_id=_line_entry_id(text),
+            payload=text,
+            error_type=error_type,
+        )
+
+
+def one_per_id(keyed: tuple[str, Iterable[RawEntry]], source: str) -> Iterator[Any]:
+    """The entries of one user id: one is kept (the same one in every run), any other is a dead letter
+    `duplicate_id`, so an id names one story of the output."""
+    story_id, entries = keyed
+    ordered = sorted(entries, key=lambda e: e.model_dump_json(exclude={"fetched_at"}))
+    yield ordered[0]
+    for extra in ordered[1:]:
+        yield dead_letter(
+            INPUT_STAGE,
+            f"id {story_id!r} is on {len(ordered)} lines; one is kept, the others are dead letters",
+            source,
+            entry_id=story_id,
+            payload=extra.content_html,
+            error_type="duplicate_id",
+        )
 
 
 class ParseStoryLines(beam.PTransform):
-    """PCollection[str] (JSONL lines of one input file) → {"entries": RawEntry, "dead_letter": DeadLetter}."""
+    """PCollection[bytes | str] (lines of one input file) → {"entries": RawEntry, "dead_letter": DeadLetter}, one
+    entry per user id."""
 
     def __init__(self, source: FeedSource, label: str | None = None) -> None:
         super().__init__(label)
         self._source = source
 
-    def expand(self, lines: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return lines | "ParseLine" >> beam.ParDo(ParseStoryLineFn(self._source)).with_outputs(
+    def expand(self, lines: beam.PCollection) -> dict[str, beam.PCollection]:
+        parsed = lines | "ParseLine" >> beam.ParDo(ParseStoryLineFn(self._source)).with_outputs(
             DEAD_LETTER, main="entries"
         )
+        unique = (
+            parsed.entries
+            | "ById" >> beam.Map(lambda e: (e.id, e))
+            | "GroupById" >> beam.GroupByKey()
+            | "OnePerId" >> beam.FlatMap(one_per_id, self._source.url).with_outputs(DEAD_LETTER, main="entries")
+        )
+        dead = (parsed[DEAD_LETTER], unique[DEAD_LETTER]) | "DeadLetters" >> beam.Flatten()
+        return {"entries": unique.entries, DEAD_LETTER: dead}
