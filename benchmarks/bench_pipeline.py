@@ -46,7 +46,7 @@ from xml.sax.saxutils import escape
 import psutil
 import pytest
 
-from evaluation.wirecopy import article_body, article_sentences, write_stories
+from evaluation.wirecopy import article_body, article_sentences, cross_chunk, write_stories
 from pipeline.options import RunConfig, environment_settings
 from schemas.story import EnrichedStory, FeedSource, Story
 
@@ -622,7 +622,7 @@ def test_growth_curve(
     tmp_path: Path,
 ) -> None:
     """`wirebeam enrich --dedup` as a user runs it (a fresh process: start-up and model load included) on `size`
-    stories in chunks of GROWTH_CHUNK: stories/s, peak RSS, and every cross-chunk copy found."""
+    stories in chunks of GROWTH_CHUNK: stories/s, peak RSS, every cross-chunk copy found and no false merge."""
     import json
 
     path, expected = growth_inputs[size]
@@ -649,7 +649,9 @@ def test_growth_curve(
         for line in shard.read_text().splitlines():
             record = json.loads(line)
             found[record["url"]] = stories[record["duplicate_of"]]
-    assert found == expected
+    # Every copy whose original is in an earlier chunk, and no false merge (dedup's own recall within a job is
+    # measured in evaluation/eval_dedup.py).
+    assert cross_chunk(path, expected, GROWTH_CHUNK).items() <= found.items() <= expected.items()
     results.setdefault("growth_peak", {})[size] = max(peaks)
     if size == GROWTH_SIZES[-1] and GROWTH_SIZES[-2] >= GROWTH_CHUNK:
         assert results["growth_peak"][size] <= 1.3 * results["growth_peak"][GROWTH_SIZES[-2]], results["growth_peak"]

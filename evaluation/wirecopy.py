@@ -121,6 +121,12 @@ def write_stories(path: Path, n: int, pool: list[str], copy_share: float = COPY_
     return expected
 
 
+def cross_chunk(path: Path, expected: dict[str, str], chunk_size: int) -> dict[str, str]:
+    """The copies of `expected` whose original is in another chunk of `chunk_size` lines of `path`."""
+    line_of = {orjson.loads(line)["url"]: i for i, line in enumerate(path.open("rb"))}
+    return {c: o for c, o in expected.items() if line_of[c] // chunk_size != line_of[o] // chunk_size}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, required=True)

@@ -20,7 +20,7 @@ from schemas.story import DeadLetter, FeedSource, RawEntry
 from transforms.clean.stage import INPUT_TAG
 from transforms.common import DEAD_LETTER
 from transforms.dedup.singleton import NoDedup
-from transforms.dedup.stage import INDEX_ENTRIES, DedupStories
+from transforms.dedup.stage import CARRIED_ENTRIES, INDEX_ENTRIES, DedupStories
 from transforms.fetch.stage import FEED_REPORT, ReadFeeds
 from transforms.parse.stage import ParseEntries, ParseStoryLines
 from transforms.progress import ProgressTap
@@ -102,11 +102,15 @@ def build_pipeline(
         gemm=config.gemm,
         malloc=config.malloc,
         articles=config.fetch if config.fetch_articles else None,
-        dedup_outputs=(INDEX_ENTRIES,) if config.dedup else (),
+        dedup_outputs=(INDEX_ENTRIES, CARRIED_ENTRIES) if config.dedup else (),
     )
     stories, duplicates = processed["stories"], processed["duplicates"]
     dead_letters += processed["dead_letters"]
-    index_entries = processed[INDEX_ENTRIES] if config.dedup else p | "NoIndexEntries" >> beam.Create([])
+    # The new index: two PCollections, each written where it is produced (see CARRIED_ENTRIES).
+    index_entries = (
+        (processed[INDEX_ENTRIES], processed[CARRIED_ENTRIES]) if config.dedup
+        else p | "NoIndexEntries" >> beam.Create([])
+    )
 
     if progress:
         # Side branches counting for the live progress line (transforms/progress.py, pipeline/progress.py).

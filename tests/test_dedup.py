@@ -111,7 +111,8 @@ def run_dedup(
             lambda s: json.dumps([s.id, s.cluster.size, sorted(c.id for c in s.cluster.copies)])
         )
         dups = out.duplicates | "D" >> beam.Map(lambda d: json.dumps([d.id, d.duplicate_of, d.reason, d.cross_run]))
-        for name, pcoll in (("stories", kept), ("duplicates", dups), ("index", out.index_entries)):
+        index = (out.index_entries, out.carried_index_entries) | "NewIndex" >> beam.Flatten()
+        for name, pcoll in (("stories", kept), ("duplicates", dups), ("index", index)):
             pcoll | f"Write{name}" >> beam.io.WriteToText(str(tmp / name), shard_name_template="")
 
     def read(name: str, decode: bool = True) -> list:

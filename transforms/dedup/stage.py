@@ -60,6 +60,9 @@ LOGGER = logging.getLogger(__name__)
 STAGE = "dedup"
 DUPLICATES = "duplicates"
 INDEX_ENTRIES = "index_entries"
+# Earlier index entries no story of this run touches, carried to the new index unchanged: an output of their own,
+# so that the sink writes them where they are read (fused) instead of after a Flatten, which would hold them all.
+CARRIED_ENTRIES = "carried_index_entries"
 
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
@@ -451,7 +454,8 @@ def _member_handles(member_story: MemberStory) -> Iterator[str]:
 
 class _SplitPriorsFn(beam.DoFn):
     """An earlier run's index entry → (member, None) on the main output when it shares a handle with this run's
-    members; otherwise its line, unchanged, to the new index (tag INDEX_ENTRIES) without entering the shuffle.
+    members; otherwise its line, unchanged, for the new index (tag INDEX_ENTRIES; DedupStories' CARRIED_ENTRIES)
+    without entering the shuffle.
 
     So a run's dedup holds only the entries its own input can touch: the index of a month of earlier runs, or of
     the earlier chunks of a chunked run (pipeline/chunks.py), streams from its file to the new one."""
@@ -469,7 +473,8 @@ class _SplitPriorsFn(beam.DoFn):
 
 
 class DedupOutputs(dict):
-    """DedupStories' outputs by tag ("stories", DUPLICATES, INDEX_ENTRIES), also as attributes (`out.stories`)."""
+    """DedupStories' outputs by tag ("stories", DUPLICATES, INDEX_ENTRIES, CARRIED_ENTRIES), also as attributes
+    (`out.stories`)."""
 
     def __getattr__(self, name: str) -> beam.PCollection:
         try:
@@ -663,7 +668,9 @@ class Resolve(beam.PTransform):
 
 class DedupStories(beam.PTransform):
     """PCollection[Story] (+ earlier runs' index lines) → {"stories": EnrichedStory, "duplicates": Duplicate,
-    "index_entries": str (this run's index lines, earlier entries within the retention window included)}.
+    "index_entries": str (the index lines of this run's clusters, earlier entries they merged included),
+    "carried_index_entries": str (the other earlier entries within the retention window, unchanged)}: the new index
+    is both.
 
     `config` holds the near-duplicate parameters; `near` says whether near-duplicate detection runs at all
     (`near=False` keeps the exact keys only: URL, GUID, body hash).
@@ -703,9 +710,13 @@ class DedupStories(beam.PTransform):
             edges.append((candidates, members) | "Verify" >> Verify(config))
         roots = tuple(edges) | "Components" >> Components()
         resolved = (members, roots) | "Resolve" >> Resolve(self._now)
-        index_entries = resolved[INDEX_ENTRIES]
-        if untouched is not None:
-            index_entries = (index_entries, untouched) | "AllIndexEntries" >> beam.Flatten()
+        if untouched is None:
+            untouched = stories.pipeline | "NoCarriedEntries" >> beam.Create([])
         return DedupOutputs(
-            {"stories": resolved.stories, DUPLICATES: resolved[DUPLICATES], INDEX_ENTRIES: index_entries}
+            {
+                "stories": resolved.stories,
+                DUPLICATES: resolved[DUPLICATES],
+                INDEX_ENTRIES: resolved[INDEX_ENTRIES],
+                CARRIED_ENTRIES: untouched,
+            }
         )
