@@ -210,14 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
             default=60.0,
             help="seconds one story may spend in entity or date tagging before it is dead-lettered (default 60)",
         )
-        p.add_argument(
-            "--chunk-size",
-            type=int,
-            default=DEFAULT_CHUNK_SIZE,
-            help=f"entries per chunk on a local runner, which holds a job's data in memory: a larger input runs "
-            f"as one job per chunk on one run's state and dedup index (default {DEFAULT_CHUNK_SIZE}; Dataflow "
-            "runs one job)",
-        )
         p.add_argument("--run-id", help="name of the run folder (default: UTC time + random suffix)")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
         p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS)
@@ -266,6 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--input", required=True, help="JSONL: id, text or html, optional title, url, published_at")
     enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
     common(enrich)
+    # Batch only, added after `stream` copied run's options: a stream is not cut into chunks.
+    for batch in (run, enrich):
+        batch.add_argument(
+            "--chunk-size",
+            type=int,
+            default=DEFAULT_CHUNK_SIZE,
+            help=f"entries per chunk on a local runner, which holds a job's data in memory: a larger input runs "
+            f"as one job per chunk on one run's state and dedup index (default {DEFAULT_CHUNK_SIZE}; Dataflow "
+            "runs one job)",
+        )
 
     # Tools over a finished run's files (no Beam job): pipeline/report.py and pipeline/validate.py.
     report = sub.add_parser("report", help="write a self-contained HTML page for a finished run")
@@ -301,8 +303,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
-    if args.chunk_size < 1:
-        raise ConfigError(f"--chunk-size must be >= 1, got {args.chunk_size}")
+    chunk_size = getattr(args, "chunk_size", DEFAULT_CHUNK_SIZE)  # `stream` has none
+    if chunk_size < 1:
+        raise ConfigError(f"--chunk-size must be >= 1, got {chunk_size}")
     common: dict[str, Any] = {
         **environment_settings(os.environ),
         "command": args.command,
@@ -315,7 +318,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "ner_model": args.ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,
-        "chunk_size": args.chunk_size,
+        "chunk_size": chunk_size,
         "run_id": args.run_id,
         "quiet": args.quiet,
         "log_level": args.log_level,
