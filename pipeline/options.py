@@ -57,6 +57,8 @@ class RunConfig:
     dedup_retention_days: float = 7.0
     dedup_threshold: float = DedupConfig.threshold
     dedup_shingle_size: int = DedupConfig.shingle_size
+    # Story versions (README): a changed story is emitted again; False keeps one record per story ever.
+    versions: bool = True
     fetch_articles: bool = False
     fetch: FetchSettings = dataclasses.field(default_factory=FetchSettings)
     ner_model: str = DEFAULT_MODEL
@@ -193,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"words per shingle for near-duplicate detection (default {DedupConfig.shingle_size})",
         )
         p.add_argument(
+            "--one-record-per-story",
+            dest="versions",
+            action="store_false",
+            help="emit a story once ever: its updates and corrections become duplicates (default: every new "
+            "version is emitted, with version and supersedes)",
+        )
+        p.add_argument(
             "--ner-model",
             default=DEFAULT_MODEL,
             help=f"installed spaCy pipeline name or path (default {DEFAULT_MODEL})",
@@ -296,6 +305,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "dedup_retention_days": args.dedup_retention_days,
         "dedup_threshold": args.dedup_threshold,
         "dedup_shingle_size": args.dedup_shingle_size,
+        "versions": args.versions,
         "ner_model": args.ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,

@@ -123,9 +123,10 @@ def run_dedup(
 
 def test_exact_duplicates_by_url_and_body_hash(tmp_path: Path) -> None:
     stories, duplicates, index = run_dedup(tmp_path, STORIES)
-    # c shares b's canonical URL; d has a's body. Clusters {a, d} and {b, c}: earliest kept.
-    assert stories == [("a", 2, ["a", "d"]), ("c", 2, ["b", "c"]), ("e", 1, ["e"])]
-    assert duplicates == [("b", "c", "url", False), ("d", "a", "content_hash", False)]
+    # c shares b's canonical URL with another body: an earlier version of b (README, Story versions), listed in
+    # b's cluster as a version. d has a's body, from another outlet: a copy, the earliest kept.
+    assert stories == [("a", 2, ["a", "d"]), ("b", 1, ["b"]), ("e", 1, ["e"])]
+    assert duplicates == [("c", "b", "superseded", False), ("d", "a", "content_hash", False)]
     assert len(index) == 3
 
 

@@ -1,0 +1,251 @@
+"""Story versions (README, Story versions): wire updates and corrections come through as new versions.
+
+Pure functions of transforms/dedup/versions.py with literal expectations, the version rule of resolve_cluster
+against earlier runs' index lines (version 2 and version 1), and a scripted wire sequence through the CLI:
+consecutive `wirebeam run --state` jobs over a local feed file rewritten between runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas.story import Changes, EnrichedStory, FeedSource, Story
+from tests.test_schedule import RunCli, blank_ner, read_jsonl  # noqa: F401  (blank_ner is a fixture)
+from transforms.dedup.index import index_line, parse_index_line, version_info
+from transforms.dedup.neardup import canonical_url, content_hash
+from transforms.dedup.stage import member_of, prior_member, resolve_cluster
+from transforms.dedup.versions import changes, correction_note, paragraph_hashes, revision_marker, short_hash
+
+NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("UPDATE 1-UK factory output falls for third month", ("UPDATE 1", 1)),
+        ("UPDATE 12: Quake toll rises", ("UPDATE 12", 12)),
+        ("REFILE-Oil steadies", ("REFILE", 0)),
+        ("CORRECTED-Bank of Japan holds rates", ("CORRECTED", 0)),
+        ("WRAPUP 2-Storm hits coast", ("WRAPUP 2", 2)),
+        ("Update on the port strike", (None, 0)),  # a word of the headline, not a marker
+        ("UK factory output falls", (None, 0)),
+    ],
+)
+def test_revision_marker(title: str, expected: tuple[str | None, int]) -> None:
+    assert revision_marker(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        ("Output fell.\n\nCORRECTION: An earlier version misstated the fall.", "CORRECTION: An earlier version misstated the fall."),
+        ("(Corrects name of minister in paragraph 3)\n\nLONDON - Output fell.", "(Corrects name of minister in paragraph 3)"),
+        ("Output fell.\n\nThis story has been corrected to show the fall was 0.2%.", "This story has been corrected to show the fall was 0.2%."),
+        ("Output fell.\n\nAn earlier version of this story misstated the month.", "An earlier version of this story misstated the month."),
+        ("Output fell.\n\nThe correction in prices continued.", None),
+        ("Output fell.", None),
+    ],
+)  # fmt: skip
+def test_correction_note(body: str, note: str | None) -> None:
+    assert correction_note(body) == note
+
+
+OLD = ["Output fell.", "Sterling slipped.", "Economists expected a rise."]
+
+
+@pytest.mark.parametrize(
+    ("title", "new", "expected"),
+    [
+        ("Same", OLD, Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=0, paragraphs_edited=0)),
+        ("New", ["Lead.", *OLD, "More."], Changes(headline_changed=True, paragraphs_added=2, paragraphs_removed=0, paragraphs_edited=0)),
+        ("Same", ["Output fell 0.2%.", *OLD[1:]], Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=0, paragraphs_edited=1)),
+        ("Same", OLD[:1], Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=2, paragraphs_edited=0)),
+    ],
+)  # fmt: skip
+def test_changes_count_paragraphs(title: str, new: list[str], expected: Changes) -> None:
+    old = paragraph_hashes("\n\n".join(OLD))
+    assert changes(short_hash("Same"), old, title, paragraph_hashes("\n\n".join(new))) == expected
+    assert changes(None, None, title, ()) is None  # a version-1 index line: unknown
+
+
+BODY = "\n\n".join(
+    [
+        "LONDON (Wire) - British factory output fell for a third month in October, official figures showed.",
+        "Sterling slipped against the dollar after the data, which economists had expected to show a rise.",
+    ]
+)
+
+
+def story(sid: str, title: str, body: str = BODY, host: str = "wire.example", hours: int = 0, guid: str = "g1") -> Story:
+    url = f"https://{host}/uk-output"
+    return Story(
+        id=sid,
+        url=url,
+        canonical_url=canonical_url(url),
+        guid=guid,
+        title=title,
+        body=body,
+        published_at=NOW + dt.timedelta(hours=hours),
+        source=FeedSource(url=f"https://{host}/rss"),
+        content_hash=content_hash(body),
+        fetched_at=NOW,
+    )
+
+
+def resolve(new: list[Story], index: list[str]) -> tuple[list[EnrichedStory], list[Any], list[dict[str, Any]]]:
+    items: list[tuple[Any, Story | None]] = [(member_of(s), s) for s in new]
+    items += [(prior_member(obj), None) for obj in map(parse_index_line, index) if obj]
+    stories, dups, lines = [], [], []
+    for out in resolve_cluster(items, NOW):
+        if isinstance(out, EnrichedStory):
+            stories.append(out)
+        elif out.tag == "duplicates":
+            dups.append(out.value)
+        else:
+            lines.append(json.loads(out.value))
+    return stories, dups, lines
+
+
+def test_within_a_run_the_newest_version_is_kept_and_earlier_ones_listed() -> None:
+    v1 = story("a1", "UK factory output falls", guid="a1")
+    v2 = story("a2", "UPDATE 1-UK factory output falls, sterling slips", BODY + "\n\nMore detail.", hours=1, guid="a2")
+    copy = story("b1", "Factory output falls", host="outlet.example", hours=2, guid="b1")
+    stories, dups, lines = resolve([v1, v2, copy], [])
+    (kept,) = stories
+    assert (kept.id, kept.version, kept.revision) == ("a2", 1, "UPDATE 1")
+    assert [c.id for c in kept.cluster.versions] == ["a1"]
+    assert sorted(c.id for c in kept.cluster.copies) == ["a2", "b1"]
+    assert sorted((d.id, d.duplicate_of, d.reason) for d in dups) == [("a1", "a2", "superseded"), ("b1", "a2", "near")]
+    assert lines[0]["v"] == 1 and lines[0]["id"] == "a2"
+
+
+def test_against_the_index_a_changed_item_is_the_next_version_an_unchanged_one_a_duplicate() -> None:
+    _, _, (entry,) = resolve([story("s", "UK factory output falls")], [])
+    index = [json.dumps(entry)]
+    again, dups, _ = resolve([story("s", "UK factory output falls")], index)
+    assert again == [] and [(d.duplicate_of, d.reason, d.cross_run) for d in dups] == [("s", "index", True)]
+    (v2,), _, (line,) = resolve([story("s", "UPDATE 1-UK factory output falls", hours=1)], index)
+    assert (v2.id, v2.version, v2.supersedes and v2.supersedes.model_dump()) == ("s", 2, {"id": "s", "version": 1})
+    assert v2.changes == Changes(headline_changed=True, paragraphs_added=0, paragraphs_removed=0, paragraphs_edited=0)
+    assert version_info(line).version == 2
+    # Reissued under a new GUID and URL by the same outlet: its own id, superseding the record.
+    reissued = story("t", "UK factory output falls", BODY + "\n\nNew paragraph.", hours=2, guid="t")
+    reissued = reissued.model_copy(update={"url": "https://wire.example/uk-output-2", "canonical_url": None})
+    # (no shared exact key: joined to the record by a near-duplicate band in a real run)
+    (v3,), _, _ = resolve([reissued], [json.dumps(line)])
+    assert (v3.id, v3.version, v3.supersedes and v3.supersedes.id) == ("t", 3, "s")
+    # Another outlet's changed copy stays a copy; an older text resurfacing is no revision.
+    other = story("o", "Output falls", BODY + "\n\nTheir own line.", host="outlet.example", hours=3, guid="o")
+    assert resolve([other], [json.dumps(line)])[0] == []
+    assert resolve([story("s", "Old headline", hours=-5)], [json.dumps(line)])[0] == []
+
+
+def test_a_version_1_index_line_counts_as_version_1_with_unknown_content() -> None:
+    s = story("s", "UK factory output falls")
+    old = index_line("s", member_of(s).keys, NOW - dt.timedelta(hours=1))  # as wirebeam 1 wrote it
+    assert "fp" not in old and version_info(json.loads(old)).version == 1
+    # Unchanged-looking: same body hash (a retitled item cannot be told from an unchanged one): a duplicate.
+    assert resolve([story("s", "UPDATE 1-UK factory output falls")], [old])[0] == []
+    # A body hash the line does not hold proves a change: version 2, what changed unknown.
+    (v2,), _, (line,) = resolve([story("s", "UK factory output falls", BODY + "\n\nMore.")], [old])
+    assert (v2.version, v2.changes) == (2, None)
+    assert "fp" in line  # from now on the line remembers its content
+
+
+# --- the scripted wire sequence, through the CLI ----------------------------------------------------------
+
+PARAGRAPHS = [
+    "LONDON (Wire) - British factory output fell for a third month in October, official figures showed on Friday.",
+    "The Office for National Statistics said manufacturing output dropped 0.4% from September.",
+    "Economists polled by the agency had expected a small rise after two months of declines.",
+]
+UPDATE = [
+    "Sterling slipped a third of a cent against the dollar after the data were published.",
+    "The figures add to signs that the economy stalled in the final quarter of the year.",
+]
+CORRECTION = "CORRECTION: An earlier version of this story misstated the fall in September's output."
+
+
+def rss(items: list[dict[str, Any]], poll: int = 0) -> str:
+    """An RSS document; `poll` changes its bytes (lastBuildDate), so a poll is never answered "not modified"."""
+    def item(i: dict[str, Any]) -> str:
+        body = "".join(f"<p>{p}</p>" for p in i["paragraphs"])
+        return (
+            f"<item><guid isPermaLink=\"false\">{i['guid']}</guid><link>{i['link']}</link><title>{i['title']}</title>"
+            f"<pubDate>{i['date']}</pubDate><description><![CDATA[{body}]]></description></item>"
+        )
+
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>'
+        f"<link>https://wire.example/</link><description>wire</description><lastBuildDate>{poll}</lastBuildDate>"
+        + "".join(item(i) for i in items)
+        + "</channel></rss>"
+    )
+
+
+def wire_item(title: str, paragraphs: list[str], date: str) -> dict[str, Any]:
+    return {"guid": "UK-OUTPUT-1", "link": "https://wire.example/uk-output", "title": title, "paragraphs": paragraphs,
+            "date": date}  # fmt: skip
+
+
+V1 = wire_item("UK factory output falls", PARAGRAPHS, "Fri, 27 Nov 2026 08:00:00 GMT")
+V2 = wire_item("UPDATE 1-UK factory output falls for third month, sterling slips", PARAGRAPHS + UPDATE,
+               "Fri, 27 Nov 2026 09:00:00 GMT")  # fmt: skip
+V3 = wire_item("UPDATE 1-UK factory output falls for third month, sterling slips", PARAGRAPHS + UPDATE + [CORRECTION],
+               "Fri, 27 Nov 2026 10:00:00 GMT")  # fmt: skip
+COPY_OF_V2 = {"guid": "outlet-77", "link": "https://outlet.example/business/uk-output", "paragraphs": PARAGRAPHS + UPDATE,
+              "title": "UK factory output falls again", "date": "Fri, 27 Nov 2026 11:00:00 GMT"}  # fmt: skip
+
+
+def scripted_runs(tmp_path: Path, run_cli: RunCli, ner: str, *flags: str) -> list[tuple[dict[str, Any], list, list]]:
+    wire, outlet = tmp_path / "wire.xml", tmp_path / "outlet.xml"
+    outlet.write_text(rss([]))
+    steps = [([V1], []), ([V2], []), ([V3], []), ([V3], []), ([V3], [COPY_OF_V2])]
+    results = []
+    for n, (wire_items, outlet_items) in enumerate(steps):
+        wire.write_text(rss(wire_items, n))
+        outlet.write_text(rss(outlet_items, n))
+        code, _ = run_cli(
+            "run", "--feeds", str(wire), "--feeds", str(outlet), "--output", str(tmp_path / "out"),
+            "--state", str(tmp_path / "state"), "--run-id", f"r{n}", "--ner-model", ner, "--quiet", *flags,
+        )  # fmt: skip
+        assert code == 0
+        folder = tmp_path / "out" / f"r{n}"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["reconciled"]
+        results.append((manifest["totals"], read_jsonl(folder, "stories"), read_jsonl(folder, "duplicates")))
+    return results
+
+
+@pytest.mark.e2e
+def test_scripted_wire_sequence_through_the_cli(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:  # noqa: F811
+    runs = scripted_runs(tmp_path, run_cli, blank_ner)
+    emitted = [stories for _, stories, _ in runs]
+    assert [[s["version"] for s in stories] for stories in emitted] == [[1], [2], [3], [], []]
+    assert [t["versions"] for t, _, _ in runs] == [0, 1, 1, 0, 0]
+    (v1,), (v2,), (v3,) = emitted[:3]
+    assert v1["id"] == v2["id"] == v3["id"]  # one item: a consumer upserts by id
+    assert v2["supersedes"] == {"id": v1["id"], "version": 1} and v3["supersedes"] == {"id": v1["id"], "version": 2}
+    assert v2["title"].startswith("UPDATE 1-") and v2["revision"] == "UPDATE 1"
+    assert v2["changes"] == {"headline_changed": True, "paragraphs_added": 2, "paragraphs_removed": 0,
+                             "paragraphs_edited": 0}  # fmt: skip
+    assert v3["changes"]["paragraphs_added"] == 1 and not v3["changes"]["headline_changed"]
+    assert v1["correction"] is None and v2["correction"] is None and v3["correction"] == CORRECTION
+    # The same again: nothing new, a duplicate of the record already emitted.
+    assert [(d["duplicate_of"], d["reason"], d["cross_run"]) for d in runs[3][2]] == [(v1["id"], "index", True)]
+    # Another outlet's copy of v2: a duplicate of the latest version's record (its id), not a story.
+    dups = runs[4][2]
+    assert sorted(d["url"] for d in dups) == ["https://outlet.example/business/uk-output", "https://wire.example/uk-output"]
+    assert {d["duplicate_of"] for d in dups} == {v3["id"]}
+
+
+@pytest.mark.e2e
+def test_one_record_per_story_keeps_the_first_version_only(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:  # noqa: F811
+    runs = scripted_runs(tmp_path, run_cli, blank_ner, "--one-record-per-story")
+    assert [[s["version"] for s in stories] for _, stories, _ in runs] == [[1], [], [], [], []]
+    assert all(d["reason"] == "index" for _, _, dups in runs[1:] for d in dups)
