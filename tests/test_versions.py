@@ -40,17 +40,25 @@ def test_revision_marker(title: str, expected: tuple[str | None, int]) -> None:
     assert revision_marker(title) == expected
 
 
+NOTES = [
+    "CORRECTION: An earlier version misstated the fall.",
+    "(Corrects name of minister in paragraph 3)",
+    "This story has been corrected to show the fall was 0.2%.",
+    "An earlier version of this story misstated the month.",
+]
+
+
 @pytest.mark.parametrize(
     ("body", "note"),
     [
-        ("Output fell.\n\nCORRECTION: An earlier version misstated the fall.", "CORRECTION: An earlier version misstated the fall."),
-        ("(Corrects name of minister in paragraph 3)\n\nLONDON - Output fell.", "(Corrects name of minister in paragraph 3)"),
-        ("Output fell.\n\nThis story has been corrected to show the fall was 0.2%.", "This story has been corrected to show the fall was 0.2%."),
-        ("Output fell.\n\nAn earlier version of this story misstated the month.", "An earlier version of this story misstated the month."),
+        (f"Output fell.\n\n{NOTES[0]}", NOTES[0]),
+        (f"{NOTES[1]}\n\nLONDON - Output fell.", NOTES[1]),
+        (f"Output fell.\n\n{NOTES[2]}", NOTES[2]),
+        (f"Output fell.\n\n{NOTES[3]}", NOTES[3]),
         ("Output fell.\n\nThe correction in prices continued.", None),
         ("Output fell.", None),
     ],
-)  # fmt: skip
+)
 def test_correction_note(body: str, note: str | None) -> None:
     assert correction_note(body) == note
 
@@ -58,15 +66,21 @@ def test_correction_note(body: str, note: str | None) -> None:
 OLD = ["Output fell.", "Sterling slipped.", "Economists expected a rise."]
 
 
+def counts(headline: bool, added: int = 0, removed: int = 0, edited: int = 0) -> Changes:
+    return Changes(
+        headline_changed=headline, paragraphs_added=added, paragraphs_removed=removed, paragraphs_edited=edited
+    )
+
+
 @pytest.mark.parametrize(
     ("title", "new", "expected"),
     [
-        ("Same", OLD, Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=0, paragraphs_edited=0)),
-        ("New", ["Lead.", *OLD, "More."], Changes(headline_changed=True, paragraphs_added=2, paragraphs_removed=0, paragraphs_edited=0)),
-        ("Same", ["Output fell 0.2%.", *OLD[1:]], Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=0, paragraphs_edited=1)),
-        ("Same", OLD[:1], Changes(headline_changed=False, paragraphs_added=0, paragraphs_removed=2, paragraphs_edited=0)),
+        ("Same", OLD, counts(False)),
+        ("New", ["Lead.", *OLD, "More."], counts(True, added=2)),
+        ("Same", ["Output fell 0.2%.", *OLD[1:]], counts(False, edited=1)),
+        ("Same", OLD[:1], counts(False, removed=2)),
     ],
-)  # fmt: skip
+)
 def test_changes_count_paragraphs(title: str, new: list[str], expected: Changes) -> None:
     old = paragraph_hashes("\n\n".join(OLD))
     assert changes(short_hash("Same"), old, title, paragraph_hashes("\n\n".join(new))) == expected
@@ -81,7 +95,9 @@ BODY = "\n\n".join(
 )
 
 
-def story(sid: str, title: str, body: str = BODY, host: str = "wire.example", hours: int = 0, guid: str = "g1") -> Story:
+def story(
+    sid: str, title: str, body: str = BODY, host: str = "wire.example", hours: int = 0, guid: str = "g1"
+) -> Story:
     url = f"https://{host}/uk-output"
     return Story(
         id=sid,
@@ -196,10 +212,11 @@ def wire_item(title: str, paragraphs: list[str], date: str) -> dict[str, Any]:
 V1 = wire_item("UK factory output falls", PARAGRAPHS, "Fri, 27 Nov 2026 08:00:00 GMT")
 V2 = wire_item("UPDATE 1-UK factory output falls for third month, sterling slips", PARAGRAPHS + UPDATE,
                "Fri, 27 Nov 2026 09:00:00 GMT")  # fmt: skip
-V3 = wire_item("UPDATE 1-UK factory output falls for third month, sterling slips", PARAGRAPHS + UPDATE + [CORRECTION],
-               "Fri, 27 Nov 2026 10:00:00 GMT")  # fmt: skip
-COPY_OF_V2 = {"guid": "outlet-77", "link": "https://outlet.example/business/uk-output", "paragraphs": PARAGRAPHS + UPDATE,
-              "title": "UK factory output falls again", "date": "Fri, 27 Nov 2026 11:00:00 GMT"}  # fmt: skip
+V3 = wire_item("UPDATE 1-UK factory output falls for third month, sterling slips",
+               [*PARAGRAPHS, *UPDATE, CORRECTION], "Fri, 27 Nov 2026 10:00:00 GMT")  # fmt: skip
+COPY_OF_V2 = {"guid": "outlet-77", "link": "https://outlet.example/business/uk-output",
+              "paragraphs": PARAGRAPHS + UPDATE, "title": "UK factory output falls again",
+              "date": "Fri, 27 Nov 2026 11:00:00 GMT"}  # fmt: skip
 
 
 def scripted_runs(tmp_path: Path, run_cli: RunCli, ner: str, *flags: str) -> list[tuple[dict[str, Any], list, list]]:
