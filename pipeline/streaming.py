@@ -82,7 +82,9 @@ def build_stream_pipeline(
     )
     parsed = polled.feeds | "ParseEntries" >> ParseEntries()
     if config.dedup:
-        dedup = "StreamingDedup" >> StreamingDedup(config.retention, config=config.dedup_config)
+        dedup = "StreamingDedup" >> StreamingDedup(
+            config.retention, config=config.dedup_config, versions=config.versions
+        )
     else:
         dedup = "NoDedup" >> NoDedup()
     # Labelled StreamStories, as the streaming graph's middle always was: the stateful dedup steps keep their

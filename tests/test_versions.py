@@ -266,3 +266,45 @@ def test_one_record_per_story_keeps_the_first_version_only(tmp_path: Path, run_c
     runs = scripted_runs(tmp_path, run_cli, blank_ner, "--one-record-per-story")
     assert [[s["version"] for s in stories] for _, stories, _ in runs] == [[1], [], [], [], []]
     assert all(d["reason"] == "index" for _, _, dups in runs[1:] for d in dups)
+
+
+# --- streaming: the same item changed at a later poll is its next version ---------------------------------
+
+
+def test_stream_emits_a_changed_item_as_its_next_version() -> None:
+    import apache_beam as beam
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from tests.test_streaming import WIRE, at, streaming_pipeline
+    from tests.test_streaming import story as stream_story
+    from transforms.dedup.streaming import StreamingDedup
+
+    updated = WIRE + " Rescuers reached the village on Wednesday and found four survivors."
+    v1 = stream_story("a", WIRE, title="Landslide buries village")
+    v2 = stream_story("a", updated, title="UPDATE 1-Landslide buries village, four found alive")
+    copy = stream_story("c", updated, feed="https://c.example/rss", title="Four found alive after landslide")
+    events = (
+        TestStream()
+        .add_elements([at(v1, 10)])
+        .advance_watermark_to(50)
+        .add_elements([at(v1, 70)])  # the same again: a duplicate of itself
+        .advance_watermark_to(100)
+        .add_elements([at(v2, 130)])  # changed: version 2, same id
+        .advance_watermark_to(160)
+        .add_elements([at(v2, 190), at(copy, 200)])  # v2 again, and another outlet's copy: duplicates
+        .advance_watermark_to(300)
+        .advance_watermark_to_infinity()
+    )
+    with streaming_pipeline() as p:
+        out = p | events | StreamingDedup(dt.timedelta(hours=1))
+        assert_that(
+            out["stories"] | "Versions" >> beam.Map(lambda s: (s.id, s.version, s.revision, s.supersedes is not None)),
+            equal_to([("a", 1, None, False), ("a", 2, "UPDATE 1", True)]),
+            label="Stories",
+        )
+        assert_that(
+            out["duplicates"] | "Dups" >> beam.Map(lambda d: (d.id, d.duplicate_of)),
+            equal_to([("a", "a"), ("a", "a"), ("c", "a")]),
+            label="Duplicates",
+        )

@@ -37,7 +37,7 @@ from typing import Any, Literal, NamedTuple
 import apache_beam as beam
 import numpy as np
 
-from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story, Supersedes
+from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
 from transforms.dedup.index import VersionInfo, expired, index_line, parse_index_line, version_info
 from transforms.dedup.keys import BAND, CONTENT_HASH, EXACT_KINDS, GUID, URL, Reason, guid_key, is_band
@@ -53,7 +53,7 @@ from transforms.dedup.neardup import (
     shingle_hashes,
 )
 from transforms.dedup.versions import (
-    changes,
+    as_next_version,
     correction_note,
     fingerprint,
     outlet,
@@ -414,11 +414,8 @@ def _emit(
         revision=kept.revision,
     )
     if prior is not None:
-        info = prior.info or VersionInfo()
         counter("dedup.versions").inc()
-        record.version = info.version + 1
-        record.supersedes = Supersedes(id=prior.id, version=info.version)
-        record.changes = changes(info.title_hash, info.paragraphs, kept.title or "", kept.paragraphs)
+        as_next_version(record, prior.id, prior.info or VersionInfo())
     return record
 
 

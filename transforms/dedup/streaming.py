@@ -25,11 +25,14 @@ from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
 from transforms.common import counter, utcnow
+from transforms.dedup.index import VersionInfo
 from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
 from transforms.dedup.stage import DUPLICATES, exact_keys, member_of
+from transforms.dedup.versions import as_next_version, fingerprint, story_info
 
+VERSIONS = "versions"
 # A hot key (a boilerplate band, a feed-wide GUID) must not grow without bound within the retention window.
 MAX_ENTRIES_PER_KEY = 2000
 _MICROS = 1_000_000
@@ -149,6 +152,7 @@ def _at(micros: int) -> Timestamp:
 # State and timer specs, and the DoFn parameters that name them, are built once here: Beam matches a parameter
 # to its spec by identity, and module-level singletons keep the DoFn signatures free of calls.
 _SEEN = userstate.ReadModifyWriteStateSpec("seen", coders.VarIntCoder())
+_VERSION = userstate.ReadModifyWriteStateSpec("version", coders.PickleCoder())  # VersionInfo of the last record
 _SEEN_EXPIRE = userstate.TimerSpec("expire", TimeDomain.WATERMARK)
 _PENDING = userstate.BagStateSpec("pending", coders.PickleCoder())
 _NEXT_FLUSH = userstate.ReadModifyWriteStateSpec("next_flush", coders.VarIntCoder())
@@ -160,6 +164,7 @@ _VOTES = userstate.BagStateSpec("votes", coders.PickleCoder())
 _COUNT = userstate.ReadModifyWriteStateSpec("count", coders.VarIntCoder())
 
 _SEEN_STATE = beam.DoFn.StateParam(_SEEN)
+_VERSION_STATE = beam.DoFn.StateParam(_VERSION)
 _SEEN_TIMER = beam.DoFn.TimerParam(_SEEN_EXPIRE)
 _PENDING_STATE = beam.DoFn.StateParam(_PENDING)
 _NEXT_FLUSH_STATE = beam.DoFn.StateParam(_NEXT_FLUSH)
@@ -172,15 +177,18 @@ _COUNT_STATE = beam.DoFn.StateParam(_COUNT)
 
 
 class FirstSightingFn(beam.DoFn):
-    """(story id, Story) → the Story the first time its id is seen; a Duplicate while it is remembered.
+    """(story id, Story) → the Story the first time its id is seen; a Duplicate while it is remembered; with
+    `versions`, a changed reappearance (a fingerprint the id was not seen with, not published before the record)
+    as the next version's EnrichedStory on the VERSIONS output (README, Story versions).
 
     A feed lists an item for hours or days, so most repeats are the same entry at the next poll. Remembering
     the id from the last sighting (not the first) means an item still listed is never emitted twice; it is
     forgotten `retention` after it was last seen, by an event-time timer.
     """
 
-    def __init__(self, retention: dt.timedelta) -> None:
+    def __init__(self, retention: dt.timedelta, versions: bool = True) -> None:
         self._retention = int(retention.total_seconds() * _MICROS)
+        self._versions = versions
 
     def process(
         self,
@@ -188,6 +196,7 @@ class FirstSightingFn(beam.DoFn):
         timestamp: Any = beam.DoFn.TimestampParam,
         seen: Any = _SEEN_STATE,
         expire: Any = _SEEN_TIMER,
+        version: Any = _VERSION_STATE,
     ) -> Iterator[Any]:
         _, story = element
         now = _micros(timestamp)
@@ -197,7 +206,15 @@ class FirstSightingFn(beam.DoFn):
             seen.write(now)
             expire.set(_at(now + self._retention))
         if last is None:
+            if self._versions:
+                version.write(story_info(story, 1))
             yield story
+            return
+        prior: VersionInfo | None = version.read() if self._versions else None
+        if prior is not None and is_changed(story, prior):
+            counter("stream.dedup.versions").inc()
+            version.write(story_info(story, prior.version + 1, prior.fingerprints))
+            yield beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), story.id, prior))
             return
         counter("stream.dedup.seen_again").inc()
         yield beam.pvalue.TaggedOutput(
@@ -205,8 +222,17 @@ class FirstSightingFn(beam.DoFn):
         )
 
     @userstate.on_timer(_SEEN_EXPIRE)
-    def expire_id(self, seen: Any = _SEEN_STATE) -> None:
+    def expire_id(self, seen: Any = _SEEN_STATE, version: Any = _VERSION_STATE) -> None:
         seen.clear()
+        version.clear()
+
+
+def is_changed(story: Story, prior: VersionInfo) -> bool:
+    """The batch rule for the same item (transforms/dedup/stage.is_version): a text the item was not seen with,
+    not published before the record it would supersede."""
+    if prior.published is not None and story.published_at and story.published_at.timestamp() < prior.published:
+        return False
+    return fingerprint(story.content_hash, story.title) not in prior.fingerprints
 
 
 class KeyVotesFn(beam.DoFn):
@@ -346,7 +372,8 @@ class StreamingDedup(beam.PTransform):
     "duplicates": Duplicate}.
 
     Three keyed stateful steps, none of which holds the whole stream:
-      1. FirstSighting, keyed by story id: the same entry at a later poll is a duplicate of itself;
+      1. FirstSighting, keyed by story id: the same entry at a later poll is a duplicate of itself, or, changed,
+         its next version (emitted from there; `versions=False` keeps one record per story);
       2. KeyVotes, keyed by each dedup key (exact keys and LSH band keys): whether an earlier copy shares it;
       3. Decide, keyed by story id: emitted when no key names an earlier copy, else a Duplicate.
     In streaming a story's `cluster` lists the copies known when it is emitted — itself; its later copies
@@ -359,6 +386,7 @@ class StreamingDedup(beam.PTransform):
         config: DedupConfig | None = None,
         near: bool = True,
         label: str | None = None,
+        versions: bool = True,
     ) -> None:
         super().__init__(label)
         if retention <= dt.timedelta(0):
@@ -366,6 +394,7 @@ class StreamingDedup(beam.PTransform):
         self._retention = retention
         self._config = config or DedupConfig()
         self._near = near
+        self._versions = versions
 
     def expand(self, stories: beam.PCollection) -> dict[str, beam.PCollection]:
         # A keyed shuffle before each step with timers: Dataflow shuffles before a stateful step anyway; the
@@ -376,7 +405,9 @@ class StreamingDedup(beam.PTransform):
             | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Story])
             | "ShuffleById" >> ReshufflePerKey()
             | "FirstSighting"
-            >> beam.ParDo(FirstSightingFn(self._retention)).with_outputs(DUPLICATES, main="stories")
+            >> beam.ParDo(FirstSightingFn(self._retention, self._versions)).with_outputs(
+                DUPLICATES, VERSIONS, main="stories"
+            )
         )
         sketched = first.stories | "Sketch" >> beam.ParDo(_SketchFn(self._config if self._near else None)).with_outputs(
             "story", main="keyed"
@@ -395,5 +426,6 @@ class StreamingDedup(beam.PTransform):
             | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
         )
         duplicates = (first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
-        return {"stories": decided.stories, "duplicates": duplicates}
+        stories_out = (decided.stories, first[VERSIONS]) | "StoriesAndVersions" >> beam.Flatten()
+        return {"stories": stories_out, "duplicates": duplicates}
 

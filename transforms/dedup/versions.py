@@ -22,7 +22,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from schemas.story import Changes, Story
+from schemas.story import Changes, EnrichedStory, Story, Supersedes
+from transforms.dedup.index import VersionInfo
 from transforms.dedup.neardup import normalized_words
 
 # Paragraph and title hashes are kept in the index per emitted story: 32 bits tell the paragraphs of one story
@@ -120,3 +121,23 @@ def changes(
         paragraphs_removed=removed,
         paragraphs_edited=edited,
     )
+
+
+def story_info(story: Story, version: int, fingerprints: Sequence[str] = ()) -> VersionInfo:
+    """What is remembered of an emitted story's version (the index line's, or the stream's keyed state)."""
+    return VersionInfo(
+        version=version,
+        outlet=outlet(story),
+        fingerprints=(*fingerprints, fingerprint(story.content_hash, story.title)),
+        title_hash=short_hash(story.title),
+        paragraphs=paragraph_hashes(story.body),
+        published=story.published_at.timestamp() if story.published_at else None,
+    )
+
+
+def as_next_version(record: EnrichedStory, prior_id: str, prior: VersionInfo) -> EnrichedStory:
+    """An emitted record made the version after `prior` (the record of `prior_id`): version, supersedes, changes."""
+    record.version = prior.version + 1
+    record.supersedes = Supersedes(id=prior_id, version=prior.version)
+    record.changes = changes(prior.title_hash, prior.paragraphs, record.title, paragraph_hashes(record.body))
+    return record
