@@ -205,6 +205,7 @@ def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[st
         changed: set[str] = set()
         unchanged: set[str] = set()
         new: set[str] = set()
+        this_round: dict[tuple[str, str], set[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for feed in feeds:
             body = latest_copy(feed, i, all_rounds)
             if body is None or body == served.get(feed):
@@ -216,14 +217,15 @@ def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[st
                 item = (feed, entry.get("id") or entry.get("link") or "")
                 link = entry.get("link") or ""
                 if item not in seen:
-                    seen[item] = {text}
                     new.add(link)
                 elif text in seen[item]:
                     unchanged.add(link)
                 else:
-                    seen[item].add(text)
                     changed.add(link)
-        result.append((changed, unchanged - changed, new - changed - unchanged))
+                this_round.setdefault(item, set()).add(text)
+        for item, texts in this_round.items():  # an item listed twice in one round is not "seen before"
+            seen.setdefault(item, set()).update(texts)
+        result.append((changed, unchanged - changed - new, new - changed))
     return result
 
 

@@ -150,6 +150,7 @@ def member_of(
         )
         keys += tuple(BAND.key(k) for k in band_keys(sketch.sig_array(), cfg))
     revision, revision_n = revision_marker(story.title)
+    title_hash = short_hash(story.title)
     return Member(
         id=story.id,
         source=story.source.url,
@@ -162,8 +163,8 @@ def member_of(
         signature=sketch.signature if sketch else b"",
         n_shingles=sketch.n_shingles if sketch else 0,
         outlet=outlet(story),
-        fingerprint=fingerprint(story.content_hash, story.title),
-        title_hash=short_hash(story.title),
+        fingerprint=fingerprint(story.content_hash, story.title, title_hash),
+        title_hash=title_hash,
         paragraphs=paragraph_hashes(story.body),
         revision=revision,
         revision_n=revision_n,

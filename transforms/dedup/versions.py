@@ -59,12 +59,20 @@ def paragraphs(body: str) -> list[str]:
 
 
 def paragraph_hashes(body: str) -> tuple[str, ...]:
-    return tuple(short_hash(p) for p in paragraphs(body))
+    """A short digest per paragraph, of its text with case and spacing folded: cheaper than the word
+    normalization of `short_hash` (a body is hashed that way once already, for `content_hash`), and a changed
+    quote style or punctuation mark is an edit worth counting."""
+    return tuple(
+        hashlib.blake2b(" ".join(p.split()).casefold().encode("utf-8", "surrogatepass"), digest_size=_SHORT_DIGEST)
+        .hexdigest()
+        for p in paragraphs(body)
+    )
 
 
-def fingerprint(content_hash: str, title: str) -> str:
-    """What makes two sightings the same version: the body's words and the headline's words."""
-    return content_hash[:16] + short_hash(title)
+def fingerprint(content_hash: str, title: str, title_hash: str | None = None) -> str:
+    """What makes two sightings the same version: the body's words and the headline's words (`title_hash`, the
+    headline's `short_hash`, when already known)."""
+    return content_hash[:16] + (title_hash or short_hash(title))
 
 
 def revision_marker(title: str) -> tuple[str | None, int]:
