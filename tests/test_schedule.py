@@ -232,14 +232,23 @@ def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[st
 def check_versions(scheduled: list[Path], feeds: tuple[str, ...]) -> tuple[int, int, int]:
     """Every changed item of a round is emitted by that round's run as a new version; no unchanged one is
     emitted. A version may also be an item seen for the first time: a near-duplicate from the outlet of the
-    record it supersedes (README, Story versions), checked here by the link's host. Returns the numbers of
+    record it supersedes (README, Story versions), checked here by the link's host; and a changed item may be
+    overtaken by a newer version emitted in the same run. Returns the numbers of
     changed items, unchanged items and first-seen items emitted as a version, over all rounds."""
     n_changed = n_unchanged = n_new_versions = 0
     host_of = {}
     for i, (changed, unchanged, new) in enumerate(expected_changes(feeds, len(scheduled))):
         stories = read_jsonl(scheduled[i], "stories")
         versions = {s["url"] for s in stories if s["version"] > 1}
-        assert changed <= versions, f"round {i}: changed items not emitted as versions: {changed - versions}"
+        # A changed item may be overtaken in the same run by a newer version of its story (the next day's live
+        # blog of the same outlet): it is then listed as that version's superseded earlier text.
+        version_ids = {s["id"] for s in stories if s["version"] > 1}
+        overtaken = {
+            d["url"] for d in read_jsonl(scheduled[i], "duplicates")
+            if d["reason"] == "superseded" and d["duplicate_of"] in version_ids
+        }  # fmt: skip
+        missed = changed - versions - overtaken
+        assert not missed, f"round {i}: changed items not emitted as versions: {missed}"
         assert versions - changed <= new, f"round {i}: unexpected versions {versions - changed - new}"
         for s in stories:
             if s["url"] in versions - changed:
@@ -247,7 +256,7 @@ def check_versions(scheduled: list[Path], feeds: tuple[str, ...]) -> tuple[int, 
         assert not unchanged & {s["url"] for s in stories}, f"round {i}: unchanged items emitted"
         host_of.update({s["id"]: urlsplit(s["url"]).hostname for s in stories})
         totals = json.loads((scheduled[i] / "manifest.json").read_text())["totals"]
-        assert totals["versions"] == len(versions)
+        assert totals["versions"] == sum(1 for s in stories if s["version"] > 1)
         n_changed += len(changed)
         n_unchanged += len(unchanged)
         n_new_versions += len(versions - changed)
