@@ -38,6 +38,22 @@ def input_source(path: str) -> FeedSource:
     return FeedSource(url=path, name=os.path.basename(path), tags=[INPUT_TAG])
 
 
+def process_stories(config: RunConfig, dedup: beam.PTransform, **graph: Any) -> ProcessStories:
+    """The shared middle of both graphs with the run's settings; `graph` adds what only one graph has (the index
+    entries of the batch dedup, the stream's windows)."""
+    return ProcessStories(
+        dedup,
+        ner_model=config.ner_model,
+        ner_batch_size=config.ner_batch_size,
+        element_timeout=config.element_timeout,
+        failpoints=config.failpoints,
+        gemm=config.gemm,
+        malloc=config.malloc,
+        articles=config.fetch if config.fetch_articles else None,
+        **graph,
+    )
+
+
 def build_pipeline(
     config: RunConfig,
     options: PipelineOptions,
@@ -83,16 +99,8 @@ def build_pipeline(
         )
     else:
         dedup = "NoDedup" >> NoDedup(now)
-    processed = entries | "ProcessStories" >> ProcessStories(
-        dedup,
-        ner_model=config.ner_model,
-        ner_batch_size=config.ner_batch_size,
-        element_timeout=config.element_timeout,
-        failpoints=config.failpoints,
-        gemm=config.gemm,
-        malloc=config.malloc,
-        articles=config.fetch if config.fetch_articles else None,
-        dedup_outputs=(INDEX_ENTRIES,) if config.dedup else (),
+    processed = entries | "ProcessStories" >> process_stories(
+        config, dedup, dedup_outputs=(INDEX_ENTRIES,) if config.dedup else ()
     )
     stories, duplicates = processed["stories"], processed["duplicates"]
     dead_letters += processed["dead_letters"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pipeline.options import ConfigError, build_parser, parse_args
-from pipeline.state import StateError, StateLocked
-from schemas.story import Manifest
+if TYPE_CHECKING:
+    from schemas.story import Manifest
 
 LOGGER = logging.getLogger(__name__)
 
@@ -17,22 +16,35 @@ LOGGER = logging.getLogger(__name__)
 EXIT_FAILED, EXIT_STATE, EXIT_LOCKED = 1, 3, 75
 # Subcommands that read a finished run's files instead of running a job.
 TOOLS = ("report", "validate")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Logged on the root logger when Beam's BigQuery client module is imported without the optional `apitools`
+# package: wirebeam never uses BigQuery, so nothing a user could act on.
+IMPORT_NOISE = ("apitools not found",)
+
+
+def drop_import_noise(record: logging.LogRecord) -> bool:
+    """Root-logger filter: False for the known warnings Beam logs while it is imported, True for the rest."""
+    return not (record.name == "root" and str(record.msg).startswith(IMPORT_NOISE))
+
+
+def prepare_logging() -> None:
+    """Before Beam is imported: our format on the root logger, and the import noise filtered out (Beam's
+    `logging.warning` would otherwise install its own `WARNING:root:` handler first)."""
+    logging.getLogger().addFilter(drop_import_noise)
+    logging.basicConfig(format=LOG_FORMAT)
 
 
 def configure_logging(level: str, quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.ERROR if quiet else getattr(logging, level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Beam logs an apitools warning on import and chatty INFO lines from its runners; keep them below ours.
+    prepare_logging()
+    logging.getLogger().setLevel(logging.ERROR if quiet else getattr(logging, level))
+    # Beam logs chatty INFO lines from its runners; keep them below ours.
     logging.getLogger("apache_beam").setLevel(max(logging.WARNING, logging.getLogger().level))
-    logging.getLogger("root").setLevel(logging.getLogger().level)
 
 
 def summary_table(manifest: Manifest) -> str:
     """A short per-feed table for the end of a run: `new` stories and new `versions` of stories emitted before
     (README, Story versions) are apart; read = new + versions + dups + dead."""
-    header = ("feed", "read", "new", "versions", "dups", "dead", "errors", "304", "status")
+    header = ("feed", "read", "new", "versions", "dups", "dead", "errors", "304", "status", "feed error")
     rows = []
     for feed, c in sorted(manifest.feeds.items()):
         name = feed if len(feed) <= 60 else "…" + feed[-59:]
@@ -47,6 +59,7 @@ def summary_table(manifest: Manifest) -> str:
                 c.feed_errors,
                 c.not_modified,
                 c.http_status if c.http_status is not None else "-",
+                c.feed_error or "",
             )
         )
     t = manifest.totals
@@ -61,14 +74,15 @@ def summary_table(manifest: Manifest) -> str:
             t.feed_errors,
             t.not_modified,
             "",
+            "",
         )
     )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(
-            str(v).ljust(w) if i == 0 else str(v).rjust(w)
+            str(v).ljust(w) if i in (0, len(row) - 1) else str(v).rjust(w)
             for i, (v, w) in enumerate(zip(row, widths, strict=True))
-        )
+        ).rstrip()
         for row in [header, *rows]
     ]
     lines.insert(1, "-" * len(lines[0]))
@@ -78,6 +92,8 @@ def summary_table(manifest: Manifest) -> str:
 
 def run_tool(argv: list[str], out: TextIO) -> int:
     """`wirebeam report` / `wirebeam validate`: read a finished run's files, no Beam job, no Beam options."""
+    from pipeline.options import build_parser
+
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level, quiet=False)
     if args.command == "report":
@@ -90,6 +106,10 @@ def run_tool(argv: list[str], out: TextIO) -> int:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else argv
+    prepare_logging()  # wirebeam's modules import Beam: filter its import-time noise first
+    from pipeline.options import ConfigError, parse_args
+    from pipeline.state import StateError, StateLocked
+
     if argv and argv[0] in TOOLS:
         return run_tool(argv, out)
     config, beam_args = parse_args(argv)

@@ -13,11 +13,11 @@ A run that dies before 3 leaves the state as it was, so the next run redoes its 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import secrets
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from importlib import metadata
@@ -50,6 +50,25 @@ class DryRun(Exception):
 
 
 
+# Beam logs each element that fails with its traceback on this logger, then fails the job; RunFailed says the
+# same in one line, so the traceback shows only at --log-level INFO or DEBUG.
+ELEMENT_ERRORS_LOGGER = "apache_beam.runners.common"
+
+
+@contextlib.contextmanager
+def element_tracebacks_muted(log_level: str) -> Iterator[None]:
+    logger = logging.getLogger(ELEMENT_ERRORS_LOGGER)
+    if logging.getLevelName(log_level) <= logging.INFO:
+        yield
+        return
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
 def wirebeam_version() -> str:
     try:
         return metadata.version("wirebeam")
@@ -68,6 +87,8 @@ def create_run_dir(output: str, run_id: str) -> str:
         if FileSystems.match([run_dir + "/*"])[0].metadata_list:
             raise ConfigError(f"run folder {run_dir} already exists; a run never overwrites an earlier one")
         return run_dir
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise ConfigError(f"--output {output!r} is a file; it must be a folder (runs are written into it)")
     try:
         os.makedirs(output, exist_ok=True)
         os.mkdir(run_dir)
@@ -102,6 +123,7 @@ def tally(run_dir: str, config: RunConfig) -> dict[str, FeedCounts]:
         row = orjson.loads(line)
         numbers.setdefault(row["feed"], defaultdict(int))[row["name"]] += row["value"]
     statuses: dict[str, int | None] = {}
+    reasons: dict[str, str] = {}
     for line in read_lines(files_with_prefix(run_dir, "_feed_reports")):
         report = orjson.loads(line)
         feed = report["feed"]
@@ -110,10 +132,13 @@ def tally(run_dir: str, config: RunConfig) -> dict[str, FeedCounts]:
             counts[name] += int(report.get(name) or 0)
         if report.get("http_status") is not None:
             statuses[feed] = report["http_status"]
+        if report.get("error_type"):
+            reasons[feed] = report["error_type"]
     return {
         feed: FeedCounts(
             **{k: v for k, v in counts.items() if k in FeedCounts.model_fields},
             http_status=statuses.get(feed),
+            feed_error=reasons.get(feed),
         )
         for feed, counts in numbers.items()
     }
@@ -169,6 +194,8 @@ def roll_forward(store: StateStore) -> None:
 def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
     """Run one batch job; returns its manifest and run folder. Raises ConfigError / StateError."""
     started = dt.datetime.now(dt.UTC)
+    if PipelineOptions(beam_args).view_as(TestOptions).dry_run:
+        _dry_run(config, beam_args, started)
     store = StateStore(config.state, config.failpoints) if config.state else None
     if store is None:
         return _execute(config, beam_args, started, None)
@@ -178,6 +205,18 @@ def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
                 LOGGER.warning("state file set aside as %s", moved)
         roll_forward(store)
         return _execute(config, beam_args, started, store)
+
+
+def _dry_run(config: RunConfig, beam_args: list[str], started: dt.datetime) -> None:
+    """`--dry_run=True`: build and check the job without touching the output or state folders (which may be
+    gs:// paths that need credentials), so the graph is the one of a first run: no dedup index is read."""
+    run_dir = join(config.output, config.run_id or new_run_id(started))
+    pipeline = build_pipeline(config, PipelineOptions(beam_args), run_dir, now=started, progress=False)
+    try:
+        pipeline.run().wait_until_finish()
+    except Exception as exc:
+        raise RunFailed(f"the dry run failed: {type(exc).__name__}: {str(exc)[:2000]}") from exc
+    raise DryRun(f"dry run: the {config.command} job graph was built and checked; nothing ran or was written")
 
 
 def _execute(
@@ -195,7 +234,7 @@ def _execute(
     )
     LOGGER.info("running %s into %s", config.command, run_dir)
     try:
-        with display:
+        with display, element_tracebacks_muted(config.log_level):
             result = pipeline.run()
             result.wait_until_finish()
     except Exception as exc:  # whatever killed the job: report it plainly, leave state and run folder as they are
@@ -203,11 +242,6 @@ def _execute(
             f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}\n"
             f"{run_dir} has no manifest (incomplete run); the state was not advanced"
         ) from exc
-    if options.view_as(TestOptions).dry_run:
-        # Dataflow's --dry_run=True builds and checks the job without running it: nothing to commit.
-        if not run_dir.startswith("gs://"):
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise DryRun(f"dry run: the {config.command} job graph was built and checked; nothing ran or was written")
     feeds = tally(run_dir, config)
     totals = totals_of(feeds)
     manifest = Manifest(

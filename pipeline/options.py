@@ -113,9 +113,15 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
     Relative local paths are relative to the feeds file.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"--feeds-file {path!r} cannot be read: {exc}") from exc
+    if b"\x00" in data:
+        raise ConfigError(f"--feeds-file {path!r} is a binary file, not a list of feeds")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--feeds-file {path!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
     base = Path(path).resolve().parent
 
     def located(url: str) -> str:
@@ -362,4 +368,16 @@ def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
         parser.error(str(exc))
     if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
         beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
+    check_for_beam(parser, args.command, beam_args)
     return config, beam_args
+
+
+def check_for_beam(parser: argparse.ArgumentParser, command: str, beam_args: list[str]) -> None:
+    """What wirebeam left for Beam must be Beam's flags, with a runner Beam has (argparse's exit 2 otherwise)."""
+    from pipeline.beam_flags import BeamFlagError, check_beam_args, option_names
+
+    (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    try:
+        check_beam_args(beam_args, option_names(commands.choices[command]))
+    except BeamFlagError as exc:
+        parser.error(str(exc))

@@ -37,6 +37,7 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
+from pipeline.build import process_stories
 from pipeline.options import ConfigError, RunConfig
 from pipeline.state import join, write_atomic
 from schemas.story import FeedSource
@@ -48,7 +49,6 @@ from transforms.fetch.stage import FEED_REPORT
 from transforms.parse.stage import ParseEntries
 from transforms.sink.stage import ValidateStoryFn
 from transforms.sink.windowed import WriteWindowed, poll_line
-from transforms.stories import ProcessStories
 
 LOGGER = logging.getLogger(__name__)
 
@@ -89,17 +89,7 @@ def build_stream_pipeline(
         dedup = "NoDedup" >> NoDedup()
     # Labelled StreamStories, as the streaming graph's middle always was: the stateful dedup steps keep their
     # names, which a Dataflow job update matches state by.
-    processed = parsed.entries | "StreamStories" >> ProcessStories(
-        dedup,
-        ner_model=config.ner_model,
-        ner_batch_size=config.ner_batch_size,
-        element_timeout=config.element_timeout,
-        failpoints=config.failpoints,
-        gemm=config.gemm,
-        malloc=config.malloc,
-        articles=config.fetch if config.fetch_articles else None,
-        window=FixedWindows(window),
-    )
+    processed = parsed.entries | "StreamStories" >> process_stories(config, dedup, window=FixedWindows(window))
     validated = processed["stories"] | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
         DEAD_LETTER, main="lines"
     )
@@ -178,8 +168,8 @@ def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int
     if config.quiet:
         return 0
     if is_local_runner(beam_args):
-        counts = {prefix: len(window_files(run_dir, prefix)) for prefix in WINDOWED_PREFIXES}
-        print(f"stream finished; windowed files in {run_dir}: {counts}", file=out)
+        counts = {prefix: window_records(run_dir, prefix) for prefix in WINDOWED_PREFIXES}
+        print(f"stream finished; records written to {run_dir}: {counts}", file=out)
     else:
         job_id = getattr(result, "job_id", lambda: None)()
         print(f"streaming job {job_id or ''} started; windows are written to {run_dir}", file=out)
@@ -195,3 +185,10 @@ def window_files(run_dir: str, prefix: str) -> list[str]:
 
     pattern = join(run_dir, prefix) + "-*.jsonl"
     return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
+def window_records(run_dir: str, prefix: str) -> int:
+    """Records (lines) one prefix has written so far, over all its window files."""
+    from pipeline.driver import read_lines
+
+    return sum(1 for _ in read_lines(window_files(run_dir, prefix)))

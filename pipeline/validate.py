@@ -1,8 +1,9 @@
 """`wirebeam validate FILE…`: check output files against the schema and show the first bad line with the reason.
 
 The kind of record is taken from the file name wirebeam gives it (`stories-*`, `duplicates-*`, `dead_letter-*`,
-`manifest.json`) or from `--kind`. A line is bad when it is not UTF-8, not one JSON object, fails the pydantic
-model (which also checks that every mention's offsets index the body), or repeats an id seen earlier in the file.
+`manifest.json`) or from `--kind`. A line is bad when it is not UTF-8, empty (a trailing one too), not one JSON
+object, fails the pydantic model (which also checks that every entity's and mention's offsets index the body), or
+repeats an id seen earlier in the file.
 Checking stops at the first bad line of each file: one clear reason beats a thousand follow-on errors.
 """
 
@@ -137,19 +138,8 @@ def check_file(path: str, kind: str | None = None) -> FileCheck:
         _, reason = check_line(raw.replace(b"\n", b" "), Manifest)
         problem = None if reason is None else Problem(1, reason, raw[:EXCERPT].decode("utf-8", "replace"))
         return FileCheck(path, kind, 0 if problem else 1, problem)
-    count, problem = first_problem(_drop_final_blank(_read_lines(path)), kind)
+    count, problem = first_problem(_read_lines(path), kind)
     return FileCheck(path, kind, count, problem)
-
-
-def _drop_final_blank(lines: Iterator[bytes]) -> Iterator[bytes]:
-    """All lines, except that a lone trailing blank line (an editor's extra newline) is not reported."""
-    pending: bytes | None = None
-    for line in lines:
-        if pending is not None:
-            yield pending
-        pending = line
-    if pending is not None and pending.strip():
-        yield pending
 
 
 def format_check(check: FileCheck) -> str:

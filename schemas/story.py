@@ -1,7 +1,8 @@
 """The records that cross wirebeam's stage boundaries and land in its output files.
 
-Offsets in `Entity`, `Mention` and `DateMention` index `EnrichedStory.body` as a Python `str` (code points), so
-`body[start:end] == text` holds for every mention; `EnrichedStory` checks it on validation.
+Offsets in `Entity`, `Mention` and `DateMention` index `EnrichedStory.body` as a Python `str` (code points), or
+`EnrichedStory.title` where their `field` is "title" (the headline is tagged too), so `body[start:end] == text` (or
+`title[start:end] == text`) holds for every mention; `EnrichedStory` checks it on validation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ PublishedSource = Literal[
 ]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
 AnchorSource = Literal["dateline", "published", "fetched", "none"]
+# Which text of a story a mention's offsets index.
+TextField = Literal["body", "title"]
 
 # Excerpts of bad input kept in a dead letter: enough to see what went wrong, bounded so a 15 MB
 # body cannot blow up the dead-letter file.
@@ -102,22 +105,28 @@ class Mention(_Record):
     start: int
     end: int
     text: str
+    field: TextField = Field(default="body", description="the text the offsets index: body or title")
 
 
 class Entity(_Record):
-    text: str = Field(description="first mention as written")
+    text: str = Field(description="the mention `start`/`end` refer to, as written")
     label: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...")
-    start: int
+    start: int = Field(description="the entity's first body mention, or its first title mention if it has none")
     end: int
+    field: TextField = Field(default="body", description="the text `start`/`end` index: body or title")
     canonical: str
-    mentions: list[Mention]
+    mentions: list[Mention] = Field(description="title mentions first, then body mentions, each in text order")
     count: int
+    tickers: list[str] = Field(
+        default_factory=list, description='exchange tickers given for a company: "DAL.N", "NYSE:DAL"'
+    )
 
 
 class DateMention(_Record):
     text: str
     start: int
     end: int
+    field: TextField = Field(default="body", description="the text the offsets index: body or title")
     value: str = Field(description="TIMEX3-style value: 2014-03-16, 2014-W10, P1M, XXXX-WXX-1, PAST_REF, ...")
     type: DateType
     anchor: dt.date | None = Field(
@@ -180,14 +189,13 @@ class EnrichedStory(Story):
     processed_at: dt.datetime
 
     @model_validator(mode="after")
-    def _offsets_index_body(self) -> EnrichedStory:
-        for ent in self.entities:
-            for m in ent.mentions:
-                if self.body[m.start : m.end] != m.text:
-                    raise ValueError(f"entity mention {m.text!r} does not match body[{m.start}:{m.end}]")
-        for d in self.dates:
-            if self.body[d.start : d.end] != d.text:
-                raise ValueError(f"date mention {d.text!r} does not match body[{d.start}:{d.end}]")
+    def _offsets_index_text(self) -> EnrichedStory:
+        texts = {"body": self.body, "title": self.title}
+        for what, items in (("entity mention", [m for ent in self.entities for m in ent.mentions]),
+                            ("entity", self.entities), ("date mention", self.dates)):
+            for m in items:
+                if texts[m.field][m.start : m.end] != m.text:
+                    raise ValueError(f"{what} {m.text!r} does not match {m.field}[{m.start}:{m.end}]")
         return self
 
 
@@ -230,6 +238,9 @@ class FeedCounts(_Record):
     not_modified: int = Field(default=0, description="fetches answered 304 or with an unchanged body")
     bozo: int = Field(default=0, description="fetches whose feed was malformed but kept its good entries")
     http_status: int | None = None
+    feed_error: str | None = Field(
+        default=None, description="why the feed failed as a whole (the dead letter's error_type), e.g. ssrf_blocked"
+    )
 
     @property
     def reconciled(self) -> bool:

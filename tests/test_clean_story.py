@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import CORPORA, REFERENCE_STORY
 from transforms.clean.dateline import Dateline
-from transforms.clean.story import Cleaned, clean_story
+from transforms.clean.story import clean_story
 
 KERRY = REFERENCE_STORY
 REUTERS_LEADS = CORPORA / "real-feeds" / "evilgodfahim-wl" / "snapshots"
@@ -186,9 +186,17 @@ def test_reuters_link_annotations_are_removed() -> None:
 )
 @pytest.mark.parametrize("is_html", [True, False])
 def test_clean_story_never_raises(content: str, is_html: bool) -> None:
+    """Hostile or empty input gives a well-formed result: no control characters, no more text than went in, and
+    markup that carries no text leaves no text."""
     cleaned = clean_story(content, title=None, is_html=is_html, published=None)
-    assert isinstance(cleaned, Cleaned)
-    assert isinstance(cleaned.body, str) and isinstance(cleaned.title, str)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", cleaned.body)
+    assert "\n\n\n" not in cleaned.body and cleaned.body == cleaned.body.strip()
+    assert len(cleaned.body) <= len(content)
+    assert cleaned.title == ""
+    if content in ("", " ", "\x00\x01", "<p>" * 5000, "0 : 0") or (is_html and content.startswith("<html>")):
+        assert cleaned.body == ""
+    if content == "A" * 100_000:
+        assert cleaned.body == content
 
 
 @pytest.mark.skipif(not REUTERS_LEADS.exists(), reason="../shared/corpora/real-feeds/evilgodfahim-wl absent")

@@ -199,10 +199,13 @@ def test_disk_full_fails_the_run_and_keeps_the_state(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         preexec_fn=_limit_file_size,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # a .pyc cut at the limit would break later imports
         timeout=300,
     )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "the state was not advanced" in done.stderr
+    # wirebeam's message alone: Beam's per-element ERROR traceback stays out of the console (--log-level INFO)
+    assert done.stderr.startswith("wirebeam: the pipeline failed: ") and "Traceback" not in done.stderr, done.stderr
     assert not list(out.glob("*/manifest.json"))
     assert not (state / "feeds.json").exists() and not (state / "dedup_index.jsonl").exists()
 

@@ -17,11 +17,16 @@ from transforms.entities.ner import (
     Mention,
     _caps_line,
     _standalone_occurrences,
+    attach_tickers,
     canonicalize,
     chunk_text,
+    find_tickers,
+    join_title,
     load_places,
     model_view,
     refine_spans,
+    split_title,
+    story_aliases,
     trim_span,
 )
 
@@ -192,9 +197,11 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
         # An acronym in brackets after an entity, and its repeat.
         ("the Kurdistan Democratic Party (KDP) said KDP fighters", [(4, 30, "ORG")],
          [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG"), ("KDP", "ORG")]),
-        # A one-word city the model took for a person: after a place preposition it is a place, elsewhere not.
+        # A one-word city the model took for a person is a place, unless a person of the story bears the name.
         ("the port of London said. London said.", [(12, 18, "PERSON"), (25, 31, "PERSON")],
-         [("London", "GPE"), ("London", "PERSON")]),
+         [("London", "GPE"), ("London", "GPE")]),
+        ("Jack London wrote. London said.", [(0, 11, "PERSON"), (19, 25, "PERSON")],
+         [("Jack London", "PERSON"), ("London", "PERSON")]),
         # Surname and capitalised headline repeats of a person.
         ("ERNIE ELS LEADS\nErnie Els shot 66. Els leads.", [(16, 25, "PERSON")],
          [("ERNIE ELS", "PERSON"), ("Ernie Els", "PERSON"), ("Els", "PERSON")]),
@@ -460,3 +467,149 @@ def test_entity_stage_runs_the_model_on_batches_of_ner_batch_size() -> None:
     (sizes,) = result.metrics().query(MetricsFilter().with_name("entities.batch_size"))["distributions"]
     assert (sizes.committed.sum, sizes.committed.max) == (40, 16)
     assert sizes.committed.count == 3  # 16 + 16 + 8
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One entity per thing: aliases, tickers, headline and body
+
+
+@pytest.mark.parametrize(
+    ("text", "items", "expected"),
+    [
+        # An acronym defined in brackets, and one that is the initials of a name of the story.
+        ("The International Monetary Fund (IMF) said.", [("International Monetary Fund", "ORG")],
+         {"imf": "international monetary fund"}),
+        ("The World Health Organization said the WHO", [("World Health Organization", "ORG")],
+         {"who": "world health organization"}),
+        # The letters of a bracketed acronym in order, not only initials; an organisation's foreign acronym.
+        ("Abu Dhabi National Oil Company (ADNOC) grew.", [("Abu Dhabi National Oil Company", "ORG")],
+         {"adnoc": "abu dhabi national oil company"}),
+        ("the National Liberation Army (ELN) said", [("National Liberation Army", "ORG")],
+         {"eln": "national liberation army", "nla": "national liberation army"}),
+        # A company without its legal form, and its first word before a line of business.
+        ("Apple Inc. said; Apple shares rose.", [("Apple Inc.", "ORG")], {"apple": "apple inc"}),
+        ("Delta Air Lines said; Delta rose.", [("Delta Air Lines", "ORG")],
+         {"delta": "delta air lines", "dal": "delta air lines"}),
+        # Not a short name: a surname of a person in the story, a first word before a non-business word.
+        ("Goldman Sachs and Ron Goldman.", [("Goldman Sachs", "ORG"), ("Ron Goldman", "PERSON")],
+         {"gs": "goldman sachs", "goldman": None}),
+        ("Bank of America said.", [("Bank of America", "ORG")], {"ba": "bank of america", "bank": None}),
+    ],
+)
+def test_story_aliases(text: str, items: list[tuple[str, str]], expected: dict[str, str | None]) -> None:
+    """Short form → long form; a short form expected as None must not be an alias."""
+    got = story_aliases(text, spans_of(text, *items))
+    assert {k: v for k, v in got.items() if k in expected} == {k: v for k, v in expected.items() if v}
+
+
+def test_aliases_group_short_and_long_forms_as_one_entity() -> None:
+    text = ("The International Monetary Fund (IMF) told the U.S. and Britain that the IMF expects the United States "
+            "and the United Kingdom to agree. Delta Air Lines and the UAE agreed; Delta said the United Arab "
+            "Emirates would host talks.")
+    spans = spans_of(text, ("International Monetary Fund", "ORG"), ("IMF", "ORG"), ("U.S.", "GPE"),
+                     ("Britain", "GPE"), ("IMF", "ORG"), ("United States", "GPE"), ("United Kingdom", "GPE"),
+                     ("Delta Air Lines", "ORG"), ("UAE", "GPE"), ("Delta", "GPE"), ("United Arab Emirates", "GPE"))
+    assert by_canonical(canonicalize(text, spans)) == {
+        "International Monetary Fund": ("ORG", ["International Monetary Fund", "IMF", "IMF"]),
+        "United States": ("GPE", ["U.S.", "United States"]),
+        "United Kingdom": ("GPE", ["Britain", "United Kingdom"]),
+        # The short form's label (the model's "Delta" GPE) does not outvote the full name's.
+        "Delta Air Lines": ("ORG", ["Delta Air Lines", "Delta"]),
+        "United Arab Emirates": ("GPE", ["UAE", "United Arab Emirates"]),
+    }
+
+
+def test_an_earlier_lone_surname_joins_the_full_name_whatever_its_label() -> None:
+    text = "Scholz meets Charles\n\nOlaf Scholz met King Charles. Scholz said so."
+    spans = spans_of(text, ("Scholz", "GPE"), ("Charles", "PERSON"), ("Olaf Scholz", "PERSON"),
+                     ("Charles", "PERSON"), ("Scholz", "ORG"))
+    assert by_canonical(canonicalize(text, spans)) == {
+        "Olaf Scholz": ("PERSON", ["Scholz", "Olaf Scholz", "Scholz"]),
+        "Charles": ("PERSON", ["Charles", "Charles"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Delta Air Lines (DAL.N) said", [("DAL.N",)]),
+        ("Hindustan Petroleum Corp (HPCL.NS) , opens new tab", [("HPCL.NS",)]),
+        ("AEGEAN AIRLINES (AGNr.AT)", [("AGNr.AT",)]),
+        ("Toyota (7203.T) and Chinalco (601600.SS)", [("7203.T",), ("601600.SS",)]),
+        ("United Airlines (NASDAQ: UAL) and Delta (NYSE:DAL)", [("NASDAQ:UAL",), ("NYSE:DAL",)]),
+        ("Royal Dutch Shell (SHEL.L, SHEL.AS) said", [("SHEL.L", "SHEL.AS")]),
+        # Not tickers: the agency, a state abbreviation, an acronym, a bracket opening the text.
+        ("April 13 (Reuters) - BP", []),
+        ("Fresno (Calif.) police", []),
+        ("the Kurdistan Democratic Party (KDP)", []),
+        ("(DAL.N) opens", []),
+    ],
+)
+def test_find_tickers(text: str, expected: list[tuple[str, ...]]) -> None:
+    assert [t.symbols for t in find_tickers(text)] == expected
+
+
+def test_tickers_are_no_entity_and_mark_their_company() -> None:
+    text = "Delta Air Lines (DAL.N) and Bloom Energy (BE.N) rose; Delta gained, and BP (BP.L) fell."
+    # The model's usual output: the codes as ORG or PERSON, Bloom Energy missed, BP right.
+    spans = spans_of(text, ("Delta Air Lines", "ORG"), ("DAL.N", "ORG"), ("BE.N", "PERSON"), ("Delta", "GPE"),
+                     ("BP", "ORG"), ("BP.L", "ORG"))
+    refined = refine_spans(text, spans)
+    groups = attach_tickers(canonicalize(text, refined), find_tickers(text))
+    assert [(g.canonical, g.label, g.tickers, len(g.mentions)) for g in groups] == [
+        ("Delta Air Lines", "ORG", ("DAL.N",), 2),
+        ("Bloom Energy", "ORG", ("BE.N",), 1),
+        ("BP", "ORG", ("BP.L",), 1),
+    ]
+
+
+def test_join_and_split_title() -> None:
+    title, body = "IMF warns U.S.", "The International Monetary Fund said the U.S. must act."
+    text = join_title(title, body)
+    assert text == title + "\n\n" + body
+    assert join_title("", body) == body and join_title(title, "") == title
+    spans = spans_of(text, ("IMF", "ORG"), ("U.S.", "GPE"), ("International Monetary Fund", "ORG"), ("U.S.", "GPE"))
+    groups = split_title(canonicalize(text, spans), title, body)
+    for g in groups:
+        for m in g.mentions:
+            assert (title if m.field == "title" else body)[m.start : m.end] == m.text
+    imf, us = groups
+    assert [m.field for m in imf.mentions] == ["title", "body"]
+    assert [m.field for m in us.mentions] == ["title", "body"]
+    # The entity's own offsets are its first body mention's.
+    assert (imf.field, imf.start, imf.text) == ("body", 4, "International Monetary Fund")
+    headline_only = split_title(canonicalize(title, spans_of(title, ("U.S.", "GPE"))), title, "")
+    assert [(g.field, g.start, g.mentions[0].field) for g in headline_only] == [("title", 10, "title")]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # A given name (census list) and a surname labelled ORG; a title with a first name labelled GPE.
+        ("Spokesman Mark Prescott met Olaf Scholz.", [("Mark Prescott", "ORG")], {"Mark Prescott": "PERSON"}),
+        ("He met King Charles on Wednesday.", [("King Charles", "GPE")], {"Charles": "PERSON"}),
+        ("Former chancellor Olaf Scholz said.", [("Olaf Scholz", "ORG")], {"Olaf Scholz": "PERSON"}),
+        # A given name the model missed altogether.
+        ("The winner, Justin Leonard, said.", [], {"Justin Leonard": "PERSON"}),
+        # Not persons: a place, a club, an organisation head.
+        ("Crowds in Hong Kong cheered.", [("Hong Kong", "GPE")], {"Hong Kong": "GPE"}),
+        ("Researchers at Citizen Lab said.", [("Citizen Lab", "PERSON")], {"Citizen Lab": "ORG"}),
+        ("Activists in Tamaulipas said.", [("Tamaulipas", "PERSON")], {"Tamaulipas": "GPE"}),
+        # Split or cut names of "Head of the Name".
+        ("the Cartel of the Northeast operates", [("Cartel", "PERSON"), ("Northeast", "LOC")],
+         {"Cartel of the Northeast": "ORG"}),
+        ("through the Strait of Hormuz today", [("Strait of", "LOC"), ("Hormuz", "PERSON")],
+         {"Strait of Hormuz": "LOC"}),
+        # Nationalities, non-names, events, an acronym used twice.
+        ("Slovak and Kurds marched.", [("Slovak", "PERSON"), ("Kurds", "ORG")], {"Slovak": "NORP", "Kurds": "NORP"}),
+        ("Attendance: 20,000. Kick-off 1500 GMT.", [("Attendance", "PERSON"), ("GMT", "ORG")], {}),
+        ("He won the African Nations Cup.", [("African Nations Cup", "ORG")], {"African Nations Cup": "EVENT"}),
+        ("ADNOC grew. Later ADNOC said.", [], {"ADNOC": "ORG"}),
+        # A lone one-word "person" never named in full and after no title: an organisation.
+        ("Shares of Barrick rose.", [("Barrick", "PERSON")], {"Barrick": "ORG"}),
+        ("Mr Barrick said.", [("Barrick", "PERSON")], {"Barrick": "PERSON"}),
+    ],
+)
+def test_label_sanity(text: str, spans: list[tuple[str, str]], expected: dict[str, str]) -> None:
+    groups = canonicalize(text, refine_spans(text, spans_of(text, *spans)))
+    assert {g.canonical: g.label for g in groups} == expected

@@ -159,4 +159,6 @@ def test_every_tuning_flag_reaches_the_settings_the_stages_use() -> None:
     assert (config.dedup_config.threshold, config.dedup_config.shingle_size) == (0.6, 5)
     assert config.retention.days == 2 and config.ner_batch_size == 8 and config.element_timeout == 9
     assert config.fetch_articles and not config.dedup and (config.output, config.run_id) == ("elsewhere", "r7")
-    assert config.describe()["feeds"] == [f.url for f in config.feeds]
+    recorded = config.describe()["feeds"]
+    assert [Path(url).name for url in recorded] == ["harbor-wire.xml", "coastal-times.atom", "metro-daily.json"]
+    assert all(Path(url).is_absolute() and Path(url).exists() for url in recorded)

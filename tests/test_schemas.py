@@ -56,6 +56,27 @@ def test_offsets_must_index_the_body() -> None:
         EnrichedStory(**story(dates=[date.model_copy(update={"start": 41})]))
 
 
+def test_title_offsets_must_index_the_title() -> None:
+    """Mentions of the headline ("Kerry meets Lavrov") carry field "title" and are checked against the title."""
+    title_kerry = Mention(start=0, end=5, text="Kerry", field="title")
+    body_kerry = Mention(start=0, end=10, text="John Kerry")
+    entity = Entity(text="John Kerry", label="PERSON", start=0, end=10, canonical="John Kerry",
+                    mentions=[title_kerry, body_kerry], count=2)
+    # Headline-only: the entity's own offsets are those of its title mention.
+    lavrov = Entity(text="Lavrov", label="PERSON", start=12, end=18, field="title", canonical="Lavrov",
+                    mentions=[Mention(start=12, end=18, text="Lavrov", field="title")], count=1)
+    date = DateMention(text="Kerry", start=0, end=5, field="title", value="X", type="DATE")
+    EnrichedStory(**story(entities=[entity, lavrov], dates=[date]))
+    # The same offsets read in the body do not hold.
+    with pytest.raises(ValidationError, match="does not match body"):
+        EnrichedStory(**story(entities=[lavrov.model_copy(update={"field": "body"})]))
+    with pytest.raises(ValidationError, match="does not match title"):
+        bad = Mention(start=1, end=6, text="Kerry", field="title")
+        EnrichedStory(**story(entities=[entity.model_copy(update={"mentions": [bad, body_kerry]})]))
+    with pytest.raises(ValidationError, match="does not match title"):
+        EnrichedStory(**story(dates=[date.model_copy(update={"start": 1})]))
+
+
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(ValidationError):
         EnrichedStory(**story(colour="red"))

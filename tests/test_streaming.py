@@ -340,6 +340,8 @@ def test_stream_cli_polls_a_changing_feed(tmp_path: Path, run_cli: RunCli) -> No
     polls = records("polls")
     assert sorted(p["http_status"] for p in polls if "http_status" in p) == [200, 200, 304]
     assert json.loads((run / "stream.json").read_text())["options"]["interval"] == 2.0
+    counts = {"stories": 3, "duplicates": 2, "dead_letter": 0, "polls": len(polls)}
+    assert printed.splitlines()[-1] == f"stream finished; records written to {run}: {counts}"
 
 
 def test_stream_without_duration_on_a_local_runner_is_refused(

@@ -178,7 +178,7 @@ def test_rule_values(text: str, anchor: dt.date, phrase: str, typ: str, value: s
 def test_non_dates_are_ignored(text: str) -> None:
     got = {(m.text, m.value) for m in extract_dates(text, FRI_2014)}
     # Only "today" in the flight example is a real temporal expression in this list.
-    assert got <= {("today", "2014-03-14")}
+    assert got == ({("today", "2014-03-14")} if text.endswith("today") else set())
 
 
 @pytest.mark.parametrize(
@@ -370,7 +370,7 @@ def test_triggered_rules_match_full_scan() -> None:
             continue
         full = {m.span() for m in rule.pattern.finditer(text)}
         windowed = {m.span() for m in engine.triggered(rule, text)}
-        assert full <= windowed, (rule.name, full - windowed)
+        assert full == windowed, (rule.name, full ^ windowed)
 
 
 @pytest.mark.parametrize(

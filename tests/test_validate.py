@@ -111,11 +111,23 @@ def test_dead_letters_and_duplicates_validate(tmp_path: Path) -> None:
     assert check_file(str(tmp_path / "duplicates-00000-of-00001.jsonl")).ok
 
 
-def test_a_trailing_blank_line_is_tolerated(tmp_path: Path) -> None:
+def test_a_trailing_empty_line_is_bad(tmp_path: Path) -> None:
     path = tmp_path / "stories-00000-of-00001.jsonl"
     path.write_bytes(line(story("a")) + b"\n")
-    check = check_file(str(path))
-    assert (check.ok, check.records) == (True, 1)
+    out = io.StringIO()
+    assert cli_main(["validate", str(path)], out=out) == 1
+    assert out.getvalue().splitlines()[0] == f"{path}:2: empty line"
+
+
+def test_an_entity_whose_own_offsets_miss_the_body_is_bad(tmp_path: Path) -> None:
+    data = json.loads(story("a").model_dump_json())
+    data["entities"][0]["start"] = 0  # its mentions still index the body; the entity's own start/end do not
+    path = tmp_path / "stories-00000-of-00001.jsonl"
+    path.write_bytes(json.dumps(data).encode() + b"\n")
+    out = io.StringIO()
+    assert cli_main(["validate", str(path)], out=out) == 1
+    reason = "record: Value error, entity 'Rotterdam' does not match body[0:34]"
+    assert out.getvalue().splitlines()[0] == f"{path}:1: {reason}"
 
 
 def test_cli_reports_the_first_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

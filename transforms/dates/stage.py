@@ -14,7 +14,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from schemas.story import AnchorSource, DateMention, EnrichedStory, Story
+from schemas.story import AnchorSource, DateMention, EnrichedStory, Story, TextField
 from transforms.common import DEAD_LETTER, counter, dead_letter
 from transforms.dates.tagger import extract_dates
 from transforms.faults import ElementTimeout, check_failpoint, time_limit
@@ -35,19 +35,27 @@ def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
     return None, "none"
 
 
+def _texts(story: Story) -> tuple[tuple[TextField, str], ...]:
+    return ("title", story.title), ("body", story.body)
+
+
 def date_mentions(story: Story) -> list[DateMention]:
+    """The dates of the title (``field`` "title", offsets into it) then of the body, against one anchor."""
     anchor, source = anchor_of(story)
     return [
         DateMention(
             text=m.text,
             start=m.start,
             end=m.end,
+            field=field,
             value=m.value,
             type=m.type,  # type: ignore[arg-type]
             anchor=anchor,
             anchor_source=source,
         )
-        for m in extract_dates(story.body, anchor)
+        for field, text in _texts(story)
+        if text
+        for m in extract_dates(text, anchor)
     ]
 
 

@@ -1,8 +1,9 @@
-"""Stage 6 — ExtractEntities: `EnrichedStory` in; the same story out with `entities` (offsets, labels, canonical
-names), and a dead letter for a story the model cannot tag.
+"""Stage 6 — ExtractEntities: `EnrichedStory` in; the same story out with `entities` of its title and body (offsets,
+labels, canonical names, tickers), and a dead letter for a story the model cannot tag.
 
-`ner` is the recognizer (spaCy plus rules), `places` the GeoNames gazetteer (its data in `data/`), `fastops` the
-model's matrix-product and memory settings; `stage` holds the DoFn and the composite.
+`ner` is the recognizer (spaCy plus rules), `places` the GeoNames gazetteer and the name tables of the label checks
+(their data in `data/`), `fastops` the model's matrix-product and memory settings; `stage` holds the DoFn and the
+composite.
 """
 
 from typing import TYPE_CHECKING

@@ -1,8 +1,11 @@
 """Named entities for stories: spaCy NER plus document-level rules and in-story canonical names.
 
 ``EntityExtractor`` runs only the spaCy components NER needs, over ``nlp.pipe`` in batches, on long texts cut at
-safe points.  ``canonicalize`` (pure, no spaCy) trims spans ("the", possessives, titles), groups the mentions of
-one entity within a story ("Secretary Kerry", "Kerry" → "John Kerry") and gives each group one label by majority.
+safe points; ``extract_stories`` tags a story's headline and body as one text, so that a name in both is one entity.
+``canonicalize`` (pure, no spaCy) trims spans ("the", possessives, titles), groups the mentions of one entity
+within a story ("Secretary Kerry", "Kerry" → "John Kerry"; "International Monetary Fund", "IMF"; "U.S.", "United
+States"; "Delta Air Lines", "Delta") and gives each group one label by majority; exchange tickers ("(DAL.N)",
+"(NYSE: DAL)") become an attribute of the company they follow.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
 
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
-from transforms.entities.places import load_places
+from transforms.entities.places import DATA_DIR, NameTables, load_names, load_places
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +34,8 @@ KEPT_LABELS = frozenset(
 )
 
 Span = tuple[int, int, str]
+# Which text of a story a mention's offsets index (the records' `field`).
+TextField = Literal["body", "title"]
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -38,16 +45,21 @@ def _wordset(words: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One occurrence of an entity: ``body[start:end] == text``."""
+    """One occurrence of an entity: ``body[start:end] == text``, or ``title[start:end]`` if ``field`` is "title"."""
 
     start: int
     end: int
     text: str
+    field: TextField = "body"
 
 
 @dataclass(frozen=True, slots=True)
 class EntityGroup:
-    """One entity of a story: its first mention, label, canonical name and every mention in order."""
+    """One entity of a story: label, canonical name, every mention in order (title first), tickers.
+
+    ``text``/``start``/``end``/``field`` are those of its first body mention, or of its first title mention if it
+    has none.
+    """
 
     text: str
     label: str
@@ -55,6 +67,8 @@ class EntityGroup:
     end: int
     canonical: str
     mentions: tuple[Mention, ...]
+    field: TextField = "body"
+    tickers: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -74,6 +88,7 @@ _TITLES = (
     "flanker", "centre", "scrum-half", "fly-half", "pitcher", "catcher", "shortstop", "outfielder", "rookie",
     "veteran", "champion", "skipper", "keeper", "batsman", "bowler", "jockey", "trainer",
 )
+_TITLE_SET = frozenset(_TITLES)
 # One or more titles, with the "of (the)" of "Secretary of State" / "Minister of the Interior" between them.
 _TITLE_RE = re.compile(
     r"(?:(?:" + "|".join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True)) +
@@ -89,6 +104,10 @@ _SPACE_RE = re.compile(r"\s+")
 _BREAK_RE = re.compile(r"\n|\s[-–—]{1,2}\s|\s\d+\s(?=[A-Z])")
 # Scores and figures glued to a name by the model ("Mexico 2-0", "Kansas City Royals 4-0").
 _TRAILING_NUMBERS_RE = re.compile(r"(?:\s+[+(]?\d[\d.,:/()-]*)+\s*$")
+# Labels of proper names (an event or a work may end in small letters: "Iran war").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+# Small-letter words at the end of a span.
+_TRAILING_LOWER_RE = re.compile(r"(?: [a-z][a-z'’-]*)+$")
 # Words whose trailing period is part of the name ("Mercantile Bancorp Inc.", "Salomon Bros.").
 _ABBREVIATIONS = _wordset("inc corp co ltd bros jr sr plc cos assn dept univ mt st ft")
 
@@ -119,6 +138,9 @@ def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     m = _POSSESSIVE_RE.search(text, start, end)
     if m and m.start() > start:
         end = m.start()
+    m = _TRAILING_LOWER_RE.search(text, start, end)
+    if m and m.start() > start and text[start].isupper() and label in _NAME_LABELS:
+        end = m.start()  # "Interfax news agency" → "Interfax": a name ends with its last capitalised word
     if label == "PERSON":
         m = _TITLE_RE.match(text, start, end)
         # Only when a capitalised name remains: "President Putin" → "Putin", but keep a bare "President".
@@ -127,9 +149,29 @@ def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=16384)
 def _norm(s: str) -> str:
     """Comparison key: case-folded, single-spaced, dots dropped ("U.S." == "US")."""
     return _SPACE_RE.sub(" ", s.replace(".", "")).strip().casefold()
+
+
+ALIASES_FILE = DATA_DIR / "aliases.tsv"
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path = ALIASES_FILE) -> Mapping[str, str]:
+    """Fixed other names of one thing ("U.S." → "United States"), as comparison keys; empty if the file is absent."""
+    out: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        LOGGER.warning("alias table %s unreadable (%s): fixed aliases disabled", path, exc)
+        return MappingProxyType(out)
+    for line in lines:
+        if line and not line.startswith("#"):
+            form, name = line.split("\t")[:2]
+            out[_norm(form)] = _norm(name)
+    return MappingProxyType(out)
 
 
 # Cached: canonicalize compares each name form many times, and stories repeat their names.
@@ -153,6 +195,9 @@ class _Group:
     canonical: str
     words: tuple[str, ...]
     person: bool
+    # Labels of mentions that joined through an alias (an acronym, a company's short name): they count only when
+    # the group has no other mention, since the model often mislabels the short form ("Delta" LOC).
+    alias_votes: Counter[str]
 
 
 def _best_form(a: str, b: str) -> str:
@@ -163,14 +208,102 @@ def _best_form(a: str, b: str) -> str:
     return b if len(_words(b)) > len(_words(a)) else a
 
 
-def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[EntityGroup]:
+# Words an acronym skips ("Organization of the Petroleum Exporting Countries" → OPEC).
+_ACRONYM_SKIP = _wordset("of the and for & de du des la le el in on at to")
+# Legal forms a company name may carry or drop ("Apple Inc." / "Apple").
+_COMPANY_SUFFIXES = _wordset(
+    "inc incorporated corp corporation co company cos ltd limited plc llc lp llp ag sa nv bv se spa asa ab oyj "
+    "group holdings holding"
+)
+# Words of a company's line of business after its short name ("Delta Air Lines", "Bloom Energy" → "Delta",
+# "Bloom"): a story that names the company in full goes on with the first word.
+_BUSINESS_WORDS = _COMPANY_SUFFIXES | _wordset(
+    "air airlines airline airways lines motor motors bank bancorp financial capital securities insurance energy "
+    "petroleum oil gas resources mining minerals steel chemicals pharmaceuticals pharma therapeutics technologies "
+    "technology systems software electronics electric industries communications telecom networks media "
+    "entertainment foods brands stores international"
+)
+_ALIAS_SOURCE_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW", "PRODUCT"})
+
+
+def _initials(surface: str) -> str:
+    """Capital initials of a multi-word name, skipping function words ("International Monetary Fund" → "IMF")."""
+    parts = [w for w in surface.replace("-", " ").split() if w.casefold() not in _ACRONYM_SKIP]
+    if len(parts) < 2 or not all(w[:1].isupper() for w in parts):
+        return ""
+    return "".join(w[0] for w in parts)
+
+
+def _abbreviates(acronym: str, name: str) -> bool:
+    """Whether ``acronym``'s letters occur in ``name`` in order, the first letter first ("ADNOC", "Abu Dhabi
+    National Oil Company")."""
+    letters = [ch for ch in name.casefold() if ch.isalpha()]
+    wanted = [ch for ch in acronym.casefold() if ch.isalpha()]
+    if not wanted or not letters or wanted[0] != letters[0]:
+        return False
+    it = iter(letters)
+    return all(ch in it for ch in wanted)
+
+
+def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str, str]:
+    """Comparison key of a short form → key of the long form it stands for in this story (pure).
+
+    From the story itself: "Full Name (ABBR)" definitions, acronyms equal to the initials of one name of the story
+    ("IMF" with "International Monetary Fund"), a company's name without its legal form ("Apple" with "Apple
+    Inc.") or, before a line of business, its first word ("Delta" with "Delta Air Lines").  A short form that is a
+    person's surname in the story, or that could stand for two names, is left alone.
+    """
+    out: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    surnames = {_words(text[s:e])[-1] for s, e, label in items if label == "PERSON" and len(_words(text[s:e])) > 1}
+
+    def add(short: str, long: str) -> None:
+        if short == long or short in surnames or not short:
+            return
+        if out.setdefault(short, long) != long:
+            ambiguous.add(short)
+
+    defined: dict[str, str] = {}
+    for s, e, label in items:
+        surface = text[s:e]
+        if label not in _ALIAS_SOURCE_LABELS:
+            continue
+        key = _norm(surface)
+        acro = _ACRONYM_AFTER_RE.match(text, e)
+        # An organisation's acronym may come from another language ("National Liberation Army (ELN)").
+        if acro and (label == "ORG" or _abbreviates(acro.group(1), surface)) and _norm(acro.group(1)) != key:
+            defined[_norm(acro.group(1))] = key
+        if " " not in surface:
+            continue
+        initials = _initials(surface)
+        if len(initials) >= 2:
+            add(initials.casefold(), key)
+        if label == "ORG":
+            words = surface.split()
+            while len(words) > 1 and words[-1].casefold().replace(".", "").rstrip(",") in _COMPANY_SUFFIXES:
+                words.pop()
+                add(_norm(" ".join(words)), key)
+            if len(words) > 1 and len(words[0]) > 2 and \
+                    all(w.casefold().replace(".", "") in _BUSINESS_WORDS for w in words[1:]):
+                add(_norm(words[0]), key)
+    for short in ambiguous:
+        del out[short]
+    out.update(defined)  # a definition in brackets is the story's own word
+    return out
+
+
+def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
+                 aliases: Mapping[str, str] | None = None) -> list[EntityGroup]:
     """Group entity spans of one text into canonical entities (pure; no spaCy).
 
     Spans with numeric labels are dropped; each span is trimmed (edge punctuation, "the", possessive, a person's
     titles).  A person is named by the longest form used in the story: a later (or earlier) lone surname or titled
     form joins the full name, and a span the model labelled otherwise joins a person whose surname it is.  Other
-    spans group by their case-folded text; each group takes the label most of its mentions had.
+    spans group by their case-folded text, short and long forms of one name together (``aliases``: a table of
+    fixed forms such as "U.S." / "United States", plus ``story_aliases``); each group takes the label most of its
+    mentions had.
     """
+    aliases = load_aliases() if aliases is None else aliases
     items: list[tuple[int, int, str]] = []
     seen: set[tuple[int, int]] = set()
     for start, end, label in sorted(spans):
@@ -181,6 +314,15 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
             continue
         seen.add((s, e))
         items.append((s, e, label))
+    local = story_aliases(text, items)
+    # A lone surname before the full name ("Scholz and King Charles meet" … "Olaf Scholz said") names that person
+    # whatever its label, if one person of the story has that surname.
+    surname_of: dict[str, str] = {}
+    for s, e, label in items:
+        words = _words(text[s:e])
+        if label == "PERSON" and len(words) > 1:
+            key = _norm(text[s:e])
+            surname_of[words[-1]] = key if surname_of.get(words[-1], key) == key else ""
 
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
@@ -204,20 +346,25 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
         surface = text[s:e]
         display = _display(surface)
         key = _norm(surface)
+        key = aliases.get(key, key)
+        if surname_of.get(key) and key not in local:
+            key = surname_of[key]
+        via_alias = key in local
+        key = local[key] if via_alias else key
         words = _words(surface)
         mention = Mention(s, e, surface)
         group = by_key.get(key)
-        if group is None and words and (label == "PERSON" or len(words) == 1):
+        if group is None and not via_alias and words and (label == "PERSON" or len(words) == 1):
             group = person_for(words)
             if group is not None and not group.person and label != "PERSON":
                 group = None
         if group is None:
-            group = _Group(Counter(), [], display, words, label == "PERSON")
+            group = _Group(Counter(), [], display, words, label == "PERSON", Counter())
             groups.append(group)
         group.mentions.append(mention)
-        group.label_votes[label] += 1
+        (group.alias_votes if via_alias else group.label_votes)[label] += 1
         by_key.setdefault(key, group)
-        if label == "PERSON":
+        if label == "PERSON" and not via_alias:
             group.person = True
             if len(words) >= len(group.words):
                 group.canonical = _best_form(group.canonical, display)
@@ -226,12 +373,12 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entit
                 by_surname[words[-1]] = group
                 if len(words) > 1:
                     by_first.setdefault(words[0], group)
-        else:
-            group.canonical = _best_form(group.canonical, display) if not group.person else group.canonical
+        elif not group.person and not via_alias:
+            group.canonical = _best_form(group.canonical, display)
 
     out: list[EntityGroup] = []
     for group in groups:
-        votes = group.label_votes
+        votes = group.label_votes or group.alias_votes
         # A group that ever was a person is one (surname-only mentions are often mislabelled ORG/GPE).
         if group.person and (votes["PERSON"] * 2 >= sum(votes.values()) or len(group.words) > 1):
             label = "PERSON"
@@ -465,6 +612,360 @@ def _table_spans(text: str, places: Mapping[str, str]) -> list[Span]:
     return out
 
 
+# Exchange tickers in brackets after a company's name: Reuters instrument codes "(DAL.N)", "(AGNr.AT)", "(7203.T)"
+# and "(NYSE: DAL)"-style listings, several separated by commas or semicolons.
+_EXCHANGES = "NYSE|NASDAQ|Nasdaq|AMEX|NYSE American|NYSE Arca|LSE|LON|TSX|TSXV|ASX|HKEX|HKG|SGX|TYO|TSE|NSE|BSE|" \
+    "FRA|ETR|XETRA|SIX|OTC|OTCQX|KRX|SZSE|SSE|Euronext|JSE|BMV|B3|Tadawul"
+_TICKER = rf"(?:[A-Z0-9]{{1,7}}(?:[a-z][A-Z0-9]*)?\.[A-Z]{{1,3}}|(?:{_EXCHANGES}) ?: ?[A-Z][A-Z0-9.-]{{0,6}})"
+_TICKERS_RE = re.compile(rf"\(({_TICKER}(?:[,;] ?{_TICKER})*)\)")
+_TICKER_SPLIT_RE = re.compile(r"[,;] ?")
+_TICKER_SPACE_RE = re.compile(r" ?: ?")
+
+
+@dataclass(frozen=True, slots=True)
+class Tickers:
+    """Tickers in brackets: ``text[start:end]`` is the bracket, ``name_end`` where the company's name before it ends."""
+
+    start: int
+    end: int
+    name_end: int
+    symbols: tuple[str, ...]
+
+
+def find_tickers(text: str) -> list[Tickers]:
+    """Every bracketed ticker list that follows a name, symbols as "DAL.N" or "NYSE:DAL" (pure)."""
+    out: list[Tickers] = []
+    for m in _TICKERS_RE.finditer(text):
+        name_end = m.start()
+        while name_end > 0 and text[name_end - 1] in " \u00a0" + _INVISIBLE:
+            name_end -= 1
+        if name_end == 0 or not (text[name_end - 1].isalnum() or text[name_end - 1] in ".'’&"):
+            continue
+        symbols = tuple(_TICKER_SPACE_RE.sub(":", t) for t in _TICKER_SPLIT_RE.split(m.group(1)))
+        out.append(Tickers(m.start(), m.end(), name_end, symbols))
+    return out
+
+
+# The capitalised run (a company's name) that ends where a ticker bracket begins.
+_NAME_BEFORE_RE = re.compile(rf"{_CAP_WORD}(?:[ &-]+(?:of |and |de )?{_CAP_WORD}){{0,5}}$")
+
+
+def _apply_tickers(text: str, fixed: _SpanSet, tickers: Sequence[Tickers]) -> None:
+    """A ticker is no entity of its own; the name before it is a company (ORG), found by its capitals if the model
+    missed it."""
+    for t in tickers:
+        for key in fixed.overlapping(t.start, t.end):
+            fixed.keys.remove(key)
+            label = fixed.labels.pop(key)
+            if key[0] < t.name_end:  # "Delta Air Lines (DAL": the name without the bracket
+                fixed.put(key[0], t.name_end, label)
+        before = fixed.overlapping(t.name_end - 1, t.name_end)
+        if before and before[0][1] == t.name_end:
+            fixed.labels[before[0]] = "ORG"
+            continue
+        m = _NAME_BEFORE_RE.search(text, max(0, t.name_end - 80), t.name_end)
+        if m and m.group()[:1].isupper():
+            fixed.put(m.start(), m.end(), "ORG")
+
+
+# Words after a given name that make a name an organisation or a place, not a person ("Grant Thornton" stays).
+_NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
+    "university college school institute foundation party council committee ministry agency association club "
+    "league union federation street avenue road square park river lake hospital church center centre city county "
+    "airport stadium house hall news times post journal newsroom palace island bridge sound bay port harbour "
+    "boys girls rovers united athletic managers partners asset echos open cup"
+)
+
+
+# Titles a ruler or cleric goes by with a first name alone ("King Charles", "Pope Leo").
+_FIRST_NAME_TITLES = _wordset("king queen prince princess pope emperor empress sheikh crown")
+# The last word of a name that makes it an organisation ("Citizen Lab" PERSON → ORG).
+_ORG_HEADS = _wordset(
+    "lab labs laboratory laboratories institute university college school foundation party council committee "
+    "ministry agency association club league union federation bank group company corporation cartel army front "
+    "movement alliance commission court board authority organisation organization society trust fund academy "
+    "church brigade brigades network"
+)
+# Heads of "Head of (the) Name": organisations ("Cartel of the Northeast", "Bank of England") and waters and lands
+# ("Strait of Hormuz", "Gulf of Mexico").
+_PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
+_HEADS = _ORG_HEADS | _PLACE_HEADS
+_HEAD_OF_RE = re.compile(
+    r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?(?P<rest>[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2})"
+    r"(?![\w'’-])"
+)
+# Capitalised words right before a "Head of": part of the name ("Patriotic Union of Kurdistan"); a possessive is not.
+_CAP_WORDS_BEFORE_RE = re.compile(r"(?<![\w.&'’-])(?:[A-Z][\w.&-]*(?<![’']s) )+$")
+
+
+def _looks_like_person(surface: str, text: str, places: Mapping[str, str], names: NameTables) -> bool:
+    """"Given Surname" (two or three words) or "King Given": the given name a census first name not used as a word
+    in the story ("May", "Will"), the other words capitalised and neither places nor organisation words."""
+    words = surface.split()
+    if len(words) < 2 or (words[0] not in names.given and words[0].casefold() not in _TITLE_SET):
+        return False  # the cheap test first: most spans start with no given name and no title
+    m = _TITLE_RE.match(surface)
+    if m:
+        if words[0].casefold() not in _FIRST_NAME_TITLES:
+            return False
+        words = surface[m.end() :].split()
+        if not 1 <= len(words) <= 2:
+            return False
+    elif not 2 <= len(words) <= 3:
+        return False
+    first = words[0]
+    return len(first) > 2 and first in names.given and surface not in places and first not in places and \
+        first not in names.demonyms and f" {first.lower()} " not in text and \
+        all(w[:1].isupper() and not w.isupper() and w.isalpha() for w in words) and \
+        not any(w.casefold() in _NOT_SURNAMES or w in places for w in words[1:])
+
+
+# Words right before a name that make it a person's ("chancellor Olaf Scholz", "Mr Lavrov").
+_PERSON_TITLES_BEFORE = _wordset(
+    "mr mrs ms dr prof president chancellor minister premier secretary senator sen rep governor gov mayor judge "
+    "justice king queen prince princess pope sheikh ayatollah general gen colonel col captain capt spokesman "
+    "spokeswoman chairman chairwoman ambassador coach striker midfielder goalkeeper defender"
+)
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start`` (over one space), case-folded and without a trailing period; "" if none."""
+    if start < 2 or text[start - 1] != " ":
+        return ""
+    i = start - 2
+    while i >= 0 and (text[i].isalpha() or text[i] == "."):
+        i -= 1
+    return text[i + 1 : start - 1].rstrip(".").casefold()
+
+
+def _titled_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A capitalised name of one to three words right after a person's title is a person ("chancellor Olaf Scholz"
+    ORG), unless it is a place."""
+    for key, label in list(fixed.labels.items()):
+        surface = text[key[0] : key[1]]
+        if label in ("ORG", "GPE", "LOC", "FAC", "NORP") and surface not in places and \
+                len(surface.split()) <= 3 and surface[:1].isupper() and not surface.isupper() and \
+                _word_before(text, key[0]) in _PERSON_TITLES_BEFORE:
+            fixed.labels[key] = "PERSON"
+
+
+def _given_name_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A name that looks like a person's (``_looks_like_person``) labelled ORG/GPE/LOC/FAC is a person ("Olaf
+    Scholz" ORG, "King Charles" GPE); a PERSON ending in an organisation word is an organisation ("Citizen Lab")."""
+    for key, label in list(fixed.labels.items()):
+        surface = text[key[0] : key[1]]
+        if label in ("ORG", "GPE", "LOC", "FAC") and _looks_like_person(surface, text, places, names):
+            fixed.labels[key] = "PERSON"
+        elif label == "PERSON" and " " in surface and surface.rsplit(None, 1)[-1].casefold() in _ORG_HEADS:
+            fixed.labels[key] = "ORG"
+
+
+# Two or three capitalised words, not inside a longer capitalised run: a name the model may have missed.
+_NAME_RUN_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2}(?![\w&-]| [A-Z])")
+
+
+def _given_name_missed(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A name that looks like a person's which the model did not tag at all is a person."""
+    for m in _NAME_RUN_RE.finditer(text):
+        if fixed.free(m.start(), m.end()) and _looks_like_person(m.group(), text, places, names):
+            fixed.put(m.start(), m.end(), "PERSON")
+
+
+def _head_of_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """"Cartel of the Northeast", "Strait of Hormuz": one organisation or place, however the model cut it."""
+    i = text.find(" of ")
+    while i > 0:
+        # From each " of " back to the word before it: most are no head, and are skipped without a regex.
+        j = i
+        while j > 0 and text[j - 1].isalpha():
+            j -= 1
+        m = _HEAD_OF_RE.match(text, j) if text[j:i].casefold() in _HEADS else None
+        i = text.find(" of ", i + 4)
+        if m is None:
+            continue
+        head = m.group("head").casefold()
+        label = "ORG" if head in _ORG_HEADS else "LOC" if head in _PLACE_HEADS else ""
+        if not label or m.group() in places:
+            continue
+        before = _CAP_WORDS_BEFORE_RE.search(text, max(0, m.start() - 80), m.start())
+        start = before.start() if before and not _TITLE_RE.search(before.group()) else m.start()
+        # The name ends before a title ("Reserve Bank of India Governor Chakravarty Rangarajan").
+        end, pos = m.start("rest"), m.start("rest")
+        for word in m.group("rest").split(" "):
+            if word.casefold() in _TITLE_SET:
+                break
+            pos += len(word) + 1
+            end = pos - 1 if word not in ("of", "de") else end
+        # A span the model found around it stays ("European Court of Human Rights").
+        if end > m.start("rest") and \
+                not any(s <= start and end <= e for s, e in fixed.overlapping(start, end)):
+            fixed.put(start, end, label)
+
+
+def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A PERSON that is a city or province of the gazetteers, that the story writes after a place preposition
+    somewhere ("activists in Tamaulipas"), and that neither starts with a given name nor is the surname of a person
+    the story names in full, is a place ("Tamaulipas", "Kyiv", "Buenos Aires"); without the preposition it may be a
+    club ("Surrey")."""
+    surnames = {text[s:e].rsplit(None, 1)[-1] for (s, e), label in fixed.labels.items()
+                if label == "PERSON" and " " in text[s:e]}
+    for key, label in list(fixed.labels.items()):
+        name = text[key[0] : key[1]]
+        if label == "PERSON" and name.split()[0] not in names.given and name not in surnames and \
+                (places.get(name) == "city" or name in names.provinces) and _after_place_preposition(text, name):
+            fixed.labels[key] = "GPE"
+
+
+def _demonyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A demonym ("Slovak", "Kurds") is a nationality (NORP), whatever else the model called it."""
+    for key, label in list(fixed.labels.items()):
+        if label in ("PERSON", "ORG", "GPE", "LOC") and text[key[0] : key[1]] in names.demonyms:
+            fixed.labels[key] = "NORP"
+
+
+def _not_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A span that is exactly a word naming nothing ("GMT", "Attendance"), or a "person" in small letters, is no
+    entity."""
+    for key in [k for k in fixed.keys if text[k[0] : k[1]] in names.not_names or
+                (fixed.labels[k] == "PERSON" and text[k[0] : k[1]].islower())]:
+        fixed.keys.remove(key)
+        del fixed.labels[key]
+
+
+# An acronym standing alone in prose: capitals (digits, "&" inside), three to six characters.
+_ACRONYM_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[A-Z&]{2,5}(?![\w&'’-])")
+
+
+def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """An acronym the story uses twice or more in ordinary (not ALL-CAPS) lines and the model never tagged is an
+    organisation ("ADNOC emerged as the preferred bidder"); places, non-names, tagged acronyms and words the story
+    also writes in small letters keep theirs."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for m in _ACRONYM_RE.finditer(text):
+        seen.setdefault(m.group(), []).append((m.start(), m.end()))
+    tagged: set[str] | None = None
+    caps_lines: dict[int, bool] = {}  # line start → whether the line is in capitals, looked up only when needed
+
+    def in_prose(start: int) -> bool:
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start not in caps_lines:
+            line_end = text.find("\n", start)
+            caps_lines[line_start] = _caps_line(text[line_start : line_end if line_end >= 0 else len(text)])
+        return not caps_lines[line_start]
+
+    for word, where in seen.items():
+        if len(where) < 2 or word in places or word in names.not_names or \
+                word.lower() in text or word.title() in text:  # a word in capitals ("MARKET TALK")
+            continue
+        tagged = {text[s:e] for s, e in fixed.keys} if tagged is None else tagged
+        prose = [(s, e) for s, e in where if in_prose(s)]
+        if len(prose) < 2 or word in tagged:
+            continue
+        for s, e in prose:
+            if fixed.free(s, e):
+                fixed.put(s, e, "ORG")
+
+
+def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """News names a person in full before (or after) the surname alone: a one-word PERSON that is no given name,
+    follows no title and is the last word of no person's full name in the story is taken for an organisation (the
+    small model reads unknown clubs and companies as people: "Ajax", "Barrick")."""
+    full: set[str] = set()
+    for (s, e), label in fixed.labels.items():
+        words = text[s:e].split()
+        if label == "PERSON" and len(words) > 1:
+            full.update((words[0], words[-1]))
+    for key, label in list(fixed.labels.items()):
+        word = text[key[0] : key[1]]
+        if label != "PERSON" or " " in word or word in full or word in names.given or not word[:1].isupper():
+            continue
+        if _word_before(text, key[0]) in _TITLE_SET or _given_before(text, word, names):
+            continue
+        fixed.labels[key] = "ORG"
+
+
+def _after_place_preposition(text: str, word: str) -> bool:
+    """Whether the story writes ``word`` right after a place preposition somewhere ("talks in Doboj")."""
+    i = text.find(" " + word)
+    while i > 0:
+        if _PLACE_PREPOSITION_RE.search(text, max(0, i - 11), i + 1):
+            return True
+        i = text.find(" " + word, i + 1)
+    return False
+
+
+def _given_before(text: str, word: str, names: NameTables) -> bool:
+    """Whether the story writes ``word`` right after a given name somewhere ("Bob Dole")."""
+    i = text.find(" " + word)
+    while i > 0:
+        prev = text[max(0, i - 20) : i].rsplit(None, 1)
+        if prev and prev[-1] in names.given:
+            return True
+        i = text.find(" " + word, i + 1)
+    return False
+
+
+# Last words that make a name an event or a venue, not an organisation ("African Nations Cup", "Wembley Stadium").
+_EVENT_HEADS = _wordset(
+    "cup cups series rally classic open championship championships games olympics trophy tournament prix tour "
+    "masters marathon grand slam derby festival"
+)
+_VENUE_HEADS = _wordset("airport stadium arena centre center")
+
+
+def _events_and_venues(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """An ORG/PERSON/GPE span ending in an event word is an event (EVENT); one ending in a venue word a place
+    (FAC)."""
+    for key, label in list(fixed.labels.items()):
+        surface = text[key[0] : key[1]]
+        if label not in ("ORG", "PERSON", "GPE", "LOC") or " " not in surface:
+            continue
+        last = surface.rsplit(None, 1)[-1].casefold()
+        if last in _EVENT_HEADS:
+            fixed.labels[key] = "EVENT"
+        elif last in _VENUE_HEADS and label != "LOC":
+            fixed.labels[key] = "FAC"
+
+
+# "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result.
+# "Barcelona beat Valencia", "Surrey drew with Kent": sides of a match result, found from the verb outwards.
+_MATCH_VERB_RE = re.compile(
+    r" (?:beat|beats|drew with|drew|draw with|lost to|lose to|defeated|edged|thrashed|routed|crushed|hammered|"
+    r"overcame|upset|held|v|vs\.?|versus) (?=[A-Z])"
+)
+_SIDE_BEFORE_RE = re.compile(rf"(?<![\w.'’&-]){_CAP_WORD}(?: {_CAP_WORD}){{0,2}}$")
+_SIDE_AFTER_RE = re.compile(rf"{_CAP_WORD}(?: {_CAP_WORD}){{0,2}}")
+
+
+def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A city or province on either side of a match result is a club (ORG); countries stay (national teams)."""
+    for verb in _MATCH_VERB_RE.finditer(text):
+        before = _SIDE_BEFORE_RE.search(text, max(0, verb.start() - 60), verb.start())
+        after = _SIDE_AFTER_RE.match(text, verb.end())
+        if before is None or after is None:
+            continue
+        for side in (before, after):
+            name = side.group()
+            if places.get(name) == "city" or name in names.provinces:
+                fixed.put(side.start(), side.end(), "ORG")
+
+
+# Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
+LABEL_SANITY = [
+    _not_names,
+    _head_of_names,
+    _repeated_acronyms,
+    _titled_persons,
+    _given_name_persons,
+    _given_name_missed,
+    _places_not_persons,
+    _lone_surnames,
+    _events_and_venues,
+    _match_sides,
+    _demonyms,
+]
+
+
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
@@ -475,7 +976,8 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
        wherever the story names it; ranked results give person, nationality and team.
     3. Initials + surname ("C. Hooper") and "First Last (Country)" are persons.
     4. A stand-alone capitalised country/region name the model missed is added; an acronym in brackets right
-       after an entity ("… Party (KDP)") is that entity.
+       after an entity ("… Party (KDP)") is that entity; tickers in brackets ("(DAL.N)") are no entity, and the
+       name before them is a company.
     5. Every other bare occurrence of a name found in the story (also in capitals, and a person's surname alone)
        is a mention too: the model often finds a name once and misses its repeats.  Labels are then made
        consistent per entity by ``canonicalize``'s majority vote.
@@ -519,12 +1021,22 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
         if kind is None and name.endswith("."):
             name = name[:-1]
             kind = places.get(name)
-        if kind in _REGION_KINDS and fixed.free(m.start(), m.start() + len(name)):
+        if kind is None and name.isupper() and len(name) > 3:
+            kind = places.get(name.title())  # "ENGLAND" in a headline
+        if kind == "city" and not _PLACE_PREPOSITION_RE.search(text, max(0, m.start() - 12), m.start()):
+            kind = None  # a city alone may be a club or a person; "in Leicester" is the place
+        if kind in (*_REGION_KINDS, "city") and fixed.free(m.start(), m.start() + len(name)):
             fixed.put(m.start(), m.start() + len(name), "LOC" if kind in ("continent", "region") else "GPE")
+    if "(" in text:
+        _apply_tickers(text, fixed, find_tickers(text))
+    names_tables = load_names()
+    for check in LABEL_SANITY:
+        check(text, fixed, places, names_tables)
     # "Kurdistan Democratic Party (KDP)": the bracketed acronym names the same thing.
     for (_, e), label in list(fixed.labels.items()):
         acro = _ACRONYM_AFTER_RE.match(text, e)
-        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)):
+        if acro and label in KEPT_LABELS and fixed.free(acro.start(1), acro.end(1)) and \
+                not _TICKERS_RE.match(text, acro.start(1) - 1):
             fixed.put(acro.start(1), acro.end(1), label)
     # Repeats of names already found.
     names: dict[str, str] = {}
@@ -730,5 +1242,56 @@ class EntityExtractor:
         for text, spans in zip(texts, self.raw_spans(texts), strict=True):
             if self.refine:
                 spans = refine_spans(text, spans, self._places)
-            out.append(canonicalize(text, spans))
+            groups = canonicalize(text, spans)
+            out.append(attach_tickers(groups, find_tickers(text)) if self.refine and "(" in text else groups)
         return out
+
+    def extract_stories(self, stories: Sequence[tuple[str, str]]) -> list[list[EntityGroup]]:
+        """Entity groups for each (title, body): both tagged as one text (the headline as its first paragraph), so
+        that a name in both is one entity; each mention says which of the two its offsets index."""
+        texts = [join_title(title, body) for title, body in stories]
+        return [split_title(groups, title, body)
+                for (title, body), groups in zip(stories, self.extract(texts), strict=True)]
+
+
+# Between a story's title and body in the text the model reads: a paragraph break, which no entity crosses.
+TITLE_SEPARATOR = "\n\n"
+
+
+def join_title(title: str, body: str) -> str:
+    """The text a story is tagged as: its title as the first paragraph, then the body (either may be empty)."""
+    if not title:
+        return body
+    return title + TITLE_SEPARATOR + body if body else title
+
+
+def split_title(groups: Sequence[EntityGroup], title: str, body: str) -> list[EntityGroup]:
+    """Groups of ``join_title(title, body)`` with each mention's offsets into the title or the body (pure)."""
+    if not title:
+        return list(groups)
+    cut = len(title) + len(TITLE_SEPARATOR)
+    out: list[EntityGroup] = []
+    for g in groups:
+        mentions = tuple(
+            Mention(m.start, m.end, m.text, "title") if m.start < len(title) else
+            Mention(m.start - cut, m.end - cut, m.text, "body")
+            for m in g.mentions
+        )
+        first = next((m for m in mentions if m.field == "body"), mentions[0])
+        out.append(EntityGroup(first.text, g.label, first.start, first.end, g.canonical, mentions, first.field,
+                               g.tickers))
+    return out
+
+
+def attach_tickers(groups: Sequence[EntityGroup], tickers: Sequence[Tickers]) -> list[EntityGroup]:
+    """Each group with the tickers that follow one of its mentions ("Delta Air Lines (DAL.N)") (pure)."""
+    if not tickers:
+        return list(groups)
+    by_end = {t.name_end: t.symbols for t in tickers}
+    out: list[EntityGroup] = []
+    for g in groups:
+        found = [sym for m in g.mentions for sym in by_end.get(m.end, ())]
+        if found:
+            g = replace(g, tickers=tuple(dict.fromkeys(g.tickers + tuple(found))))
+        out.append(g)
+    return out

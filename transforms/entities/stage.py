@@ -1,4 +1,5 @@
-"""Stage 6 — ExtractEntities: named entities with offsets, spaCy labels and in-story canonical names.
+"""Stage 6 — ExtractEntities: named entities of a story's title and body with offsets, spaCy labels and in-story
+canonical names.
 
 The model runs in batches (`nlp.pipe` over `BatchElements`), loaded once per worker in `DoFn.setup`; the
 recognizer and the canonicalization rules live in transforms/entities/ner.py. A batch that fails is retried story
@@ -31,9 +32,11 @@ def to_entities(groups: Sequence[EntityGroup]) -> list[Entity]:
             label=g.label,
             start=g.start,
             end=g.end,
+            field=g.field,
             canonical=g.canonical,
-            mentions=[Mention(start=m.start, end=m.end, text=m.text) for m in g.mentions],
+            mentions=[Mention(start=m.start, end=m.end, text=m.text, field=m.field) for m in g.mentions],
             count=len(g.mentions),
+            tickers=list(g.tickers),
         )
         for g in groups
     ]
@@ -68,7 +71,7 @@ class ExtractEntitiesFn(beam.DoFn):
         with time_limit(self._timeout * len(batch) if self._timeout else None):
             for story in batch:
                 check_failpoint(self._failpoints, STAGE, story.body)
-            return self._extractor.extract([s.body for s in batch])
+            return self._extractor.extract_stories([(s.title, s.body) for s in batch])
 
     def process(self, batch: list[EnrichedStory]) -> Iterator[Any]:
         self.batch_sizes.update(len(batch))

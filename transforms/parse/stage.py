@@ -194,6 +194,31 @@ def to_raw_entry(
     )
 
 
+# A DOCTYPE in the prolog (after an XML declaration, comments, processing instructions) with an internal subset.
+_PROLOG_DOCTYPE = re.compile(
+    # Each prolog item excludes its own terminator, so the pattern cannot backtrack over many ways to split them.
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)\s*)*"
+    rb"<!DOCTYPE\s[^\[>]*\[(?P<subset>.*?)\]\s*>",
+    re.DOTALL,
+)
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when the document declares its own entities in a DOCTYPE's internal subset, which is how billion
+    laughs and quadratic blowup expand a few bytes into gigabytes (defusedxml refuses the same documents);
+    news feeds never need them."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        body = body.decode("utf-16", errors="replace").encode("utf-8")
+    match = _PROLOG_DOCTYPE.match(body)
+    return match is not None and b"<!ENTITY" in match["subset"]
+
+
+def _feed_failure(url: str, error_type: str, error: BaseException | str, body: bytes) -> Iterator[Any]:
+    """A feed that yields nothing: its report (one feed error) and its dead letter."""
+    yield feed_report(url, feed_errors=1, error_type=error_type)
+    yield dead_letter(STAGE, error, url, error_type=error_type, payload=body)
+
+
 def parse_feed_bytes(fetched: FetchedFeed) -> dict[str, Any]:
     """feedparser (or the JSON Feed adapter) over the fetched bytes and headers; never a URL or a path."""
     if looks_like_json_feed(fetched.body):
@@ -215,27 +240,28 @@ class ParseFeedFn(beam.DoFn):
 
     def process(self, fetched: FetchedFeed) -> Iterator[Any]:
         url = fetched.source.url
+        if declares_entities(fetched.body):
+            counter("parse.dtd_entities").inc()
+            yield from _feed_failure(
+                url, "dtd_entities", "the feed declares its own DTD entities (refused)", fetched.body
+            )
+            return
         try:
             with time_limit(self._timeout):
                 parsed = parse_feed_bytes(fetched)
         except ElementTimeout as exc:  # quadratic entity expansion, a regex gone wild in a sanitizer …
             counter("parse.timeout").inc()
-            yield feed_report(url, feed_errors=1, error_type="parse_timeout")
-            yield dead_letter(STAGE, exc, url, error_type="parse_timeout", payload=fetched.body)
+            yield from _feed_failure(url, "parse_timeout", exc, fetched.body)
             return
         except Exception as exc:  # feedparser raises on some character references; contain it per feed
             counter("parse.feed_crashed").inc()
-            yield feed_report(url, feed_errors=1, error_type="parse_error")
-            yield dead_letter(STAGE, exc, url, error_type="parse_error", payload=fetched.body)
+            yield from _feed_failure(url, "parse_error", exc, fetched.body)
             return
         entries = parsed.get("entries") or []
         bozo = bool(parsed.get("bozo"))
         if not entries and not parsed.get("version"):
             reason = str(parsed.get("bozo_exception") or "no feed elements found")
-            yield feed_report(url, feed_errors=1, error_type="not_a_feed")
-            yield dead_letter(
-                STAGE, f"not a feed: {reason}", url, error_type="not_a_feed", payload=fetched.body
-            )
+            yield from _feed_failure(url, "not_a_feed", f"not a feed: {reason}", fetched.body)
             return
         if bozo:
             counter("parse.bozo_feeds").inc()

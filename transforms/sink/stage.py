@@ -8,10 +8,10 @@ without one is recognizably incomplete.
 All the file sets are written by one sink, `WriteRunFiles`: each PCollection is written where it is produced (one
 temporary file per bundle, fused into the producing stage) and counted per feed by the same writer, and a single
 finalize step renames the temporary files of committed bundles to `<kind>-SSSSS-of-NNNNN.jsonl` and writes the
-summed counts. Written by hand because six `WriteToText`s and a count per feed cost 30 of the batch graph's 47
-stages, each with its own setup per run (~15 % of the pipeline's time went to Beam on 742 stories);
-`fileio.WriteToFiles` would need every line flattened into one PCollection (materialized between stages) and two
-GroupByKeys, and writes nothing for an empty kind.
+summed counts. Written by hand because six `WriteToText`s and a count per feed each add fused stages, and each
+stage costs Beam its own setup per run (README "Performance" has the measurement); `fileio.WriteToFiles`
+would need every line flattened into one PCollection (materialized between stages) and two GroupByKeys,
+and writes nothing for an empty kind.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ EXTRA_COUNTRIES = (
     "Czech Republic", "Macedonia", "Burma", "Cape Verde", "Swaziland", "East Timor", "Vatican City",
     "Soviet Union", "Yugoslavia", "Czechoslovakia", "Zaire", "Congo", "Bosnia", "Herzegovina", "Palestine",
     "Taiwan", "Tibet", "Chechnya", "Kashmir", "Kurdistan", "Gaza", "West Bank", "Crimea", "Siberia",
-    "U.S.", "USA", "UK", "U.K.", "America", "Korea", "Persia", "Ceylon", "Rhodesia", "Sicily", "Sardinia",
-    "Corsica", "Bavaria", "Catalonia", "Quebec", "Ontario", "Texas", "Hong Kong", "Macau",
+    "U.S.", "USA", "UK", "U.K.", "UAE", "U.A.E.", "America", "Korea", "Persia", "Ceylon", "Rhodesia", "Sicily",
+    "Sardinia", "Corsica", "Bavaria", "Catalonia", "Quebec", "Ontario", "Texas", "Hong Kong", "Macau",
 )
 # Regions that are places but not countries, in GeoNames' sense.
 EXTRA_REGIONS = (

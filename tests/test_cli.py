@@ -1,0 +1,160 @@
+"""The `wirebeam` command's edges: unknown options and runners, unreadable feeds files, an --output that is a
+file, Beam's import-time noise, and the per-feed reason in the summary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import drop_import_noise, main
+from pipeline.options import parse_args
+from schemas.story import Manifest
+from tests.conftest import ROOT, SAMPLES
+from tests.test_parse import BILLION_LAUGHS
+
+
+def exit_code(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """(exit code, stderr) of a command that argparse refuses."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    code = stopped.value.code
+    assert isinstance(code, int)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "named", "nearest"),
+    [
+        (["run", "--fedds", "x"], "--fedds", "--feeds"),
+        (["run", "--no-dedupe"], "--no-dedupe", "--no-dedup"),
+        (["run", "--direct_num_worker=2"], "--direct_num_worker", "--direct_num_workers"),  # one of Beam's
+        (["stream", "--duration", "5", "--intervall", "9"], "--intervall", "--interval"),
+        (["enrich", "--input", str(ROOT / "README.md"), "--dedupe"], "--dedupe", "--dedup"),
+    ],
+)
+def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
+    argv: list[str], named: str, nearest: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = exit_code(argv, capsys)
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"wirebeam: error: unrecognized option {named} (neither wirebeam nor Beam knows it); did you mean {nearest}?"
+    )
+
+
+def test_a_stray_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(["run", "feeds.xml"], capsys)
+    assert code == 2 and err.splitlines()[-1] == "wirebeam: error: unexpected argument 'feeds.xml'"
+
+
+def test_beam_options_still_pass_through() -> None:
+    beam = [
+        "--direct_num_workers=2", "--direct_running_mode", "multi_threading", "--project", "p",
+        "--dry_run=True", "--experiments=a", "--experiments=b", "--labels", "team=news",
+    ]  # fmt: skip
+    _, beam_args = parse_args(["run", *beam, "--runner=direct"])
+    assert beam_args == [*beam, "--runner=direct"]
+
+
+def test_an_unknown_runner_is_refused_with_the_list_beam_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(["run", "--runner", "NoSuchRunner"], capsys)
+    assert code == 2 and "Traceback" not in err
+    message = err.splitlines()[-1]
+    assert message.startswith("wirebeam: error: --runner 'NoSuchRunner' is not a Beam runner; Beam accepts ")
+    accepted = set(message.split(" accepts ")[1].split(", "))
+    assert {"DataflowRunner", "DirectRunner", "FnApiRunner", "PrismRunner"} <= accepted
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00", "is a binary file, not a list of feeds"),
+        (b"https://wire.example/caf\xe9.xml\n", "is not UTF-8 text (byte 24: invalid continuation byte)"),
+    ],
+)
+def test_a_feeds_file_that_is_not_text_is_one_line_error(
+    tmp_path: Path, content: bytes, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_bytes(content)
+    code, err = exit_code(["run", "--feeds-file", str(feeds)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == f"wirebeam: error: --feeds-file {str(feeds)!r} {reason}"
+
+
+def test_an_output_that_is_a_file_is_named_as_such(tmp_path: Path, run_cli, capsys) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("x")
+    code, _ = run_cli("run", "--feeds", str(SAMPLES / "coastal-times.atom"), "--output", str(blocker))
+    assert code == 3
+    assert capsys.readouterr().err == f"wirebeam: --output {str(blocker)!r} is a file; it must be a folder " \
+        "(runs are written into it)\n"
+    assert blocker.read_text() == "x"
+
+
+def test_beams_apitools_warning_is_filtered_and_other_warnings_are_not() -> None:
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
+
+    assert not drop_import_noise(record("root", "apitools not found, and bigquery client libraries are not …"))
+    assert drop_import_noise(record("root", "something else"))
+    assert drop_import_noise(record("pipeline.driver", "apitools not found"))
+
+
+def test_a_command_prints_no_apitools_warning_when_apitools_is_missing(tmp_path: Path) -> None:
+    """The dev extra installs apitools; block it to be where a user of the plain install is."""
+    script = (
+        "import sys; sys.modules['apitools'] = None\n"
+        "from pipeline.cli import main\n"
+        f"sys.exit(main(['validate', {str(tmp_path / 'x.txt')!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == f"wirebeam validate: {tmp_path / 'x.txt'}: cannot tell the record kind from the name; " \
+        "pass --kind\n"
+    # the block works: importing Beam's BigQuery clients without apitools is what logs the warning
+    probe = "import sys; sys.modules['apitools'] = None\nimport apache_beam.io.gcp.internal.clients.bigquery\n"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert "apitools not found" in shown.stderr
+
+
+NOT_A_FEED = b"<html><head><title>Sign in</title></head><body><form>Password</form></body></html>"
+
+
+@pytest.mark.e2e
+def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) -> None:
+    page, laughs = tmp_path / "login.html", tmp_path / "laughs.xml"
+    page.write_bytes(NOT_A_FEED)
+    laughs.write_bytes(BILLION_LAUGHS)
+    refused = "http://127.0.0.1:9/feed.xml"  # loopback: the SSRF guard refuses it before any connection
+    good = str(SAMPLES / "coastal-times.atom")
+    code, printed = run_cli(
+        "run", "--feeds", refused, "--feeds", str(page), "--feeds", str(laughs), "--feeds", good,
+        "--output", str(tmp_path / "out"), "--run-id", "r1",
+    )  # fmt: skip
+    assert code == 0, printed
+
+    def row(feed: str) -> list[str]:
+        """The feed's summary row (a long name is shown as `…` and its last 59 characters)."""
+        (cells,) = [c for c in map(str.split, printed.splitlines()) if c and feed.endswith(c[0].lstrip("…"))]
+        return cells
+
+    # feed, read, new, versions, dups, dead, errors, 304, status, feed error
+    assert row(refused)[6:] == ["1", "0", "-", "ssrf_blocked"]
+    assert row(str(page))[6:] == ["1", "0", "-", "not_a_feed"]
+    assert row(str(laughs))[6:] == ["1", "0", "-", "dtd_entities"]
+    assert row(good)[6:] == ["0", "0", "-"] and int(row(good)[2]) > 0
+    manifest = Manifest.model_validate_json((tmp_path / "out" / "r1" / "manifest.json").read_text())
+    assert {feed: c.feed_error for feed, c in manifest.feeds.items()} == {
+        refused: "ssrf_blocked",
+        str(page): "not_a_feed",
+        str(laughs): "dtd_entities",
+        good: None,
+    }
+    letters = [json.loads(line) for f in (tmp_path / "out" / "r1").glob("dead_letter-*") for line in f.open()]
+    assert sorted(d["error_type"] for d in letters) == ["dtd_entities", "not_a_feed", "ssrf_blocked"]
