@@ -219,7 +219,10 @@ COPY_OF_V2 = {"guid": "outlet-77", "link": "https://outlet.example/business/uk-o
               "date": "Fri, 27 Nov 2026 11:00:00 GMT"}  # fmt: skip
 
 
-def scripted_runs(tmp_path: Path, run_cli: RunCli, ner: str, *flags: str) -> list[tuple[dict[str, Any], list, list]]:
+def scripted_runs(
+    tmp_path: Path, run_cli: RunCli, ner: str, *flags: str
+) -> list[tuple[dict[str, Any], list, list, list[str]]]:
+    """The wire sequence, one run each; per run: totals, stories, duplicates, the summary table's TOTAL row."""
     wire, outlet = tmp_path / "wire.xml", tmp_path / "outlet.xml"
     outlet.write_text(rss([]))
     steps = [([V1], []), ([V2], []), ([V3], []), ([V3], []), ([V3], [COPY_OF_V2])]
@@ -227,24 +230,31 @@ def scripted_runs(tmp_path: Path, run_cli: RunCli, ner: str, *flags: str) -> lis
     for n, (wire_items, outlet_items) in enumerate(steps):
         wire.write_text(rss(wire_items, n))
         outlet.write_text(rss(outlet_items, n))
-        code, _ = run_cli(
+        code, printed = run_cli(
             "run", "--feeds", str(wire), "--feeds", str(outlet), "--output", str(tmp_path / "out"),
-            "--state", str(tmp_path / "state"), "--run-id", f"r{n}", "--ner-model", ner, "--quiet", *flags,
+            "--state", str(tmp_path / "state"), "--run-id", f"r{n}", "--ner-model", ner, *flags,
         )  # fmt: skip
         assert code == 0
+        (total,) = [line.split() for line in printed.splitlines() if line.startswith("TOTAL")]
         folder = tmp_path / "out" / f"r{n}"
         manifest = json.loads((folder / "manifest.json").read_text())
         assert manifest["reconciled"]
-        results.append((manifest["totals"], read_jsonl(folder, "stories"), read_jsonl(folder, "duplicates")))
+        results.append(
+            (manifest["totals"], read_jsonl(folder, "stories"), read_jsonl(folder, "duplicates"), total)
+        )
     return results
 
 
 @pytest.mark.e2e
 def test_scripted_wire_sequence_through_the_cli(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:  # noqa: F811
     runs = scripted_runs(tmp_path, run_cli, blank_ner)
-    emitted = [stories for _, stories, _ in runs]
+    emitted = [stories for _, stories, _, _ in runs]
     assert [[s["version"] for s in stories] for stories in emitted] == [[1], [2], [3], [], []]
-    assert [t["versions"] for t, _, _ in runs] == [0, 1, 1, 0, 0]
+    assert [t["versions"] for t, _, _, _ in runs] == [0, 1, 1, 0, 0]
+    # The summary table: TOTAL, read, new, versions, dups, … (read = new + versions + dups + dead).
+    assert [row[1:5] for _, _, _, row in runs] == [
+        ["1", "1", "0", "0"], ["1", "0", "1", "0"], ["1", "0", "1", "0"], ["1", "0", "0", "1"], ["2", "0", "0", "2"]
+    ]
     (v1,), (v2,), (v3,) = emitted[:3]
     assert v1["id"] == v2["id"] == v3["id"]  # one item: a consumer upserts by id
     assert v2["supersedes"] == {"id": v1["id"], "version": 1} and v3["supersedes"] == {"id": v1["id"], "version": 2}
@@ -255,6 +265,14 @@ def test_scripted_wire_sequence_through_the_cli(tmp_path: Path, run_cli: RunCli,
     assert v1["correction"] is None and v2["correction"] is None and v3["correction"] == CORRECTION
     # The same again: nothing new, a duplicate of the record already emitted.
     assert [(d["duplicate_of"], d["reason"], d["cross_run"]) for d in runs[3][2]] == [(v1["id"], "index", True)]
+    # The HTML report of the correction's run shows the version, what it supersedes and the correction.
+    from pipeline.report import write_report
+
+    page = Path(write_report(str(tmp_path / "out" / "r2"))).read_text(encoding="utf-8")
+    section = page[page.index('<section id="versions">') :]
+    section = section[: section.index("</section>")]
+    assert "1 of 1 stories are a new version" in section
+    assert f"{v1['id']} v2" in section and "CORRECTION: An earlier version" in section
     # Another outlet's copy of v2: a duplicate of the latest version's record (its id), not a story.
     dups = runs[4][2]
     assert sorted(d["url"] for d in dups) == ["https://outlet.example/business/uk-output", "https://wire.example/uk-output"]
@@ -264,8 +282,8 @@ def test_scripted_wire_sequence_through_the_cli(tmp_path: Path, run_cli: RunCli,
 @pytest.mark.e2e
 def test_one_record_per_story_keeps_the_first_version_only(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:  # noqa: F811
     runs = scripted_runs(tmp_path, run_cli, blank_ner, "--one-record-per-story")
-    assert [[s["version"] for s in stories] for _, stories, _ in runs] == [[1], [], [], [], []]
-    assert all(d["reason"] == "index" for _, _, dups in runs[1:] for d in dups)
+    assert [[s["version"] for s in stories] for _, stories, _, _ in runs] == [[1], [], [], [], []]
+    assert all(d["reason"] == "index" for _, _, dups, _ in runs[1:] for d in dups)
 
 
 # --- streaming: the same item changed at a later poll is its next version ---------------------------------
