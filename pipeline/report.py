@@ -402,11 +402,11 @@ def _version_row(v: dict[str, Any]) -> tuple[Any, ...]:
     supersedes = f"{sup.get('id')} v{sup.get('version')}" if sup else "-"
     return (
         f"{v.get('title')} [{v.get('revision')}]" if v.get("revision") else str(v.get("title")),
-        v.get("version"),
         supersedes,
         changed or "none",
         str(v.get("correction") or "-")[:300],
         earlier,
+        v.get("version"),
     )
 
 
@@ -419,8 +419,8 @@ def _versions_section(s: RunSummary) -> str:
     )
     if not s.versions:
         return intro + '<p class="empty">No story changed.</p>'
-    header = ("story", "version", "supersedes", "changed", "correction", "earlier versions this run")
-    return intro + table(header, [_version_row(v) for v in s.versions], numeric_from=1)
+    header = ("story", "supersedes", "changed", "correction", "earlier versions this run", "version")
+    return intro + table(header, [_version_row(v) for v in s.versions], numeric_from=5)
 
 
 def _duplicates_section(s: RunSummary) -> str:

@@ -16,7 +16,7 @@ import pytest
 
 from schemas.story import Changes, EnrichedStory, FeedSource, Story
 from tests.test_schedule import RunCli, blank_ner, read_jsonl  # noqa: F401  (blank_ner is a fixture)
-from transforms.dedup.index import index_line, parse_index_line, version_info
+from transforms.dedup.index import check_index_header, index_line, parse_index_line, version_info
 from transforms.dedup.neardup import canonical_url, content_hash
 from transforms.dedup.stage import member_of, prior_member, resolve_cluster
 from transforms.dedup.versions import changes, correction_note, paragraph_hashes, revision_marker, short_hash
@@ -162,6 +162,7 @@ def test_against_the_index_a_changed_item_is_the_next_version_an_unchanged_one_a
 
 
 def test_a_version_1_index_line_counts_as_version_1_with_unknown_content() -> None:
+    check_index_header('{"format": "wirebeam-dedup-index", "version": 1}')  # still read
     s = story("s", "UK factory output falls")
     old = index_line("s", member_of(s).keys, NOW - dt.timedelta(hours=1))  # as wirebeam 1 wrote it
     assert "fp" not in old and version_info(json.loads(old)).version == 1
