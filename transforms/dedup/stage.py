@@ -58,9 +58,10 @@ from transforms.dedup.versions import (
     fingerprint,
     outlet,
     outlet_of_url,
-    paragraph_hashes,
+    paragraph_digests,
     revision_marker,
     short_hash,
+    unpack_digests,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class Member:
     outlet: str | None = None
     fingerprint: str = ""
     title_hash: str = ""
-    paragraphs: tuple[str, ...] = ()
+    paragraphs: bytes = b""  # versions.paragraph_digests
     revision: str | None = None
     revision_n: int = 0
     info: VersionInfo | None = None
@@ -165,7 +166,7 @@ def member_of(
         outlet=outlet(story),
         fingerprint=fingerprint(story.content_hash, story.title, title_hash),
         title_hash=title_hash,
-        paragraphs=paragraph_hashes(story.body),
+        paragraphs=paragraph_digests(story.body),
         revision=revision,
         revision_n=revision_n,
     )
@@ -373,7 +374,7 @@ def _member_info(m: Member, version: int, fingerprints: Iterable[str]) -> Versio
         outlet=m.outlet,
         fingerprints=tuple(dict.fromkeys(fingerprints)),
         title_hash=m.title_hash,
-        paragraphs=m.paragraphs,
+        paragraphs=unpack_digests(m.paragraphs),
         published=m.published_at.timestamp() if m.published_at else None,
     )
 
