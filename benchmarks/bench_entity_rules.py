@@ -23,9 +23,13 @@ import pytest
 
 from benchmarks.bench_pipeline import ARTICLES, HEADLINES, QUICK, build_feeds, entity_stage_bodies
 from schemas.story import Entity
-from transforms.entities import ner
-from transforms.entities.ner import EntityGroup, Span, canonicalize, load_places, model_view, refine_spans
+from transforms.entities import canonical
+from transforms.entities.canonical import canonicalize
+from transforms.entities.ner import EntityExtractor, refine_spans
+from transforms.entities.places import load_places
+from transforms.entities.spans import EntityGroup, Span
 from transforms.entities.stage import to_entities
+from transforms.entities.view import model_view
 
 ROUNDS = 1 if QUICK else 5
 
@@ -43,14 +47,14 @@ def bodies(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 @pytest.fixture(scope="module")
 def raw(bodies: list[str]) -> list[list[Span]]:
     """The model's spans per story, as the stage gets them before its own rules."""
-    extractor = ner.EntityExtractor()
+    extractor = EntityExtractor()
     extractor.load()
     return extractor.raw_spans(bodies)
 
 
 def _cold_caches() -> None:
     """Each round starts as a worker meeting new stories: no name forms cached from an earlier round."""
-    ner._words.cache_clear()
+    canonical._words.cache_clear()
 
 
 def _post_process(texts: Sequence[str], raw: Sequence[Sequence[Span]], places: Mapping[str, str]) -> list[list[Entity]]:

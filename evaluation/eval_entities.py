@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor
+from transforms.entities.spans import EntityGroup
 
 LOGGER = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ Both systems get the same input: the page decoded to text as trafilatura decodes
 - wirebeam: `transforms.article.metadata.page_metadata` (what `wirebeam enrich` uses for a whole page);
 - trafilatura: `trafilatura.extract_metadata` (the metadata `bare_extraction` returns too);
 - the stories `wirebeam enrich` makes of the page as a `{"id", "html"}` line, through the feed-HTML cleaner (what
-  enrich did before) and through the article path (the page detected as one); their publish day is the day of
-  `published_at` as written.
+  enrich did before) and through the article path (the page detected as one); their publish day is the story's
+  local day (`published_at` in `published_offset_minutes`, the offset the page wrote it in: the dates anchor).
 
 Match rules (exact-ish):
 - headline: equal to one of the accepted forms after folding case, Unicode compatibility forms, punctuation and
@@ -81,12 +81,14 @@ def enrich_row(page: bool | None) -> Callable[[str], dict[str, Any]]:
     from evaluation.eval_enrich_pages import enrich_story
 
     def run(html: str) -> dict[str, Any]:
+        from transforms.dates.stage import local_publication_day
+
         story = enrich_story("page", html, page)
-        published = story.published_at if story is not None else None
+        day = local_publication_day(story) if story is not None else None
         return {
             "headline": story.title if story is not None else None,
             "byline": list(story.authors) if story is not None else [],
-            "publish day": published.date().isoformat() if published is not None else None,
+            "publish day": day.isoformat() if day is not None else None,
         }
 
     return run

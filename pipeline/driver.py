@@ -204,6 +204,7 @@ def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
             for moved in store.reset():
                 LOGGER.warning("state file set aside as %s", moved)
         roll_forward(store)
+        store.fold_stream_commits(config.retention, config.dedup_config)  # windows a stream recorded
         return _execute(config, beam_args, started, store)
 
 

@@ -282,11 +282,8 @@ def stream_settings(args: argparse.Namespace) -> dict[str, Any]:
     _positive("--window", args.window)
     if args.duration is not None:
         _positive("--duration", args.duration)
-    if args.state is not None or args.reset_state:
-        raise ConfigError(
-            "--state is for scheduled `wirebeam run` jobs; `wirebeam stream` keeps feed validators and its "
-            "dedup memory in Beam state"
-        )
+    if args.reset_state and args.state is None:
+        raise ConfigError("--reset-state needs --state")
     return {"interval": args.interval, "window": args.window, "duration": args.duration}
 
 

@@ -3,11 +3,17 @@
 Layout (local path or gs:// through Beam's FileSystems):
     feeds.json          {"format": "wirebeam-feed-state", "version": 1, "feeds": {url: {etag, last_modified,
                          body_sha256, http_status, updated_at}}}
-    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup/stage.py)
+    dedup_index.jsonl   header line + one line per emitted cluster (see transforms/dedup/index.py)
     pending.json        written just before a run's manifest; names the run folder whose results must be folded
                         into the state. Present at startup = the last run died between its manifest and its state
                         commit, so the state is rolled forward from that run's files first.
-    LOCK                who holds the folder (pid, host, start time)
+    stream/<window>--<run-id>.jsonl
+                        a stream's commit record of one window (transforms/sink/windowed.py): the validators of
+                        its polls and the index lines of the stories it emitted. Folded into feeds.json and
+                        dedup_index.jsonl by the next run or stream (and by a local stream when it ends), only if
+                        the window's stories file exists.
+    LOCK                who holds the folder (pid, host, start time; a Dataflow stream: its output folder and
+                        how long after its last window commit the lock lapses)
 
 Every file is written to a temporary name and renamed into place, so a crash leaves either the old or the new
 file, never half of one.
@@ -26,9 +32,11 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.dedup.index import IndexFormatError, check_index_header, index_header
+from transforms.dedup.index import IndexFormatError, check_index_header, expired, index_header, parse_index_line
 from transforms.dedup.neardup import DedupConfig
 from transforms.faults import crash_point
+from transforms.sink.files import join, read_text, write_atomic
+from transforms.sink.windowed import STREAM_DIR, parse_commit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,38 +56,6 @@ class StateError(RuntimeError):
 
 class StateLocked(StateError):
     """Another run holds the state folder."""
-
-
-def join(base: str, *parts: str) -> str:
-    return FileSystems.join(base, *parts) if base.startswith("gs://") else os.path.join(base, *parts)
-
-
-def read_text(path: str) -> str | None:
-    """A file's text, or None when it does not exist."""
-    if not FileSystems.exists(path):
-        return None
-    with FileSystems.open(path) as handle:
-        return handle.read().decode("utf-8")
-
-
-def write_atomic(path: str, data: str | Iterable[str]) -> None:
-    """Write to `path.tmp`, then rename over `path` (os.replace locally: atomic on POSIX)."""
-    tmp = path + ".tmp"
-    chunks = [data] if isinstance(data, str) else data
-    if path.startswith("gs://"):
-        with FileSystems.create(tmp) as handle:
-            for chunk in chunks:
-                handle.write(chunk.encode("utf-8"))
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-        FileSystems.rename([tmp], [path])
-        return
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -112,23 +88,36 @@ class StateStore:
     # --- the lock ------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, lifetime: dt.timedelta | None = None) -> Iterator[None]:
+        """Hold the lock while the block runs. `lifetime` replaces the default staleness (STALE_LOCK_AFTER since
+        the start) for a holder that may rightly run longer, such as a local stream."""
         lock = join(self.path, LOCK_FILE)
-        self._acquire(lock)
+        self._acquire(lock, self._holder(os.getpid(), lifetime))
         try:
             yield
         finally:
             with contextlib.suppress(OSError):
                 FileSystems.delete([lock])
 
-    def _acquire(self, lock: str) -> None:
-        mine = json.dumps(
-            {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "started_at": dt.datetime.now(dt.UTC).isoformat(),
-            }
-        )
+    def hold_for_job(self, job: str, lifetime: dt.timedelta) -> None:
+        """Take the lock for a job that outlives this process (a Dataflow stream) and keep it: it names no
+        process, and lapses `lifetime` after the job's last window commit record (or its start)."""
+        self._acquire(join(self.path, LOCK_FILE), self._holder(None, lifetime, job))
+
+    @staticmethod
+    def _holder(pid: int | None, lifetime: dt.timedelta | None, job: str | None = None) -> str:
+        holder: dict[str, Any] = {
+            "pid": pid,
+            "host": socket.gethostname(),
+            "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        if job is not None:
+            holder["job"] = job
+        if lifetime is not None:
+            holder["lifetime_s"] = lifetime.total_seconds()
+        return json.dumps(holder)
+
+    def _acquire(self, lock: str, mine: str) -> None:
         if lock.startswith("gs://"):
             # GCS has no O_EXCL through FileSystems: check-then-create leaves a small race, documented in README.
             if FileSystems.exists(lock):
@@ -146,6 +135,12 @@ class StateStore:
             return
         raise StateLocked(f"state folder {self.path} is locked by another run ({lock})")
 
+    def _last_commit(self) -> dt.datetime | None:
+        """When a stream last recorded a window here (its newest commit record)."""
+        found = FileSystems.match([join(self.path, STREAM_DIR, "*.jsonl")])[0].metadata_list
+        newest = max((m.last_updated_in_seconds for m in found), default=None)
+        return None if newest is None else dt.datetime.fromtimestamp(newest, dt.UTC)
+
     def _refuse_or_break(self, lock: str) -> None:
         text = read_text(lock) or "{}"
         try:
@@ -155,15 +150,27 @@ class StateStore:
             holder, started = {}, dt.datetime.min.replace(tzinfo=dt.UTC)
         same_host = holder.get("host") == socket.gethostname()
         dead = same_host and isinstance(holder.get("pid"), int) and not _pid_alive(holder["pid"])
-        stale = dt.datetime.now(dt.UTC) - started > STALE_LOCK_AFTER
+        lifetime = holder.get("lifetime_s")
+        if isinstance(lifetime, int | float):
+            allowed = dt.timedelta(seconds=lifetime)
+            last = max(started, self._last_commit() or started) if holder.get("job") else started
+        else:
+            allowed, last = STALE_LOCK_AFTER, started
+        stale = dt.datetime.now(dt.UTC) - last > allowed
         if dead or stale:
             LOGGER.warning("breaking stale lock %s (holder %s)", lock, holder or text[:200])
             FileSystems.delete([lock])
             return
+        if holder.get("job"):
+            raise StateLocked(
+                f"state folder {self.path} is in use by the streaming job writing {holder['job']} (launched from "
+                f"{holder.get('host')} at {holder.get('started_at')}); its lock lapses {allowed} after its last "
+                f"window commit. After draining the job, delete {lock} to hand over at once."
+            )
         raise StateLocked(
             f"state folder {self.path} is in use by another wirebeam run (pid {holder.get('pid')} on "
             f"{holder.get('host')}, since {holder.get('started_at')}); wait for it to finish. A lock older than "
-            f"{STALE_LOCK_AFTER} or from a dead process on this host is broken automatically."
+            f"{allowed} or from a dead process on this host is broken automatically."
         )
 
     # --- reading -------------------------------------------------------------------------------------------
@@ -221,11 +228,10 @@ class StateStore:
         """Set the state files aside (renamed with a timestamp), so the next run starts empty."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         moved = []
-        for name in (FEEDS_FILE, INDEX_FILE, PENDING_FILE):
-            path = join(self.path, name)
-            if FileSystems.exists(path):
-                FileSystems.rename([path], [f"{path}.reset-{stamp}"])
-                moved.append(f"{path}.reset-{stamp}")
+        paths = [join(self.path, name) for name in (FEEDS_FILE, INDEX_FILE, PENDING_FILE)]
+        for path in [p for p in paths if FileSystems.exists(p)] + self.stream_commits():
+            FileSystems.rename([path], [f"{path}.reset-{stamp}"])
+            moved.append(f"{path}.reset-{stamp}")
         return moved
 
     def mark_pending(self, run_dir: str) -> None:
@@ -255,3 +261,59 @@ class StateStore:
         pending = join(self.path, PENDING_FILE)
         if FileSystems.exists(pending):
             FileSystems.delete([pending])
+
+    # --- a stream's window commits ---------------------------------------------------------------------------
+
+    def stream_commits(self) -> list[str]:
+        found = FileSystems.match([join(self.path, STREAM_DIR, "*.jsonl")])[0].metadata_list
+        return sorted(m.path for m in found)
+
+    def fold_stream_commits(
+        self, retention: dt.timedelta, cfg: DedupConfig | None = None, now: dt.datetime | None = None
+    ) -> int:
+        """Fold the window commit records a stream left (transforms/sink/windowed.py) into feeds.json and the
+        dedup index, then remove them; returns the number of windows folded. A record counts only when the
+        last file it names (its stories) exists; one without it is a window cut short, whose polls and stories
+        the next run does again. Index entries older than `retention` are dropped on the way; folding twice
+        (a crash before the records are removed) adds nothing twice. Call it holding the lock."""
+        records = self.stream_commits()
+        if not records:
+            return 0
+        now = now or dt.datetime.now(dt.UTC)
+        feeds = self.load_feeds()
+        new_lines: list[str] = []
+        folded = 0
+        for path in records:
+            try:
+                header, lines = parse_commit(read_text(path) or "")
+            except ValueError as exc:
+                raise StateError(f"{path} is not a readable stream commit record ({exc}); delete it") from exc
+            files = header.get("files") or []
+            if not files or not FileSystems.exists(files[-1]):
+                LOGGER.warning("window %s was cut short before its stories were written; it is done again", path)
+                continue
+            feeds.update(header.get("feeds") or {})
+            new_lines.extend(lines)
+            folded += 1
+        index: list[str] | None = None
+        if new_lines:
+            self.has_index(cfg)  # refuses an index this configuration cannot extend
+            index = []
+            for line in self._index_lines():
+                entry = parse_index_line(line)
+                if entry is not None and not expired(entry, now, retention):
+                    index.append(line)
+            known = set(index)
+            index += [line for line in dict.fromkeys(new_lines) if line not in known]
+        self.commit(feeds, index, cfg)
+        FileSystems.delete(records)
+        return folded
+
+    def _index_lines(self) -> Iterator[str]:
+        if not FileSystems.exists(self.index_path):
+            return
+        with FileSystems.open(self.index_path) as handle:
+            for raw in handle:
+                line = raw.decode("utf-8").strip()
+                if line:
+                    yield line

@@ -5,7 +5,7 @@ The graph reuses the batch stages, ProcessStories among them; only the source, d
     PeriodicImpulse ─ FeedsPerTick ─ PollFeeds ─ ParseEntries
         ─ StreamStories (ProcessStories: [FetchArticles] ─ CleanStories ─ StreamingDedup ─ Window
                          ─ ExtractEntities ─ ExtractDates)
-        ─ Validate ─ WriteWindowed (stories, duplicates, dead letters, polls)
+        ─ Validate ─ WriteWindows (stories, duplicates, dead letters, polls; a commit record per window)
 
 Event time is the time of the poll that fetched a record: every element carries its tick's timestamp, so a
 window's files hold what was fetched during that window, and dedup retention counts from when a story was
@@ -13,9 +13,15 @@ seen.
 
 - PollFeeds (transforms/fetch/poll.py) keeps each feed's HTTP validators in keyed state, so every poll after the
   first is a conditional GET, exactly as a batch run with `--state`.
-- StreamingDedup (transforms/dedup/streaming.py) replaces the batch dedup index with keyed state, each entry
+- StreamingDedup (transforms/dedup/streaming.py) remembers what the stream emitted in keyed state, each entry
   expired by an event-time timer after the retention window.
-- WriteWindowed (transforms/sink/windowed.py) writes one file set per window.
+- WriteWindows (transforms/sink/windowed.py) writes one file set per window.
+
+With `--state DIR` (the batch runs' state folder, local or gs://) the stream starts from what the folder
+remembers — the validators seed PollFeeds, the dedup index is consulted by StreamingDedup's PriorRuns step — and
+records every window there as it is written (a commit record per window, folded into feeds.json and
+dedup_index.jsonl by the next run or stream, and by a local stream when it ends). The folder's lock is held for
+the stream: by this process on a local runner, for the job on Dataflow (see stream_lock_lifetime).
 
 Locally the FnApiRunner finishes windows only when the source stops, so a local run is bounded by
 `--duration` (PeriodicImpulse with an explicit start and stop timestamp); on Dataflow the job runs unbounded.
@@ -23,23 +29,35 @@ Locally the FnApiRunner finishes windows only when the source stops, so a local 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from pipeline.build import process_stories
+from pipeline.cli import EXIT_LOCKED, EXIT_STATE
 from pipeline.options import ConfigError, RunConfig
-from pipeline.state import join, write_atomic
+from pipeline.state import (
+    INDEX_FILE,
+    LOCK_FILE,
+    STALE_LOCK_AFTER,
+    StateError,
+    StateLocked,
+    StateStore,
+    join,
+    write_atomic,
+)
 from schemas.story import FeedSource
 from transforms.common import DEAD_LETTER
 from transforms.dedup.singleton import NoDedup
@@ -48,22 +66,32 @@ from transforms.fetch.poll import PollFeedFn, feeds_for_tick
 from transforms.fetch.stage import FEED_REPORT
 from transforms.parse.stage import ParseEntries
 from transforms.sink.stage import ValidateStoryFn
-from transforms.sink.windowed import WriteWindowed, poll_line
+from transforms.sink.windowed import WriteWindows, poll_line
 
 LOGGER = logging.getLogger(__name__)
 
 STREAM_FILE = "stream.json"
+# A Dataflow stream's lock lapses after this many windows (or intervals) without a window commit record, and
+# never sooner than JOB_LOCK_MIN_IDLE (a job takes minutes to start and to write its first window).
+JOB_LOCK_IDLE_WINDOWS = 3
+JOB_LOCK_MIN_IDLE = dt.timedelta(hours=1)
+
 # Runners that execute in this process: their windows are written only when the source stops.
 LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
 
 
 def build_stream_pipeline(
-    config: RunConfig, options: PipelineOptions, run_dir: str, start: float | None = None
+    config: RunConfig,
+    options: PipelineOptions,
+    run_dir: str,
+    start: float | None = None,
+    feed_state: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> beam.Pipeline:
     """The streaming graph for `wirebeam stream`, writing windowed files into `run_dir`.
 
     Polls at `start` (default now) and every `config.interval` seconds after; stops after `config.duration`
-    seconds, or never when it is None (Dataflow).
+    seconds, or never when it is None (Dataflow). With `config.state`, the first polls start from `feed_state`
+    (the folder's validators), dedup consults the folder's index, and every window is recorded there.
     """
     start = time.time() if start is None else start
     stop: float | Timestamp = start + config.duration if config.duration else MAX_TIMESTAMP
@@ -78,12 +106,17 @@ def build_stream_pipeline(
         | "FeedsPerTick" >> beam.FlatMap(feeds_for_tick, list(config.feeds))
         | "TypeFeeds" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, FeedSource])
         | "PollFeeds"
-        >> beam.ParDo(PollFeedFn(config.fetch)).with_outputs(FEED_REPORT, DEAD_LETTER, main="feeds")
+        >> beam.ParDo(PollFeedFn(config.fetch, feed_state)).with_outputs(FEED_REPORT, DEAD_LETTER, main="feeds")
     )
     parsed = polled.feeds | "ParseEntries" >> ParseEntries()
     if config.dedup:
+        index_path = join(config.state, INDEX_FILE) if config.state else None
         dedup = "StreamingDedup" >> StreamingDedup(
-            config.retention, config=config.dedup_config, versions=config.versions
+            config.retention,
+            config=config.dedup_config,
+            index_path=index_path,
+            now=dt.datetime.fromtimestamp(start, dt.UTC),
+            versions=config.versions,
         )
     else:
         dedup = "NoDedup" >> NoDedup()
@@ -100,17 +133,18 @@ def build_stream_pipeline(
     )
     dead = (early_dead, *processed["dead_letters"], validated[DEAD_LETTER]) | "AllDeadLetters" >> beam.Flatten()
     reports = (polled[FEED_REPORT], parsed[FEED_REPORT]) | "AllFeedReports" >> beam.Flatten()
-    (
-        validated.lines
-        | "StoryLine" >> beam.Map(lambda fl: fl[1])
-        | "WriteStories" >> WriteWindowed(join(run_dir, "stories"), window)
-    )
-    processed["duplicates"] | "WriteDuplicates" >> WriteWindowed(join(run_dir, "duplicates"), window)
-    dead | "WriteDeadLetters" >> WriteWindowed(join(run_dir, "dead_letter"), window)
-    (
-        reports
-        | "PollLine" >> beam.Map(poll_line)
-        | "WritePolls" >> WriteWindowed(join(run_dir, "polls"), window)
+    _ = {
+        "stories": validated.lines | "StoryLine" >> beam.Map(lambda fl: fl[1]),
+        "duplicates": processed["duplicates"],
+        "dead_letter": dead,
+        "polls": reports | "PollLine" >> beam.Map(poll_line),
+    } | "WriteWindows" >> WriteWindows(
+        run_dir,
+        window,
+        state=config.state,
+        cfg=config.dedup_config,
+        record_index=config.dedup,
+        failpoints=config.failpoints,
     )
     return p
 
@@ -130,31 +164,88 @@ def check_stream_config(config: RunConfig, beam_args: Sequence[str]) -> None:
         )
 
 
+def stream_lock_lifetime(config: RunConfig, local: bool) -> dt.timedelta:
+    """How long the state folder's lock holds without news from its stream: a local stream holds it for its
+    duration plus the batch runs' allowance (its process is checked too); a Dataflow stream, whose launcher exits,
+    holds it until `JOB_LOCK_IDLE_WINDOWS` windows (at least JOB_LOCK_MIN_IDLE) have passed without a window
+    commit record."""
+    if local:
+        return dt.timedelta(seconds=config.duration or 0) + STALE_LOCK_AFTER
+    idle = JOB_LOCK_IDLE_WINDOWS * max(config.window, config.interval)
+    return max(dt.timedelta(seconds=idle), JOB_LOCK_MIN_IDLE)
+
+
+def open_state(store: StateStore, config: RunConfig) -> dict[str, dict[str, Any]]:
+    """Bring the state folder up to date under its lock — set aside (--reset-state), roll a batch run's commit
+    forward, fold the windows an earlier stream recorded — and return its feed validators."""
+    from pipeline.driver import roll_forward
+
+    if config.reset_state:
+        for moved in store.reset():
+            LOGGER.warning("state file set aside as %s", moved)
+    roll_forward(store)
+    store.fold_stream_commits(config.retention, config.dedup_config)
+    if config.dedup:
+        store.has_index(config.dedup_config)  # an index this configuration cannot read is refused before the job
+    return store.load_feeds()
+
+
+@contextlib.contextmanager
+def stream_state(config: RunConfig, run_dir: str, local: bool, dry_run: bool) -> Iterator[dict[str, dict[str, Any]]]:
+    """The state folder for one stream: yields its feed validators. A local stream holds the lock while it runs
+    and folds its own windows when it ends; a Dataflow stream takes the lock for the job (it outlives this
+    process). A dry run touches nothing (no GCS access offline)."""
+    if config.state is None or dry_run:
+        yield {}
+        return
+    store = StateStore(config.state, config.failpoints)
+    lifetime = stream_lock_lifetime(config, local)
+    if local:
+        with store.locked(lifetime):
+            yield open_state(store, config)
+            store.fold_stream_commits(config.retention, config.dedup_config)
+        return
+    store.hold_for_job(run_dir, lifetime)
+    try:
+        yield open_state(store, config)
+    except BaseException:  # the job was not submitted: nothing will hold the folder
+        FileSystems.delete([join(store.path, LOCK_FILE)])
+        raise
+
+
 def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None = None) -> tuple[str, Any]:
-    """Start `wirebeam stream`; returns (run folder, Beam result). Waits on local runners."""
+    """Start `wirebeam stream`; returns (run folder, Beam result). Waits on local runners.
+    Raises ConfigError (options, output folder), StateError / StateLocked (the state folder)."""
     from pipeline.driver import create_run_dir, new_run_id
 
     check_stream_config(config, beam_args)
     args = list(beam_args)
     if "--streaming" not in args and not any(a.startswith("--streaming=") for a in args):
         args.append("--streaming")
+    options = PipelineOptions(args)
+    local = is_local_runner(args)
+    dry_run = bool(options.view_as(TestOptions).dry_run)  # builds and checks the job: nothing is written
     now = dt.datetime.now(dt.UTC)
-    run_dir = create_run_dir(config.output, config.run_id or new_run_id(now))
-    write_atomic(
-        join(run_dir, STREAM_FILE),
-        json.dumps({"started_at": now.isoformat(), "options": config.describe(), "beam_args": args}, indent=2)
-        + "\n",
-    )
-    pipeline = build_stream_pipeline(config, PipelineOptions(args), run_dir, start=start)
-    result = pipeline.run()
-    if is_local_runner(args):
-        result.wait_until_finish()
+    run_id = config.run_id or new_run_id(now)
+    run_dir = join(config.output, run_id)
+    with stream_state(config, run_dir, local, dry_run) as feed_state:  # a refused stream leaves no run folder
+        if not dry_run:
+            create_run_dir(config.output, run_id)
+            write_atomic(
+                join(run_dir, STREAM_FILE),
+                json.dumps({"started_at": now.isoformat(), "options": config.describe(), "beam_args": args}, indent=2)
+                + "\n",
+            )
+        pipeline = build_stream_pipeline(config, options, run_dir, start=start, feed_state=feed_state)
+        result = pipeline.run()
+        if local:
+            result.wait_until_finish()
     return run_dir, result
 
 
 def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int:
     """`wirebeam stream` for the CLI: exit 0 when started (Dataflow) or finished (local), 2 bad arguments,
-    3 unusable output folder."""
+    3 unusable output or state folder, 75 another run holds the state folder."""
     try:
         check_stream_config(config, beam_args)
     except ConfigError as exc:
@@ -162,9 +253,12 @@ def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int
         return 2
     try:
         run_dir, result = run_stream(config, beam_args)
-    except ConfigError as exc:
+    except StateLocked as exc:
         print(f"wirebeam stream: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
+    except (ConfigError, StateError) as exc:
+        print(f"wirebeam stream: {exc}", file=sys.stderr)
+        return EXIT_STATE
     if config.quiet:
         return 0
     if is_local_runner(beam_args):
@@ -181,8 +275,6 @@ WINDOWED_PREFIXES = ("stories", "duplicates", "dead_letter", "polls")
 
 def window_files(run_dir: str, prefix: str) -> list[str]:
     """The files one prefix has written so far, in window order."""
-    from apache_beam.io.filesystems import FileSystems
-
     pattern = join(run_dir, prefix) + "-*.jsonl"
     return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
 

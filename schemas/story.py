@@ -17,11 +17,21 @@ SCHEMA_VERSION = "1.0"
 # How `Story.published_at` was obtained, most trusted first. The `page_*` values come from a whole HTML page's own
 # markup (`wirebeam enrich` on pages): its JSON-LD `datePublished`, a publish-time `<meta>`, a `<time datetime>`,
 # or, when it has none of these, the day htmldate finds in its markup and text (`page_guess`, a day at 00:00 UTC).
+# `channel` is the feed's own date (RSS channel pubDate/lastBuildDate) for an item that carries none.
 PublishedSource = Literal[
-    "feed", "page_jsonld", "page_meta", "page_time", "page_timestamp", "page_guess", "dateline", "input", "fetch_time"
+    "feed",
+    "page_jsonld",
+    "page_meta",
+    "page_time",
+    "page_timestamp",
+    "page_guess",
+    "dateline",
+    "channel",
+    "input",
+    "fetch_time",
 ]
 DateType = Literal["DATE", "TIME", "DURATION", "SET"]
-AnchorSource = Literal["dateline", "published", "fetched", "none"]
+AnchorSource = Literal["dateline", "published", "channel", "fetched", "none"]
 # Which text of a story a mention's offsets index.
 TextField = Literal["body", "title"]
 
@@ -59,12 +69,20 @@ class RawEntry(_Record):
     published_source: PublishedSource | None = Field(
         default=None, description="where published_at came from when not the feed (enrich input, page metadata)"
     )
+    published_offset_minutes: int | None = Field(
+        default=None, description="UTC offset the item's date was written in (its local time), if it named one"
+    )
     updated_text: str | None = None
     updated_at: dt.datetime | None = None
     date_flag: Literal["unparseable", "future"] | None = Field(
         default=None, description="why published_at is null although the feed gave a date"
     )
-    authors: list[str] = Field(default_factory=list)
+    channel_published_at: dt.datetime | None = Field(
+        default=None, description="the channel's pubDate/lastBuildDate (Atom: feed updated), UTC"
+    )
+    channel_offset_minutes: int | None = None
+    authors: list[str] = Field(default_factory=list, description="dc:creator / author names")
+    credits: list[str] = Field(default_factory=list, description="media:credit (photo and video credits)")
     categories: list[str] = Field(default_factory=list)
     language: str | None = None
     feed_bozo: bool = False
@@ -91,6 +109,11 @@ class Story(_Record):
     summary: str | None = None
     published_at: dt.datetime | None = None
     published_source: PublishedSource | None = None
+    published_offset_minutes: int | None = Field(
+        default=None,
+        description="UTC offset of the source's own date (feed date or channel date): published_at shifted by it "
+        "gives the story's local day, which relative dates are anchored on",
+    )
     dateline: Dateline | None = None
     credits: list[str] = Field(default_factory=list)
     language: str | None = None

@@ -156,14 +156,39 @@ def test_streaming_job_builds_for_dataflow_offline(project_copy: Path, no_networ
         "Poll",
         "PollFeeds",
         "StreamStories",
-        "WriteStories",
-        "WriteDuplicates",
-        "WriteDeadLetters",
+        "WriteWindows",
+        "WriteWindows/CommitWindow",
     } <= found
     for stage in ("FirstSighting", "KeyVotes", "Decide"):
         assert f"StreamStories/StreamingDedup/{stage}" in found
     assert {"StreamStories/ExtractEntities", "StreamStories/ExtractDates"} <= found
     assert sdist_members(staged) >= EXPECTED_FILES
+    assert no_network == []
+
+
+@pytest.mark.e2e
+@needs_gcp
+def test_streaming_job_with_a_gcs_state_folder_builds_offline(
+    project_copy: Path, no_network: list[Any], run_cli: Any, tmp_path: Path
+) -> None:
+    """`wirebeam stream --state gs://…` through the CLI: the job reads earlier runs' index and records each window
+    in the state folder; a dry run builds it without touching GCS (nor the network)."""
+    result, _ = dry_run("stream", project_copy, ("--state", "gs://wirebeam-offline/state", "--window", "300"))
+    found = labels(result)
+    assert {"StreamStories/StreamingDedup/PriorRuns", "WriteWindows/ByWindow", "WriteWindows/CommitWindow"} <= found
+    code, printed = run_cli(
+        "stream", "--output", "gs://wirebeam-offline/out", "--state", "gs://wirebeam-offline/state",
+        "--interval", "60", *DATAFLOW_ARGS, f"--setup_file={project_copy / 'pyproject.toml'}",
+    )  # fmt: skip
+    assert code == 0, printed
+    # Local folders show it: a stream's dry run creates no run folder and reads, locks or writes no state.
+    out, state = tmp_path / "out", tmp_path / "state"
+    code, printed = run_cli(
+        "stream", "--output", str(out), "--state", str(state), "--interval", "60", *DATAFLOW_ARGS,
+        f"--setup_file={project_copy / 'pyproject.toml'}",
+    )  # fmt: skip
+    assert code == 0, printed
+    assert not out.exists() and not state.exists()
     assert no_network == []
 
 
@@ -179,8 +204,8 @@ def launcher() -> Any:
 
 
 # CLI options a template deliberately does not offer (see launch.py): the SSRF guard stays on in the cloud,
-# and a stateful batch run needs a driver that outlives the job.
-NOT_TEMPLATE_OPTIONS = {"help", "allow_private_hosts", "state", "reset_state", "quiet"}
+# and a stateful batch run needs a driver that outlives the job (`state` is for streams only).
+NOT_TEMPLATE_OPTIONS = {"help", "allow_private_hosts", "reset_state", "quiet"}
 
 
 def test_template_metadata_describes_every_pipeline_option() -> None:
@@ -246,3 +271,11 @@ def test_cli_dry_run_builds_the_job_and_commits_nothing(
     assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
     assert no_network == []
     assert time.monotonic() - started < 60
+
+
+def test_template_state_is_for_streams_only() -> None:
+    launch = launcher()
+    command = launch.template_argv(["--mode=stream", "--output=gs://b/o", "--state=gs://b/s"])
+    assert command[:5] == ["stream", "--output", "gs://b/o", "--state", "gs://b/s"]
+    with pytest.raises(SystemExit, match="mode=stream"):
+        launch.template_argv(["--mode=run", "--output=gs://b/o", "--state=gs://b/s"])

@@ -75,7 +75,8 @@ def test_a_whole_page_takes_the_article_path_with_its_metadata() -> None:
     assert "Harbor Wire" not in entry.content_html
     assert (entry.title, entry.authors) == ("Council backs seawall", ["Jane Doe"])
     assert entry.published_at == dt.datetime(2026, 3, 13, 14, 30, tzinfo=dt.UTC)
-    assert entry.published_at.utcoffset() == dt.timedelta(hours=-5)  # kept on the page's clock
+    assert entry.published_at.utcoffset() == dt.timedelta(0)  # UTC, with the page's own offset beside it
+    assert entry.published_offset_minutes == -300
     assert (entry.published_source, entry.published_text) == ("page_meta", "2026-03-13T09:30:00-05:00")
 
 

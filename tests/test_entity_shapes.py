@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 4, 17, 12, tzinfo=dt.UTC)
 
 
 def enriched(title: str, body: str) -> EnrichedStory:
-    from pipeline.build import singleton
+    from transforms.dedup.singleton import singleton
 
     story = Story(id="s", title=title, body=body, source=FeedSource(url="wire"), content_hash="h", fetched_at=NOW,
                   published_at=NOW)

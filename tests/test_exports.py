@@ -30,7 +30,7 @@ def test_importing_the_packages_does_not_import_beam() -> None:
         ("transforms.fetch", "ReadFeeds", "transforms.fetch.stage"),
         ("transforms.fetch", "PollFeedFn", "transforms.fetch.poll"),
         ("transforms.sink", "WriteStories", "transforms.sink.stage"),
-        ("transforms.sink", "WriteWindowed", "transforms.sink.windowed"),
+        ("transforms.sink", "WriteWindows", "transforms.sink.windowed"),
     ],
 )
 def test_a_name_comes_from_the_module_it_is_mapped_to(package: str, name: str, module: str) -> None:

@@ -776,5 +776,7 @@ def test_robustness_corpus_full(tmp_path: Path) -> None:
     # expectations about local files that a base URI changes. 44 expectations spell out port 8097.
     allowance = 0 if figures["port"] == 8097 else 44
     assert figures["expect_holds"] >= 2079 - allowance
-    assert figures["stage_entries"] == figures["entries"] == 1217
-    assert figures["stage_dead_letters"] == {"not_a_feed": 8}
+    # feedparser finds 1,217 entries; wirebeam keeps all but the one of a feed that declares its own DTD entities,
+    # which it refuses whole (two such feeds, one of them without items).
+    assert (figures["entries"], figures["stage_entries"]) == (1217, 1216)
+    assert figures["stage_dead_letters"] == {"not_a_feed": 8, "dtd_entities": 2}

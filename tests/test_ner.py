@@ -1,4 +1,5 @@
-"""Tests for transforms.entities.ner: span trimming, canonical names, document rules, chunking, the spaCy extractor."""
+"""Tests for the entity recognizer (transforms.entities.ner and the modules beside it): span trimming, canonical
+names, document rules, chunking, the spaCy extractor."""
 
 from __future__ import annotations
 
@@ -10,25 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from transforms.entities.canonical import canonicalize, story_aliases
 from transforms.entities.ner import (
     DEFAULT_MODEL,
     EntityExtractor,
-    EntityGroup,
-    Mention,
-    _caps_line,
     _standalone_occurrences,
-    attach_tickers,
-    canonicalize,
     chunk_text,
-    find_tickers,
     join_title,
-    load_places,
-    model_view,
     refine_spans,
     split_title,
-    story_aliases,
-    trim_span,
 )
+from transforms.entities.places import load_places
+from transforms.entities.spans import EntityGroup, Mention, trim_span
+from transforms.entities.tickers import attach_tickers, find_tickers
+from transforms.entities.view import _caps_line, model_view
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 REFERENCE_STORY = SHARED / "samples" / "reuters-2014-03-14-kerry-lavrov.txt"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -20,8 +21,9 @@ from pipeline.state import (
     StateStore,
     write_atomic,
 )
-from transforms.dedup.index import index_header, index_line
+from transforms.dedup.index import index_header, index_line, parse_index_line
 from transforms.dedup.neardup import DedupConfig
+from transforms.sink.windowed import STREAM_DIR, commit_record
 
 
 def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
@@ -92,8 +94,6 @@ def test_committed_run_is_rolled_forward(tmp_path: Path) -> None:
     state, run = tmp_path / "state", tmp_path / "out" / "r1"
     run.mkdir(parents=True)
     store = StateStore(str(state))
-    import datetime as dt
-
     line = index_line("story-1", ["u:https://example.org/a"], dt.datetime(2026, 11, 27, tzinfo=dt.UTC))
     (run / "_index-00000-of-00001.jsonl").write_text(line + "\n")
     (run / "_feed_reports-00000-of-00001.jsonl").write_text(
@@ -131,3 +131,93 @@ def test_uncommitted_run_is_not_rolled_forward(tmp_path: Path) -> None:
     store.mark_pending(str(run))
     roll_forward(store)
     assert not (state / PENDING_FILE).exists() and not (state / INDEX_FILE).exists()
+
+
+# --- a stream's window commit records -----------------------------------------------------------------------
+
+
+def _window(state: Path, run: Path, name: str, ids: list[str], etag: str, published: bool) -> None:
+    """A commit record as WriteWindows leaves it: the window's stories file exists only if it was published."""
+    stories = run / f"stories-{name}-00000-of-00001.jsonl"
+    if published:
+        stories.write_text("".join(json.dumps({"id": i}) + "\n" for i in ids))
+    seen = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    lines = [index_line(i, [f"u:https://example.org/{i}"], seen) for i in ids]
+    feeds = {"https://example.org/rss": {"etag": etag, "http_status": 200}}
+    (state / STREAM_DIR).mkdir(parents=True, exist_ok=True)
+    (state / STREAM_DIR / f"{name}--{run.name}.jsonl").write_text(
+        "".join(commit_record(name, str(run), [str(stories)], feeds, lines))
+    )
+
+
+def _index_ids(state: Path) -> list[str]:
+    return [e["id"] for e in map(parse_index_line, (state / INDEX_FILE).read_text().splitlines()) if e]
+
+
+def test_fold_keeps_published_windows_and_drops_expired_entries(tmp_path: Path) -> None:
+    state, run = tmp_path / "state", tmp_path / "out" / "s1"
+    run.mkdir(parents=True)
+    store = StateStore(str(state))
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    (state / INDEX_FILE).write_text(
+        "\n".join(
+            [
+                index_header(),
+                index_line("old", ["u:https://example.org/old"], now - dt.timedelta(days=30)),
+                index_line("live", ["u:https://example.org/live"], now - dt.timedelta(days=1)),
+            ]
+        )
+        + "\n"
+    )
+    _window(state, run, "2026-11-27T00-00-00--2026-11-27T00-05-00", ["a", "b"], '"v1"', published=True)
+    # Cut short before its stories were written: neither its index lines nor its validators count.
+    _window(state, run, "2026-11-27T00-05-00--2026-11-27T00-10-00", ["c"], '"v2"', published=False)
+    assert store.fold_stream_commits(dt.timedelta(days=7), now=now) == 1
+    assert _index_ids(state) == ["live", "a", "b"]
+    assert store.load_feeds()["https://example.org/rss"]["etag"] == '"v1"'
+    assert store.stream_commits() == []
+    assert store.fold_stream_commits(dt.timedelta(days=7), now=now) == 0
+
+
+def test_fold_twice_after_a_crash_adds_nothing_twice(tmp_path: Path) -> None:
+    state, run = tmp_path / "state", tmp_path / "out" / "s1"
+    run.mkdir(parents=True)
+    store = StateStore(str(state))
+    name = "2026-11-27T00-00-00--2026-11-27T00-05-00"
+    _window(state, run, name, ["a"], '"v1"', published=True)
+    kept = (state / STREAM_DIR / f"{name}--s1.jsonl").read_text()
+    store.fold_stream_commits(dt.timedelta(days=7))
+    (state / STREAM_DIR / f"{name}--s1.jsonl").write_text(kept)  # died before removing the record
+    store.fold_stream_commits(dt.timedelta(days=7))
+    assert _index_ids(state) == ["a"]
+
+
+def test_reset_sets_stream_commits_aside(tmp_path: Path) -> None:
+    state, run = tmp_path / "state", tmp_path / "out" / "s1"
+    run.mkdir(parents=True)
+    _window(state, run, "2026-11-27T00-00-00--2026-11-27T00-05-00", ["a"], '"v1"', published=True)
+    store = StateStore(str(state))
+    assert len(store.reset()) == 1
+    assert store.fold_stream_commits(dt.timedelta(days=7)) == 0 and not (state / INDEX_FILE).exists()
+
+
+def test_a_dataflow_streams_lock_holds_while_it_commits_windows(tmp_path: Path) -> None:
+    state, run = tmp_path / "state", tmp_path / "out" / "s1"
+    run.mkdir(parents=True)
+    StateStore(str(state)).hold_for_job("gs://b/out/s1", dt.timedelta(hours=1))
+    holder = json.loads((state / LOCK_FILE).read_text())
+    assert holder["pid"] is None and holder["job"] == "gs://b/out/s1"
+    with pytest.raises(StateLocked, match="streaming job writing gs://b/out/s1"), StateStore(str(state)).locked():
+        pass
+    # Launched two hours ago: it still holds the folder while its windows keep coming ...
+    holder["started_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat()
+    (state / LOCK_FILE).write_text(json.dumps(holder))
+    _window(state, run, "2026-11-27T00-00-00--2026-11-27T00-05-00", ["a"], '"v1"', published=True)
+    with pytest.raises(StateLocked), StateStore(str(state)).locked():
+        pass
+    # ... and lapses an hour after its last one (a drained or failed job).
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).timestamp()
+    for record in (state / STREAM_DIR).iterdir():
+        os.utime(record, (old, old))
+    with StateStore(str(state)).locked():
+        assert json.loads((state / LOCK_FILE).read_text())["pid"] == os.getpid()

@@ -5,6 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,17 +20,31 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
-from apache_beam.transforms.window import TimestampedValue
+from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 
+from pipeline.options import FAILPOINTS_ENV
+from pipeline.state import StateStore
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
+from transforms.dedup.index import index_header, index_line, parse_index_line
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.streaming import Sighting, StreamingDedup, Vote, decide, same_id_reason, sighting_of, vote_at_key
+from transforms.dedup.stage import member_of
+from transforms.dedup.streaming import (
+    PriorRunsFn,
+    Sighting,
+    StreamingDedup,
+    Vote,
+    decide,
+    same_id_reason,
+    sighting_of,
+    vote_at_key,
+)
 from transforms.fetch.http import FetchSettings
 from transforms.fetch.poll import PollFeedFn
 from transforms.fetch.stage import FEED_REPORT, FetchedFeed
-from transforms.sink.windowed import WriteWindowed
+from transforms.sink.windowed import STREAM_DIR, WriteWindows, feed_states, parse_commit, window_name
 
+ROOT = Path(__file__).resolve().parents[1]
 CFG = DedupConfig()
 RunCli = Callable[..., tuple[int, str]]
 WIRE = (
@@ -221,20 +241,57 @@ def test_windowed_output_writes_one_file_set_per_window(tmp_path: Path) -> None:
         .advance_watermark_to(400)
         .advance_watermark_to_infinity()
     )
+    run, state = tmp_path / "run", tmp_path / "state"
+    run.mkdir()
     with streaming_pipeline() as p:
         out = p | events | StreamingDedup(dt.timedelta(hours=1))
-        out["stories"] | "WriteStories" >> WriteWindowed(str(tmp_path / "stories"), 100)
-        out["duplicates"] | "WriteDuplicates" >> WriteWindowed(str(tmp_path / "duplicates"), 100)
-    names = sorted(f.name for f in tmp_path.iterdir() if f.suffix == ".jsonl")
+        lines = out["stories"] | "Lines" >> beam.Map(lambda s: s.model_dump_json())
+        _ = {"stories": lines, "duplicates": out["duplicates"]} | WriteWindows(str(run), 100, state=str(state))
+    names = sorted(f.name for f in run.iterdir())
     assert names == [
-        "duplicates-[1970-01-01T00-03-20, 1970-01-01T00-05-00)-00000-of-00001.jsonl",
-        "stories-[1970-01-01T00-00-00, 1970-01-01T00-01-40)-00000-of-00001.jsonl",
-        "stories-[1970-01-01T00-03-20, 1970-01-01T00-05-00)-00000-of-00001.jsonl",
+        "duplicates-1970-01-01T00-03-20--1970-01-01T00-05-00-00000-of-00001.jsonl",
+        "stories-1970-01-01T00-00-00--1970-01-01T00-01-40-00000-of-00001.jsonl",
+        "stories-1970-01-01T00-03-20--1970-01-01T00-05-00-00000-of-00001.jsonl",
     ]
     first, second = (
-        sorted(json.loads(line)["id"] for line in (tmp_path / n).read_text().splitlines()) for n in names[1:]
+        sorted(json.loads(line)["id"] for line in (run / n).read_text().splitlines()) for n in names[1:]
     )
     assert (first, second) == (["a", "o"], ["t"])
+    # One commit record per window, naming its files (stories last) and the index lines of its stories.
+    records = sorted((state / STREAM_DIR).iterdir())
+    assert [r.name for r in records] == [
+        "1970-01-01T00-00-00--1970-01-01T00-01-40--run.jsonl",
+        "1970-01-01T00-03-20--1970-01-01T00-05-00--run.jsonl",
+    ]
+    header, index = parse_commit(records[1].read_text())
+    assert [Path(f).name for f in header["files"]] == names[::2]
+    assert [parse_index_line(line)["id"] for line in index] == ["t"]  # type: ignore[index]
+    assert header["feeds"] == {}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [
+        (0, 300, "1970-01-01T00-00-00--1970-01-01T00-05-00"),
+        (1_796_183_100, 1_796_183_400, "2026-12-02T03-45-00--2026-12-02T03-50-00"),
+        (0.5, 1.25, "1970-01-01T00-00-00.500--1970-01-01T00-00-01.250"),
+    ],
+)
+def test_window_names_have_no_shell_metacharacters(start: float, end: float, name: str) -> None:
+    assert window_name(IntervalWindow(start, end)) == name
+    assert not set(name) & set(" []()*?'\"$&;|<>")
+
+
+def test_feed_states_keep_each_feeds_last_successful_poll() -> None:
+    polls = [
+        {"poll": "2026-11-27T09:05:00+00:00", "feed": "f", "http_status": 200, "state": {"etag": '"v2"'}},
+        {"poll": "2026-11-27T09:00:00+00:00", "feed": "f", "http_status": 200, "state": {"etag": '"v1"'}},
+        {"poll": "2026-11-27T09:10:00+00:00", "feed": "f", "http_status": 500, "state": None},
+        {"poll": "2026-11-27T09:00:00+00:00", "feed": "g", "not_modified": 1},
+    ]
+    assert feed_states(polls) == {
+        "f": {"etag": '"v2"', "http_status": 200, "updated_at": "2026-11-27T09:05:00+00:00"}
+    }
 
 
 def test_streaming_dedup_rejects_a_nonpositive_retention() -> None:
@@ -280,6 +337,63 @@ def test_poll_feed_keeps_validators_and_sends_a_conditional_get() -> None:
     assert sent == [None, '"v1"']
     assert len(second) == 1 and second[0].tag == FEED_REPORT
     assert second[0].value["not_modified"] == 1 and second[0].value["http_status"] == 304
+
+
+def test_poll_feed_starts_from_the_state_folders_validators() -> None:
+    with ScriptedServer() as server:
+        server.route("/feed", handler=conditional(RSS, etag='"v1"'))
+        source = FeedSource(url=server.url("/feed"))
+        fn = PollFeedFn(FetchSettings(allow_private_hosts=True, retries=0), {source.url: {"etag": '"v1"'}})
+        fn.setup()
+        try:
+            out = list(fn.process((source.url, source), validators=FakeState()))
+        finally:
+            fn.teardown()
+        sent = [r.headers.get("if-none-match") for r in server.requests]
+    assert sent == ['"v1"']  # a restarted stream's first poll is conditional too
+    assert len(out) == 1 and out[0].value["not_modified"] == 1
+
+
+# --- earlier runs' memory: the state folder's dedup index ------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+
+
+def _index_file(tmp_path: Path, entries: list[tuple[Story, dt.datetime]]) -> str:
+    lines = [index_header(CFG)]
+    for emitted, seen in entries:
+        member = member_of(emitted, CFG)
+        lines.append(index_line(emitted.id, member.keys, seen, member.signature, member.n_shingles))
+    path = tmp_path / "dedup_index.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_prior_runs_turn_copies_of_what_was_emitted_into_duplicates(tmp_path: Path) -> None:
+    emitted = story("a", WIRE, url="https://x.example/a", canonical_url="https://x.example/a")
+    old = story("old", THIRD)
+    path = _index_file(tmp_path, [(emitted, NOW - dt.timedelta(days=1)), (old, NOW - dt.timedelta(days=30))])
+    fn = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    fn.setup()
+    incoming = [
+        emitted,  # the same entry again
+        story("b", WIRE, feed="https://b.example/rss"),  # the same text from another outlet
+        story("c", WIRE.replace("Tuesday", "Wednesday") + " More to follow.", feed="https://c.example/rss"),
+        story("o", OTHER),  # new
+        story("t", THIRD, feed="https://t.example/rss"),  # a copy of an entry past the retention window: new
+    ]
+    out = [o for s in incoming for o in fn.process(s)]
+    passed = [o.id for o in out if isinstance(o, Story)]
+    records = [o.value for o in out if not isinstance(o, Story)]
+    dups = [(d.id, d.duplicate_of, d.reason, d.cross_run) for d in records]
+    assert passed == ["o", "t"]
+    assert dups == [("a", "a", "index", True), ("b", "a", "index", True), ("c", "a", "index", True)]
+
+
+def test_prior_runs_without_an_index_pass_everything(tmp_path: Path) -> None:
+    fn = PriorRunsFn(str(tmp_path / "absent.jsonl"), CFG, dt.timedelta(days=7), NOW)
+    fn.setup()
+    assert [o.id for o in fn.process(story("a", WIRE))] == ["a"]
 
 
 # --- the CLI -----------------------------------------------------------------------------------------------
@@ -358,7 +472,7 @@ def test_stream_without_duration_on_a_local_runner_is_refused(
     [
         (["--interval", "0", "--duration", "5"], "--interval must be positive"),
         (["--window", "-1", "--duration", "5"], "--window must be positive"),
-        (["--state", "st", "--duration", "5"], "--state is for scheduled"),
+        (["--reset-state", "--duration", "5"], "--reset-state needs --state"),
     ],
 )
 def test_stream_options_are_validated(
@@ -368,3 +482,162 @@ def test_stream_options_are_validated(
         run_cli("stream", "--output", str(tmp_path), *args)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# --- durable memory: --state across restarts, kills and batch runs ----------------------------------------------
+
+
+class GrowingFeed:
+    """A feed that lists stories 1..n, n set by the test or grown by one on every full fetch; answers 304 while
+    the client's ETag is current."""
+
+    def __init__(self, n: int = 2, grow: bool = False) -> None:
+        self.n, self.grow, self.listed = n, grow, 0
+
+    def __call__(self, request: Request) -> Reply:
+        if request.headers.get("if-none-match") == f'"{self.n}"':
+            return Reply(status=304, headers={"ETag": f'"{self.n}"'})
+        reply = Reply(body=_rss(list(range(1, self.n + 1))), headers={"ETag": f'"{self.n}"'})
+        self.listed = max(self.listed, self.n)
+        if self.grow:
+            self.n += 1
+        return reply
+
+
+def emitted_urls(out: Path) -> list[str]:
+    """Every story url in every run folder's stories files (a killed run's published windows included)."""
+    return [
+        json.loads(line)["url"]
+        for f in sorted(out.glob("*/stories-*.jsonl"))
+        for line in f.read_text().splitlines()
+    ]
+
+
+def _urls(numbers: range | list[int]) -> list[str]:
+    return [f"https://news.example/{n}" for n in numbers]
+
+
+@pytest.mark.e2e
+def test_stream_and_batch_hand_over_on_one_state(tmp_path: Path, run_cli: RunCli) -> None:
+    """A stream after a batch run emits nothing the batch run emitted, a batch run after a stream neither."""
+    out, state = tmp_path / "out", tmp_path / "state"
+    feed = GrowingFeed(3)
+    with ScriptedServer() as server:
+        server.route("/feed", handler=feed)
+        common = ("--feeds", server.url("/feed"), "--allow-private-hosts", "--output", str(out), "--state", str(state))
+        stream = ("stream", *common, "--interval", "2", "--duration", "3", "--window", "3600")
+
+        def new_urls(run_id: str, *argv: str) -> list[str]:
+            code, printed = run_cli(*argv, "--run-id", run_id)
+            assert code == 0, printed
+            return sorted(json.loads(line)["url"] for f in (out / run_id).glob("stories-*") for line in f.open())
+
+        assert new_urls("batch-1", "run", *common) == _urls(range(1, 4))
+        feed.n = 5
+        assert new_urls("stream-1", *stream) == _urls([4, 5])
+        feed.n = 6
+        assert new_urls("batch-2", "run", *common) == _urls([6])
+        assert new_urls("stream-2", *stream) == []  # unchanged feed: a 304 from the batch run's validators
+        feed.n = 7
+        assert new_urls("stream-3", *stream) == _urls([7])
+        etags = [r.headers.get("if-none-match") for r in server.requests]
+    assert etags[:3] == [None, '"3"', '"5"']  # each run's first request is conditional on the last one's
+    index = [parse_index_line(line) for line in (state / "dedup_index.jsonl").read_text().splitlines()]
+    assert len([e for e in index if e]) == 7
+    assert not list((state / STREAM_DIR).iterdir())  # every window folded when the stream ended
+    dups = [
+        json.loads(line)
+        for f in (out / "stream-1").glob("duplicates-*")
+        for line in f.read_text().splitlines()
+    ]
+    assert sorted((d["url"], d["reason"], d["cross_run"]) for d in dups) == [
+        (u, "index", True) for u in _urls(range(1, 4))
+    ]
+
+
+def test_a_state_folder_held_by_a_stream_refuses_runs_and_streams(
+    tmp_path: Path, run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    StateStore(str(state)).hold_for_job("gs://b/out/s1", dt.timedelta(hours=1))
+    feed = str(ROOT / "pipeline" / "samples" / "harbor-wire.xml")
+    common = ("--feeds", feed, "--output", str(tmp_path / "out"), "--state", str(state))
+    assert run_cli("run", *common)[0] == 75
+    assert run_cli("stream", *common, "--duration", "5")[0] == 75
+    assert capsys.readouterr().err.count("in use by the streaming job writing gs://b/out/s1") == 2
+    assert not list((tmp_path / "out").glob("*"))
+
+
+def stream_command(url: str, out: Path, state: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pipeline", "stream", "--quiet", "--feeds", url, "--allow-private-hosts",
+        "--interval", "1", "--window", "2", "--duration", "5", "--output", str(out), "--state", str(state),
+    ]  # fmt: skip
+
+
+def check_restart(out: Path, feed: GrowingFeed) -> None:
+    """Across every run: each story the feed listed emitted once, none twice, none lost."""
+    got = emitted_urls(out)
+    assert sorted(got) == sorted(set(got)), f"emitted twice: {sorted(u for u in set(got) if got.count(u) > 1)}"
+    assert sorted(got) == sorted(_urls(range(1, feed.listed + 1)))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "point",
+    [
+        "window_committed",  # a window published and recorded, the rest not
+        pytest.param("before_window_stories", marks=pytest.mark.slow),  # recorded, its stories not published
+        pytest.param("window_recorded", marks=pytest.mark.slow),  # recorded, none of its files published
+    ],
+)
+def test_stream_killed_in_a_window_commit_then_restarted(tmp_path: Path, point: str) -> None:
+    out, state = tmp_path / "out", tmp_path / "state"
+    feed = GrowingFeed(2, grow=True)
+    with ScriptedServer() as server:
+        server.route("/feed", handler=feed)
+        command = stream_command(server.url("/feed"), out, state)
+        env = {**os.environ, FAILPOINTS_ENV: f"crash={point}"}
+        killed = subprocess.run(command, cwd=ROOT, env=env, timeout=300)
+        assert killed.returncode == -signal.SIGKILL
+        published = emitted_urls(out)
+        assert bool(published) == (point == "window_committed")
+        subprocess.run(command, cwd=ROOT, check=True, timeout=300)
+    check_restart(out, feed)
+    assert len(list(out.iterdir())) == 2 and not list((state / STREAM_DIR).iterdir())
+
+
+def _first_window_file(out: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not list(out.glob("*/*--*.jsonl")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.timeout(1800)
+def test_stream_kill_9_at_random_points_then_restarted(tmp_path: Path) -> None:
+    """kill -9 at random points: odd trials anywhere in the run (mostly while it polls, before any window is
+    written), even trials within 50 ms of its first window file (while its windows are being written)."""
+    rng = random.Random(21)
+    published: list[int] = []  # stories files written before the kill
+    unfolded: list[int] = []  # window commit records left for the restart to fold (or drop)
+    for trial in range(6):
+        out, state = tmp_path / f"out-{trial}", tmp_path / f"state-{trial}"
+        feed = GrowingFeed(2, grow=True)
+        with ScriptedServer() as server:
+            server.route("/feed", handler=feed)
+            command = stream_command(server.url("/feed"), out, state)
+            proc = subprocess.Popen(command, cwd=ROOT)
+            if trial % 2:
+                time.sleep(rng.uniform(1.0, 18.0))
+            else:
+                _first_window_file(out, timeout=120)
+                time.sleep(rng.uniform(0.0, 0.05))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            published.append(len(list(out.glob("*/stories-*.jsonl"))))
+            unfolded.append(len(list((state / STREAM_DIR).glob("*.jsonl"))))
+            subprocess.run(command, cwd=ROOT, check=True, timeout=300)
+        check_restart(out, feed)
+    print("stream kill trials: stories files published before each kill:", published, "records left:", unfolded)

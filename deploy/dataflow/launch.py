@@ -19,6 +19,7 @@ LOGGER = logging.getLogger(__name__)
 # Template parameter → wirebeam flag. Values pass through; "true"/"false" parameters become bare switches.
 VALUE_PARAMS = {
     "output": "--output",
+    "state": "--state",
     "connect_timeout": "--connect-timeout",
     "timeout": "--timeout",
     "max_bytes": "--max-bytes",
@@ -41,8 +42,9 @@ SWITCH_PARAMS = {
     "one_record_per_story": "--one-record-per-story",
 }
 # Not template parameters, on purpose: --allow-private-hosts (the SSRF guard stays on in the cloud) and
-# --state/--reset-state (a stateful batch run commits its state after the job ends, so its driver must outlive
-# the job: run it as a Cloud Run job, see docs/deploy.md).
+# --reset-state. `state` is for mode=stream only: a stream records its windows from the job itself, but a stateful
+# batch run commits its state after the job ends, so its driver must outlive the job: run it as a Cloud Run job,
+# see docs/deploy.md.
 MODES = ("stream", "run")
 
 
@@ -77,6 +79,8 @@ def local_feeds_file(location: str) -> str:
 def template_argv(argv: Sequence[str]) -> list[str]:
     """Template arguments → the `wirebeam` argv (wirebeam's flags first, Beam's options after)."""
     args, beam_args = parser().parse_known_args(list(argv))
+    if args.state and args.mode != "stream":
+        raise SystemExit("the `state` parameter is for mode=stream; a stateful batch run needs a Cloud Run job")
     out = [args.mode]
     for url in (u.strip() for u in args.feeds.split(",")):
         if url:

@@ -9,12 +9,16 @@ extractor (transforms/article/page.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from transforms.clean.text import comparison_key
 
 __all__ = [
+    "byline_names",
+    "column_byline",
     "is_chrome_line",
     "is_credit_line",
+    "is_link_only",
     "looks_like_headline",
     "same_headline",
     "split_off_credit",
@@ -108,6 +112,25 @@ _PROMPT_WITH_NEWSLETTER_RE = re.compile(
     r"sign|subscri|suscri|abonn|inbox|e-?mail|free|get|receive|deliver|regist|anmeld"
 )
 _PROMPT_MAX = 240
+# Promo lines the wire services and outlets put in the story text: column and podcast promos, follow-us and
+# sign-up lines, the "Filed <date>" stamps of photo essays. Matched at the start of the lowercased line, which may
+# open with a connective ("And listen to …", "But first, …", "And before you read on, don't forget to …").
+_PROMO_RE = re.compile(
+    r"(?:(?:and|but|plus|also)[, ]+)?(?:(?:first|before you (?:read|go) on|meanwhile)[, ]+)?(?:"
+    r"enjoying this (?:column|article|story|newsletter|piece|report|briefing)\?"
+    r"|(?:listen|tune in) to (?:the |our |my |this )?(?:latest )?(?:episode of )?[\w'’&. -]{0,60}\bpodcast\b"
+    r"|(?:don'?t forget to )?sign up (?:for|to) [^.]{0,80}\b(?:webinar|newsletter|podcast|briefing)\b"
+    r"|follow [\w'’&. -]{1,40} on (?:linkedin|x|twitter|facebook|instagram|threads|bluesky|youtube|tiktok)\b"
+    r"|filed:? (?:on )?(?:[a-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [a-z]{3,9}\.? \d{4})"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,5})?)?\.?$"
+    # a content notice above the story: "WARNING - distressing content", "Warning: graphic images"
+    r"|warning\s*[-:–—]\s*[\w ]{0,30}\b(?:distressing|graphic|disturbing|upsetting)\b[\w ]{0,30}[.!]?$"
+    r")"
+)
+_PROMO_TRIGGERS = ("enjoying", "podcast", "sign up", "follow", "filed", "warning")
+# A short promo paragraph ends in its call to action: "… join us for a webinar on May 30. Click here to sign up."
+_PROMO_TAIL_RE = re.compile(r"[.!?\"”]\s+(?:click|tap) here to (?:sign up|register|subscribe|listen|watch)\W{0,3}$")
+_PROMO_MAX = 400
 _ITEM_SEP_RE = re.compile(r"\s*[•·▪●|]\s*|\s{2,}")
 _ITEM_SEPS = ("•", "·", "▪", "●", "|", "  ")
 # Photo credits alone on a line: "Photo: Jane Doe/Reuters", "(Image courtesy of NASA)".
@@ -133,9 +156,12 @@ _CAPTION_MAX = 400
 _TITLE_BAR_RE = re.compile(r"[^|\n]{3,200}(?: \| [^|\n]{1,60}){2,}")
 
 # Credit lines move to `Cleaned.credits`.
+_CREDIT_ROLE = (
+    r"(?:(?:additional |further )?reporting|writing|written|editing|edited|compiled|research|additional research|"
+    r"graphics?|produced|fact[- ]checking|translated|photos?|photography|illustrations?|design|video|text|words)"
+)
 _CREDIT_LINE_RE = re.compile(
-    r"\(?\s*(?:(?:additional |further )?reporting|writing|written|editing|edited|compiled|research|"
-    r"additional research|graphics?|produced|fact[- ]checking|translated|photos?|video)\s+by\b.{0,300}"
+    rf"\(?\s*{_CREDIT_ROLE}(?:(?:,| and| &) {_CREDIT_ROLE})*\s+by\b.{{0,300}}"
     r"|our standards:.{0,80}"
     r"|.{0,200}\bcontributed(?: to)?(?: this)? (?:report|story|reporting)\b.{0,40}"
     r"|(?:follow|contact|email|e-mail) (?:the )?(?:author|reporter|writer)s?\b.{0,150}"
@@ -173,6 +199,10 @@ def is_chrome_line(line: str) -> bool:
         return True
     # the prompt and caption patterns are matched on the lowercased line: IGNORECASE makes `re` several times slower
     low = line.lower()
+    if n <= _PROMO_MAX and any(t in low for t in _PROMO_TRIGGERS) and _PROMO_RE.match(low) is not None:
+        return True
+    if n <= _PROMO_MAX and "here to" in low and _PROMO_TAIL_RE.search(low) is not None:
+        return True
     if n <= _PROMPT_MAX and any(t in low for t in _PROMPT_TRIGGERS) and (m := _PROMPT_RE.search(low)) is not None:
         return m.group(0) != "newsletter" or _PROMPT_WITH_NEWSLETTER_RE.search(low) is not None
     if _PHOTO_CREDIT_RE.fullmatch(line):
@@ -191,6 +221,85 @@ def is_credit_line(line: str) -> bool:
         return False
     # "By the numbers" or "By Tuesday, ..." are sentences, not bylines: a byline has few words and no verb-ish end.
     return not (line[:3].lower() == "by " and (len(line.split()) > 12 or line.rstrip().endswith(".")))
+
+
+# A byline: "By Jane Roe", "By Jane Roe and John Poe, Reuters", "By Mike Dolan, Editor-at-Large, Finance and
+# Markets". Names are two to four capitalised words; what follows a comma and is not a name is the job title.
+_NAME = r"[A-Z][\w.'’-]*[a-z][\w.'’-]*(?: (?:[A-Z][\w.'’-]+|de|van|von|der|da|di|la|le|bin|al)){1,3}"
+_BYLINE_RE = re.compile(
+    rf"(?:[Bb]y|BY):? (?P<names>{_NAME}(?:(?:,| and| &) {_NAME})*)"
+    r"(?P<title>(?:,? (?:[A-Z][\w&'’./-]*|and|of|for|the|at|in|on|&)){0,10})\.?"
+)
+_BYLINE_MAX = 160
+_NAME_SPLIT_RE = re.compile(r",? and |, | & ")
+# Words of a job title or desk after a byline's names ("By Ana Ruiz, Senior Markets Columnist"): where one
+# appears, the names have ended.
+_JOB_WORDS = frozenset(
+    {
+        "Editor", "Editor-at-Large", "Columnist", "Correspondent", "Reporter", "Writer", "Staff", "Chief", "Senior",
+        "Bureau", "Desk", "Contributor", "Analyst", "Producer", "Critic", "Associate", "Deputy", "Managing",
+        "Political", "Business", "Markets", "Reuters", "Bloomberg", "AFP", "AP", "Press", "News", "Newsroom",
+    }
+)
+
+
+def byline_names(line: str) -> list[str] | None:
+    """The author names of a byline line ("By Jane Roe and John Poe, Reuters" → both), None for other lines."""
+    if len(line) > _BYLINE_MAX or line[:3].lower() not in ("by ", "by:"):
+        return None
+    m = _BYLINE_RE.fullmatch(line.strip())
+    if m is None or (m.group("title") and len(m.group("title").split()) > 8):
+        return None
+    names: list[str] = []
+    for name in _NAME_SPLIT_RE.split(m.group("names")):
+        if any(word in _JOB_WORDS for word in name.split()):
+            break
+        if name.strip():
+            names.append(name.strip())
+    return names or None
+
+
+# A column's label opening its first paragraph: "JANE ROE: …", "DR JANE ROE: …", "EXCLUSIVE BY JANE ROE: …",
+# "JANE ROE'S DIARY: …", "TALK OF THE TOWN: …". Capitals only, followed by a capitalised sentence.
+_COLUMN_LABEL_RE = re.compile(r"(?P<label>[A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){1,5}): (?=[A-Z0-9'‘\"“])")
+_HONORIFICS = frozenset({"DR", "DR.", "SIR", "DAME", "LORD", "LADY", "BARONESS", "PROFESSOR", "PROF", "REV"})
+# Words of a column or section label, never of a person's name.
+_LABEL_WORDS = frozenset(
+    {
+        "OF", "THE", "ON", "IN", "AND", "FOR", "TO", "A", "AT", "WITH", "COMMENT", "CONFIDENTIAL", "CONTENT",
+        "LATEST", "NEWS", "LIVE", "UPDATE", "UPDATES", "EXCLUSIVE", "WARNING", "GRAPHIC", "BREAKING", "VIDEO",
+        "WATCH", "OPINION", "REVIEW", "ANALYSIS", "EDITORIAL", "DIARY", "NOTEBOOK", "COLUMN", "LETTERS", "PEOPLE",
+        "TOWN", "SPORT", "WEATHER", "SPECIAL", "REPORT", "FIRST", "PERSON", "VIEW", "QUESTION", "TIME",
+    }
+)
+_POSSESSIVE_RE = re.compile(r"['’]S\b.*$")
+
+
+def column_byline(paragraph: str, is_place: Callable[[str], bool]) -> tuple[str | None, int] | None:
+    """A column label opening `paragraph`: (author name in title case, or None for a section label, characters
+    the label takes with its colon). None when the paragraph does not open with one, or opens with a place
+    ("NEW YORK: …" is a dateline's business, see transforms/clean/dateline.py)."""
+    m = _COLUMN_LABEL_RE.match(paragraph[:80])
+    if m is None:
+        return None
+    label = m.group("label")
+    if is_place(label):
+        return None
+    name = label.removeprefix("EXCLUSIVE ").removeprefix("BY ")
+    name = _POSSESSIVE_RE.sub("", name).strip()
+    words = name.split()
+    core = [w for w in words if w not in _HONORIFICS]
+    if 2 <= len(core) <= 4 and not any(w.strip(".'’-") in _LABEL_WORDS for w in core):
+        return name.title(), m.end()
+    return None, m.end()
+
+
+def is_link_only(paragraph: str) -> bool:
+    """A bulleted link to another story ("• Rare photos show …"): not story text when it is all there is."""
+    return len(paragraph) <= 200 and paragraph[:1] in _LINK_BULLETS and len(paragraph.split()) >= 2
+
+
+_LINK_BULLETS = frozenset("•·▪●")
 
 
 def same_headline(line: str, title_key: str) -> bool:

@@ -20,7 +20,7 @@ from transforms.vocabulary import MONTHS
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["Dateline", "parse_dateline", "parse_page_timestamp"]
+__all__ = ["Dateline", "is_place_name", "parse_dateline", "parse_page_timestamp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,11 @@ _DATELINE_WITH_AGENCY_RE = re.compile(rf"{_LOCATION}(?:,?\s+{_DATE})?\s+{_AGENCY
 _DATELINE_NO_PLACE_RE = re.compile(rf"{_DATE}(?:\s+{_AGENCY})?\s*(?:--|[-–—])\s+(?=\S)")
 _DATELINE_AGENCY_ONLY_RE = re.compile(rf"{_AGENCY}{_DASH}(?=\S)")
 _DATELINE_DATE_ONLY_RE = re.compile(rf"{_LOCATION},?\s+{_DATE}\s*(?:--|[-–—])\s+(?=\S)")
-# AP style with the agency dropped ("WASHINGTON — The ..."): only an em/en dash or "--" counts, never a hyphen.
+# AP style with the agency dropped ("WASHINGTON — The ...", "KUALA LUMPUR, Malaysia — The ...").
 _DATELINE_DASH_ONLY_RE = re.compile(rf"{_LOCATION}\s+(?:--|[–—])(?:\s+(?=[A-Z0-9“\"‘'])|$)")
+# The same with a spaced hyphen, as Asian and European outlets write it ("SINGAPORE - The ..."); like the dash
+# form it needs a place that may stand alone, so "ABC - The network" stays text.
+_DATELINE_HYPHEN_RE = re.compile(rf"{_LOCATION} - (?=[A-Z0-9“\"‘'])")
 _DATE_PARTS_RE = re.compile(
     r"(?P<a>[A-Za-z]+)\.? (?P<b>\d{1,2})(?:,? (?P<y>\d{4}))?|(?P<d>\d{1,2}) (?P<m>[A-Za-z]+)"
     r"\.?(?: (?P<y2>\d{4}))?"
@@ -125,14 +128,17 @@ def _resolve_day(date_text: str, published: dt.datetime | None) -> dt.date | Non
     return min(candidates, key=lambda d: abs((d - ref).days)) if candidates else None
 
 
+def is_place_name(text: str) -> bool:
+    """A place the gazetteer knows, in any case ("NEW YORK", "Kyiv/Moscow" part by part)."""
+    known = place_names_casefolded()
+    return all(part.strip().casefold() in known for part in text.split("/"))
+
+
 def _standalone_place(location: str) -> bool:
     """Whether "LOCATION —" with neither agency nor date can be a dateline: AP style lets only major places stand
     alone ("WASHINGTON —", "KYIV/MOSCOW —", in the gazetteer) and qualifies the rest ("SPRINGFIELD, Ill. —");
     a capitalised name opening a sentence ("NASA — The agency said") is neither."""
-    if "," in location:
-        return True
-    known = place_names_casefolded()
-    return all(part.strip().casefold() in known for part in location.split("/"))
+    return "," in location or is_place_name(location)
 
 
 def _dateline_from_match(m: re.Match[str], published: dt.datetime | None) -> Dateline | None:
@@ -166,6 +172,7 @@ _DATELINE_PATTERNS: tuple[re.Pattern[str], ...] = (
     _DATELINE_DATE_ONLY_RE,
     _DATELINE_NO_PLACE_RE,
     _DATELINE_DASH_ONLY_RE,
+    _DATELINE_HYPHEN_RE,
     _DATELINE_AGENCY_ONLY_RE,
 )
 
@@ -174,7 +181,7 @@ def parse_dateline(line: str, published: dt.datetime | None) -> tuple[Dateline, 
     """The dateline opening `line` and how many characters it takes (with the dash and following space).
 
     Ordered parsers, first hit wins: "PLACE[, Month D] (Agency) -", "PLACE, Month D -", "PLACE —",
-    "(Agency) -". Returns None when the line does not open with a dateline.
+    "PLACE - ", "(Agency) -". Returns None when the line does not open with a dateline.
     """
     head = line[:200]
     for pattern in _DATELINE_PATTERNS:

@@ -31,7 +31,8 @@ SUMMARY_CHARS = 600
 
 
 def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | None, PublishedSource | None]:
-    """The feed's date, else the page timestamp, else the dateline's day; None when nothing says."""
+    """The item's date, else the page timestamp, else the dateline's day, else the channel's date (pubDate /
+    lastBuildDate of the whole feed); None when nothing says (the fetch time is then the anchor)."""
     if entry.published_at is not None:
         return entry.published_at, entry.published_source or ("input" if INPUT_TAG in entry.source.tags else "feed")
     if cleaned.page_timestamp is not None:
@@ -39,7 +40,31 @@ def pick_published(entry: RawEntry, cleaned: Cleaned) -> tuple[dt.datetime | Non
     if cleaned.dateline is not None and cleaned.dateline.date is not None:
         day = cleaned.dateline.date
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC), "dateline"
+    if entry.channel_published_at is not None:
+        return entry.channel_published_at, "channel"
     return None, None
+
+
+def published_offset(entry: RawEntry, source: PublishedSource | None) -> int | None:
+    """The UTC offset the chosen date was written in: the item's, the input's or page's, or the channel's; a
+    page timestamp line is read into UTC and a dateline's day is already local, so neither has one."""
+    if source == "channel":
+        return entry.channel_offset_minutes
+    if source in ("page_timestamp", "dateline") or source is None:
+        return None
+    return entry.published_offset_minutes
+
+
+# A body this short (a teaser sentence or two) may be a template the outlet puts on many items ("The news of the
+# day as interpreted by our artists"): its exact-content key includes the title, so only the same item matches.
+TEMPLATE_WORDS = 60
+
+
+def content_key(body: str, title: str) -> str:
+    """The exact-content hash dedup keys on: the body's words, with the title's when the body is short."""
+    if len(body.split()) >= TEMPLATE_WORDS:
+        return content_hash(body)
+    return content_hash(f"{title}\n{body}")
 
 
 def clean_entry(entry: RawEntry) -> Story:
@@ -55,6 +80,8 @@ def clean_entry(entry: RawEntry) -> Story:
         )
         summary = summary_cleaned.body[:SUMMARY_CHARS] or None
     published_at, published_source = pick_published(entry, cleaned)
+    credits = list(dict.fromkeys([*cleaned.credits, *entry.credits]))
+    authors = list(dict.fromkeys([*entry.authors, *cleaned.authors]))
     dateline = None
     if cleaned.dateline is not None:
         day = cleaned.dateline.date
@@ -69,23 +96,25 @@ def clean_entry(entry: RawEntry) -> Story:
             agency=cleaned.dateline.agency,
         )
     url = entry.link
+    title = cleaned.title or clean_text(entry.title or "")
     return Story(
         id=entry.id,
         url=url,
         canonical_url=canonical_url(url) if url else None,
         guid=entry.guid,
-        title=cleaned.title or clean_text(entry.title or ""),
+        title=title,
         body=cleaned.body,
         summary=summary,
         published_at=published_at,
         published_source=published_source,
+        published_offset_minutes=published_offset(entry, published_source),
         dateline=dateline,
-        credits=list(cleaned.credits),
+        credits=credits,
         language=entry.language,
-        authors=entry.authors,
+        authors=authors,
         categories=entry.categories,
         source=entry.source,
-        content_hash=content_hash(cleaned.body or cleaned.title),
+        content_hash=content_key(cleaned.body, title),
         fetched_at=entry.fetched_at,
     )
 

@@ -15,13 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from transforms.clean.boilerplate import (
+    byline_names,
+    column_byline,
     is_chrome_line,
     is_credit_line,
+    is_link_only,
     looks_like_headline,
     same_headline,
     split_off_credit,
 )
-from transforms.clean.dateline import Dateline, parse_dateline, parse_page_timestamp
+from transforms.clean.dateline import Dateline, is_place_name, parse_dateline, parse_page_timestamp
 from transforms.clean.text import (
     HTML_BLOCK_RE,
     LOOKS_HTML_RE,
@@ -48,6 +51,7 @@ class Cleaned:
     page_timestamp: dt.datetime | None  # aware UTC
     credits: tuple[str, ...]
     removed_lines: int
+    authors: tuple[str, ...] = ()  # names from byline lines ("By Jane Roe, Editor") and column bylines
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -59,6 +63,24 @@ _HEADER_LINE_MAX = 300
 _SENTENCE_MIN_WORDS = 8
 # Link annotations scraped with the text: "BP (BP.L) , opens new tab on Monday".
 _INLINE_CHROME_RE = re.compile(r"\s?,? ?opens new tab\b")
+# The space scrapers leave before a comma or full stop where a link was cut out: "Shell (SHEL.L) , Europe's".
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"(?<=[\w)\]”’\"%]) +(?=[,.](?:\s|$))")
+
+
+def repair_spacing(text: str) -> str:
+    """Remove the space a scraper left before "," and "." ("said ." → "said."); ellipses and ".5" are kept."""
+    if " ," not in text and " ." not in text:
+        return text
+    return _SPACE_BEFORE_PUNCT_RE.sub("", text)
+
+
+def _take_credit(line: str, credits: list[str], authors: list[str]) -> None:
+    """A credit line goes to `credits`, a byline's names to `authors`."""
+    names = byline_names(line)
+    if names:
+        authors.extend(n for n in names if n not in authors)
+    else:
+        credits.append(line)
 
 
 @dataclass(slots=True)
@@ -74,7 +96,9 @@ def _looks_like_sentence(line: str) -> bool:
     return len(line.split()) >= _SENTENCE_MIN_WORDS and line.endswith((".", "!", "?", "…", '"', "”", "’", "»"))
 
 
-def _read_header(lines: Sequence[str], title_key: str, credits: list[str]) -> tuple[_Header, int, list[str]]:
+def _read_header(
+    lines: Sequence[str], title_key: str, credits: list[str], authors: list[str]
+) -> tuple[_Header, int, list[str]]:
     """Consume header lines (timestamp, headline, byline, chrome): the header, where the story proper starts,
     and sentences found above a dateline (a standfirst), which stay in the story.
 
@@ -97,11 +121,13 @@ def _read_header(lines: Sequence[str], title_key: str, credits: list[str]) -> tu
         elif same_headline(line, title_key):
             header.headline = header.headline or line
         elif is_credit_line(line):
-            credits.append(line)
+            _take_credit(line, credits, authors)
             i += 1
             continue
         elif is_chrome_line(line):
             pass
+        elif header.headline is None and i + 1 < limit and looks_like_headline(line) and is_credit_line(lines[i + 1]):
+            header.headline = line  # a kicker above the byline ("What matters in markets today")
         elif dateline_at is not None:
             if _looks_like_sentence(line):
                 kept.append(line)
@@ -139,10 +165,12 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
     text = clean_text(text)
     if "opens new tab" in text:
         text = _INLINE_CHROME_RE.sub("", text)
+    text = repair_spacing(text)
     lines = paragraphs(text)
     clean_title = _clean_title(title) if title else ""
     credits: list[str] = []
-    header, start, body = _read_header(lines, comparison_key(clean_title), credits)
+    authors: list[str] = []
+    header, start, body = _read_header(lines, comparison_key(clean_title), credits, authors)
     removed = header.removed
     dateline: Dateline | None = None
     for index in range(start, len(lines)):
@@ -152,8 +180,17 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
             line = line[consumed:].lstrip()
             if not line:
                 continue
+            if index + 1 < len(lines) and looks_like_headline(line) and is_credit_line(lines[index + 1]):
+                removed += 1  # "April 13 - What matters in markets today" above the byline: a kicker
+                continue
+        if index == start and (column := column_byline(line, is_place_name)) is not None:
+            name, consumed = column  # "JANE ROE: …" opens a column: the name is its author, not its text
+            if name and name not in authors:
+                authors.append(name)
+            line = line[consumed:].lstrip()
+            removed += 1
         if is_credit_line(line):
-            credits.append(line)
+            _take_credit(line, credits, authors)
             continue
         if is_chrome_line(line):
             removed += 1
@@ -162,6 +199,9 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
         if trailing_credit:
             credits.append(trailing_credit)
         body.append(line)
+    if body and all(is_link_only(p) for p in body):
+        removed += len(body)  # only links to other stories ("• Rare photos show …"): no story text here
+        body = []
     return Cleaned(
         title=clean_title or header.headline or "",
         body="\n\n".join(body),
@@ -169,6 +209,7 @@ def _clean_story(content: str, title: str | None, is_html: bool, published: dt.d
         page_timestamp=header.timestamp,
         credits=tuple(credits),
         removed_lines=removed,
+        authors=tuple(authors),
     )
 
 

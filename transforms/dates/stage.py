@@ -1,8 +1,9 @@
 """Stage 7 — ExtractDates: temporal expressions, normalized against the story's own date.
 
-The anchor is the dateline's date, else the publish time, else the fetch time; it is recorded on every mention
-so a reader can see what a relative date was resolved against. The tagger is transforms/dates/tagger.py (engine.py
-runs the rule table of rules/).
+The anchor is the dateline's date, else the local day of the publish time (in the UTC offset the source wrote it
+in; the channel's date for items without one), else the fetch time; it is recorded on every mention so a reader
+can see what a relative date was resolved against. The tagger is transforms/dates/tagger.py (engine.py runs the
+rule table of rules/).
 """
 
 from __future__ import annotations
@@ -24,12 +25,21 @@ LOGGER = logging.getLogger(__name__)
 STAGE = "dates"
 
 
+def local_publication_day(story: Story) -> dt.date | None:
+    """The day the story was published where it was written: `published_at` (UTC) in the offset its source
+    wrote the date in ("Mon, 07:30 +1000" is Monday, though Sunday in UTC); the UTC day when none was given."""
+    if story.published_at is None:
+        return None
+    offset = dt.timedelta(minutes=story.published_offset_minutes or 0)
+    return story.published_at.astimezone(dt.timezone(offset)).date()
+
+
 def anchor_of(story: Story) -> tuple[dt.date | None, AnchorSource]:
-    """The date relative expressions are resolved against, and where it came from."""
+    """The date relative expressions are resolved against (the story's local day), and where it came from."""
     if story.dateline is not None and story.dateline.date is not None:
         return story.dateline.date, "dateline"
     if story.published_at is not None:
-        return story.published_at.date(), "published"
+        return local_publication_day(story), "channel" if story.published_source == "channel" else "published"
     if story.fetched_at is not None:
         return story.fetched_at.date(), "fetched"
     return None, "none"

@@ -30,6 +30,7 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
@@ -172,8 +173,26 @@ def member_of(
     )
 
 
+# A body with fewer shingles than this (about 60 words) may be a template an outlet puts on many items; see
+# `editions_of_a_series` (the exact-content key of such bodies includes the title: transforms/clean/stage.py).
+TEMPLATE_SHINGLES = 57
+_NUMBER_RE = re.compile(r"\d+")
+
+
+def editions_of_a_series(a: Member, b: Member) -> bool:
+    """Two short items whose titles both carry numbers, and different ones ("Best of cartoons, May 17" / "May 18",
+    two live-blog editions with their figures): editions sharing a template text, not copies of one story. (A
+    title with no number beside one with a number says nothing: "Hear the 911 call" and the article it is from.)"""
+    if a.title is None or b.title is None or max(a.n_shingles, b.n_shingles) >= TEMPLATE_SHINGLES:
+        return False
+    numbers_a, numbers_b = _NUMBER_RE.findall(a.title), _NUMBER_RE.findall(b.title)
+    return bool(numbers_a) and bool(numbers_b) and numbers_a != numbers_b
+
+
 def near_duplicates(a: Member, b: Member, cfg: DedupConfig) -> bool:
     """Verify an LSH candidate: exact shingle sets within a run, signatures against an earlier run."""
+    if editions_of_a_series(a, b):
+        return False
     if a.sketch is not None and b.sketch is not None:
         return is_near_duplicate(a.sketch, b.sketch, cfg)
     if not a.signature or not b.signature:

@@ -6,6 +6,10 @@ Event-time timers only: processing-time timers force the BundleBasedDirectRunner
 run GroupByKey. Two FnApiRunner facts shape the code (measured on Beam 2.77): a stateful step fused into the
 PeriodicImpulse stage has its event-time timers fired at the end of every bundle (hence a keyed shuffle before
 each step with timers), and timers carry millisecond precision (hence event times cut to whole milliseconds).
+
+With a state folder, what earlier runs and streams emitted is its dedup index, read through transforms/dedup/index.py
+and prior_member like the batch dedup does: PriorRuns, before the keyed steps, turns a story that one of its entries
+names into a Duplicate (reason "index"), so a restarted stream emits nothing it emitted before.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import apache_beam as beam
 import numpy as np
 from apache_beam import coders
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import userstate
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.util import ReshufflePerKey
@@ -25,11 +30,11 @@ from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
 from transforms.common import counter, utcnow
-from transforms.dedup.index import VersionInfo
+from transforms.dedup.index import VersionInfo, expired, parse_index_line
 from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.stage import DUPLICATES, exact_keys, member_of
+from transforms.dedup.stage import DUPLICATES, Member, exact_keys, member_of, near_duplicates, prior_member
 from transforms.dedup.versions import as_next_version, fingerprint, story_info
 
 VERSIONS = "versions"
@@ -367,6 +372,52 @@ class _SketchFn(beam.DoFn):
             yield key, sighting
 
 
+class PriorRunsFn(beam.DoFn):
+    """Story → itself, or a Duplicate of the earlier run's story an entry of the dedup index names (the same id, a
+    shared exact key, or a band key whose signatures agree). The index, within the retention window, is read once
+    per worker in setup: earlier runs' memory is fixed for the life of the stream, the stream's own is keyed state.
+    """
+
+    def __init__(self, index_path: str, cfg: DedupConfig | None, retention: dt.timedelta, now: dt.datetime) -> None:
+        self._path = index_path
+        self._cfg = cfg
+        self._retention = retention
+        self._now = now
+        self._by_key: dict[str, list[Member]] = {}
+
+    def setup(self) -> None:
+        self._by_key = {}
+        if not FileSystems.exists(self._path):
+            return
+        with FileSystems.open(self._path) as handle:
+            for raw in handle:
+                entry = parse_index_line(raw.decode("utf-8"))
+                if entry is None or expired(entry, self._now, self._retention):
+                    continue
+                member = prior_member(entry, self._cfg)
+                for key in (f"id:{member.id}", *member.keys):
+                    self._by_key.setdefault(key, []).append(member)
+
+    def earlier(self, story: Story) -> tuple[Member, str] | None:
+        """The earlier run's member this story is a copy of, and why; None for a new story."""
+        member = member_of(story, self._cfg)
+        for key in (f"id:{story.id}", *member.keys):
+            for prior in self._by_key.get(key, ()):
+                if not is_band(key):
+                    return prior, "index"
+                if self._cfg is not None and near_duplicates(member, prior, self._cfg):
+                    return prior, "index"
+        return None
+
+    def process(self, story: Story) -> Iterator[Any]:
+        found = self.earlier(story) if self._by_key else None
+        if found is None:
+            yield story
+            return
+        counter("stream.dedup.earlier_runs").inc()
+        yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_record(story, found[0].id, found[1], True))
+
+
 class StreamingDedup(beam.PTransform):
     """PCollection[Story] (timestamped with the poll that fetched it) → {"stories": EnrichedStory,
     "duplicates": Duplicate}.
@@ -378,6 +429,8 @@ class StreamingDedup(beam.PTransform):
       3. Decide, keyed by story id: emitted when no key names an earlier copy, else a Duplicate.
     In streaming a story's `cluster` lists the copies known when it is emitted — itself; its later copies
     are in the duplicates files, `duplicate_of` naming it (`cross_run` there means "from an earlier poll").
+    With `index_path` (the state folder's dedup index; absent: empty) a step PriorRuns first turns copies of what
+    earlier runs emitted into Duplicates (reason "index"); `now` is the time their retention is counted to.
     """
 
     def __init__(
@@ -386,6 +439,8 @@ class StreamingDedup(beam.PTransform):
         config: DedupConfig | None = None,
         near: bool = True,
         label: str | None = None,
+        index_path: str | None = None,
+        now: dt.datetime | None = None,
         versions: bool = True,
     ) -> None:
         super().__init__(label)
@@ -394,12 +449,20 @@ class StreamingDedup(beam.PTransform):
         self._retention = retention
         self._config = config or DedupConfig()
         self._near = near
+        self._index_path = index_path
+        self._now = now or utcnow()
         self._versions = versions
 
     def expand(self, stories: beam.PCollection) -> dict[str, beam.PCollection]:
         # A keyed shuffle before each step with timers: Dataflow shuffles before a stateful step anyway; the
         # FnApiRunner needs it to run the step in its own stage — fused behind PeriodicImpulse, the step's
         # event-time timers fire at the end of every bundle (measured), which would forget everything at once.
+        earlier: tuple[beam.PCollection, ...] = ()
+        if self._index_path is not None:
+            prior = stories | "PriorRuns" >> beam.ParDo(
+                PriorRunsFn(self._index_path, self._config if self._near else None, self._retention, self._now)
+            ).with_outputs(DUPLICATES, main="stories")
+            stories, earlier = prior.stories, (prior[DUPLICATES],)
         first = (
             stories
             | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Story])
@@ -425,7 +488,7 @@ class StreamingDedup(beam.PTransform):
             | "TypeMessages" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple[str, Any]])
             | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
         )
-        duplicates = (first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
+        duplicates = (*earlier, first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
         stories_out = (decided.stories, first[VERSIONS]) | "StoriesAndVersions" >> beam.Flatten()
         return {"stories": stories_out, "duplicates": duplicates}
 

@@ -2,8 +2,8 @@
 canonical names.
 
 The model runs in batches (`nlp.pipe` over `BatchElements`), loaded once per worker in `DoFn.setup`; the
-recognizer and the canonicalization rules live in transforms/entities/ner.py. A batch that fails is retried story
-by story so one poison story becomes one dead letter, not a lost batch.
+recognizer lives in transforms/entities/ner.py, its rules and canonical names in the modules beside it. A batch that
+fails is retried story by story so one poison story becomes one dead letter, not a lost batch.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from apache_beam.metrics import Metrics
 
 from schemas.story import EnrichedStory, Entity, Mention
 from transforms.common import DEAD_LETTER, METRICS_NAMESPACE, counter, dead_letter
-from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, EntityGroup
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor
+from transforms.entities.spans import EntityGroup
 from transforms.faults import ElementTimeout, check_failpoint, time_limit
 
 LOGGER = logging.getLogger(__name__)

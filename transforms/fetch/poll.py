@@ -1,10 +1,11 @@
 """PollFeeds for `wirebeam stream`: FetchFeedFn with each feed's HTTP validators (ETag, Last-Modified, body hash)
 kept in keyed state, so every poll after the first is a conditional GET, exactly as a batch run with `--state`.
+With a state folder the first poll is conditional too: it starts from the validators the folder recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import apache_beam as beam
@@ -32,10 +33,12 @@ class PollFeedFn(FetchFeedFn):
 
     The batch FetchFeedFn reads validators from the state folder once per run; here they live in Beam state
     and are updated after every poll, so each poll after the first is a conditional GET (304 → no entries).
+    `feed_state` (the state folder's feeds.json entries) seeds a feed's first poll, so a restarted stream does not
+    fetch unchanged feeds in full.
     """
 
-    def __init__(self, settings: FetchSettings) -> None:
-        super().__init__(settings, {})
+    def __init__(self, settings: FetchSettings, feed_state: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        super().__init__(settings, feed_state or {})
 
     def process(  # type: ignore[override]
         self,
@@ -43,7 +46,8 @@ class PollFeedFn(FetchFeedFn):
         validators: Any = _VALIDATORS_STATE,
     ) -> Iterator[Any]:
         _, source = element
-        for output in self.fetch_one(source, validators.read()):
+        previous = validators.read()
+        for output in self.fetch_one(source, self._feed_state.get(source.url) if previous is None else previous):
             if isinstance(output, beam.pvalue.TaggedOutput) and output.tag == FEED_REPORT:
                 state = output.value.get("state")
                 if state is not None:

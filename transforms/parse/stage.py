@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import email.utils
 import io
 import logging
 import re
@@ -135,15 +136,110 @@ def entry_date(
     return text, parsed, None
 
 
+# Keys feedparser gives an entry that carries a photo or video (Media RSS); a plain-text `content` beside a
+# description on such an entry is its media:description, i.e. a caption.
+_MEDIA_KEYS = ("media_content", "media_thumbnail", "media_credit", "media_group")
+# A media caption is a sentence or two; a longer text beside the description is the story itself.
+_CAPTION_MAX_CHARS = 600
+_TAG_RE = re.compile(r"<[^>]*>")
+# UTC offsets beyond these are feed bugs, not places (the widest real offsets are -12:00 and +14:00).
+_MAX_OFFSET_MINUTES = 14 * 60
+
+
+def _plain(html: str) -> str:
+    return " ".join(_TAG_RE.sub(" ", html).split())
+
+
+def _is_caption(item: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:
+    """A `content` value that is a media:description (a photo caption) rather than the story.
+
+    feedparser files a second description-like element of an item (`media:description` after `description`)
+    under `content`, typed as HTML when it holds an entity, so its type does not tell it from content:encoded.
+    What does: on an item with media attached, a caption is short and does not repeat the description, while
+    the item's full text (content:encoded) opens with its description or runs far longer than a caption.
+    """
+    summary = entry.get("summary")
+    if not summary or not any(entry.get(k) for k in _MEDIA_KEYS):
+        return False
+    value = _plain(item.get("value") or "")
+    return len(value) <= _CAPTION_MAX_CHARS and _plain(summary)[:60] not in value
+
+
 def _content(entry: Mapping[str, Any]) -> tuple[str | None, bool]:
-    """The richest content value and whether it is HTML."""
+    """The story text among an entry's content values and whether it is HTML: the richest content value that
+    is not a media caption; None when only the summary (RSS description, Atom summary) holds the story."""
     best: Mapping[str, Any] | None = None
     for item in entry.get("content") or []:
+        if _is_caption(item, entry):
+            counter("parse.caption_skipped").inc()
+            continue
         if best is None or len(item.get("value") or "") > len(best.get("value") or ""):
             best = item
     if best is None:
         return None, True
     return best.get("value"), "html" in (best.get("type") or "text/html")
+
+
+def _language(entry: Mapping[str, Any], channel_language: str | None) -> str | None:
+    """The item's own language (dc:language, xml:lang on its text), else the channel's."""
+    own = entry.get("language")
+    if not own:
+        for key in ("content", "summary_detail", "title_detail"):
+            value = entry.get(key)
+            detail = value[0] if isinstance(value, list) and value else value
+            if isinstance(detail, Mapping) and detail.get("language"):
+                own = detail["language"]
+                break
+    return scrub(own or channel_language, 50) or None
+
+
+def _media_credits(entry: Mapping[str, Any]) -> list[str]:
+    """media:credit texts (photographers, agencies), in order, without repeats."""
+    credits: list[str] = []
+    for credit in entry.get("media_credit") or []:
+        text = scrub((credit.get("content") or "").strip(), 300) if isinstance(credit, Mapping) else None
+        if text and text not in credits:
+            credits.append(text)
+    return credits
+
+
+def utc_offset_minutes(text: str | None) -> int | None:
+    """The UTC offset a date was written in ("Mon, 21 Sep 2020 07:30:00 +1000" → 600), None if it names none.
+
+    feedparser turns dates into UTC and drops the offset; the story's local day needs it. RFC 822 (with zone
+    names such as EST) and ISO 8601 / W3C-DTF are read; "-0000" means "offset unknown" (RFC 5322) → None.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    parsed: dt.datetime | None
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    return offset_minutes(parsed)
+
+
+def offset_minutes(moment: dt.datetime | None) -> int | None:
+    """An aware datetime's UTC offset in minutes; None for a naive one or an offset no place has."""
+    offset = moment.utcoffset() if moment is not None else None
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    return minutes if abs(minutes) <= _MAX_OFFSET_MINUTES else None
+
+
+def channel_date(channel: Mapping[str, Any], fetched_at: dt.datetime) -> tuple[dt.datetime | None, int | None]:
+    """The channel's own date (RSS channel pubDate, else lastBuildDate / Atom feed updated) and its UTC offset:
+    the fallback day of items that carry no date of their own."""
+    for field in ("published", "updated"):
+        text, parsed, _flag = entry_date(channel, field, fetched_at)
+        if parsed is not None:
+            return parsed, utc_offset_minutes(text)
+    return None, None
 
 
 def entry_id(feed_url: str, guid: str | None, link: str | None, title: str | None, text: str | None) -> str:
@@ -156,8 +252,14 @@ def entry_id(feed_url: str, guid: str | None, link: str | None, title: str | Non
 
 
 def to_raw_entry(
-    entry: Mapping[str, Any], source: FeedSource, fetched_at: dt.datetime, bozo: bool, language: str | None
+    entry: Mapping[str, Any],
+    source: FeedSource,
+    fetched_at: dt.datetime,
+    bozo: bool,
+    language: str | None,
+    channel: Mapping[str, Any] | None = None,
 ) -> RawEntry:
+    """One feedparser entry → RawEntry; `language` and `channel` (feedparser's `feed` dict) are the channel's."""
     guid = scrub(entry.get("id"), 2000)
     link = scrub(entry.get("link"), 2000)
     title = scrub(entry.get("title"), MAX_TITLE_CHARS)
@@ -168,8 +270,11 @@ def to_raw_entry(
     is_html = content_is_html if content else "html" in (summary_detail.get("type") or "text/html")
     published_text, published_at, pub_flag = entry_date(entry, "published", fetched_at)
     updated_text, updated_at, upd_flag = entry_date(entry, "updated", fetched_at)
+    offset = utc_offset_minutes(published_text) if published_at is not None else None
     if published_at is None and pub_flag is None and updated_at is not None:
         published_at = updated_at  # RSS items often carry only <dc:date>/<updated>
+        offset = utc_offset_minutes(updated_text)
+    channel_at, channel_offset = channel_date(channel or {}, fetched_at)
     authors = [scrub(a.get("name"), 300) or "" for a in entry.get("authors") or [] if a.get("name")]
     categories = [scrub(t.get("term"), 300) or "" for t in entry.get("tags") or [] if t.get("term")]
     return RawEntry(
@@ -182,12 +287,16 @@ def to_raw_entry(
         content_html=content,
         published_text=scrub(published_text, 200),
         published_at=published_at,
+        published_offset_minutes=offset,
         updated_text=scrub(updated_text, 200),
         updated_at=updated_at,
         date_flag=pub_flag or (upd_flag if published_at is None else None),
+        channel_published_at=channel_at,
+        channel_offset_minutes=channel_offset,
         authors=authors,
+        credits=_media_credits(entry),
         categories=categories,
-        language=language or source.language,
+        language=_language(entry, language) or source.language,
         feed_bozo=bozo,
         fetched_at=fetched_at,
         is_html=is_html,
@@ -275,7 +384,7 @@ class ParseFeedFn(beam.DoFn):
         seen: dict[str, int] = {}
         for entry in entries:
             try:
-                raw = to_raw_entry(entry, fetched.source, fetched.fetched_at, bozo, language)
+                raw = to_raw_entry(entry, fetched.source, fetched.fetched_at, bozo, language, feed_meta)
                 repeats = seen.get(raw.id, 0)
                 seen[raw.id] = repeats + 1
                 if repeats:
@@ -384,6 +493,7 @@ def parse_story_line(line: str, source: FeedSource, fetched_at: dt.datetime) -> 
         published_text=None if published_text is None else str(published_text),
         published_at=published_at,
         published_source="input" if published_at is not None else None,
+        published_offset_minutes=utc_offset_minutes(str(published_text)) if published_at is not None else None,
         fetched_at=fetched_at,
         is_html=html is not None,
     )
@@ -417,8 +527,10 @@ def read_page(entry: RawEntry, html: str) -> RawEntry:
         update["authors"] = [scrub(a, 300) or "" for a in meta.authors]
     if entry.published_at is None and meta.published_at is not None:
         if meta.published_at <= entry.fetched_at + FUTURE_SLACK:
+            # UTC plus the page's own offset, as for feed dates: the date anchor is the day the page shows
             update.update(
-                published_at=meta.published_at,  # on the page's clock: its day is the day the page shows
+                published_at=meta.published_at.astimezone(dt.UTC),
+                published_offset_minutes=offset_minutes(meta.published_at),
                 published_text=scrub(meta.published_text, 200),
                 published_source=meta.published_source,
             )

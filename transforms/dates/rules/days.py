@@ -28,13 +28,24 @@ P_DEICTIC_DAY = (
 P_PART_OF_DAY = rf"\b(?P<rel>(?i:this|last))[ \t]{PART}\b"
 P_HOLIDAY = rf"(?:{REL}{SP})?\b(?P<hol>{_HOLIDAYS})\b(?:,?{SP}(?P<hyear>{Y4}))?"
 
+# Sunday papers named for the day: "the Herald on Sunday", "The Mail on Sunday", "the Independent on Sunday" —
+# "Sunday" there is part of a title, not a date. Only names that are not also places ("Scotland on Sunday" is
+# both) and that the capital letter marks as a title.
+_SUNDAY_PAPER_RE = re.compile(r"\b(?:Herald|Mail|Independent)[ \t]on[ \t]$")
+
 # Day offset from the anchor of each deictic day word.
 DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0}
+
+
+def _names_a_sunday_paper(m: re.Match[str], ctx: Context) -> bool:
+    return _SUNDAY_PAPER_RE.search(ctx.text[max(m.start() - 20, 0) : m.start()]) is not None
 
 
 def _norm_weekday(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     wd = WEEKDAYS[m.group("wd").lower()]
     part = group(m, "part")
+    if wd == 7 and not part and m.group(0) == m.group("wd") and _names_a_sunday_paper(m, ctx):
+        return None
     suffix = "T" + PART_CODES[part.lower()] if part else ""
     if ctx.anchor is None:
         return ("TIME" if part else "DATE"), f"XXXX-WXX-{wd}{suffix}"

@@ -62,6 +62,20 @@ _REL_OFFSETS = {
 }  # fmt: skip
 
 
+# "over the last decade" spans the years up to the anchor; "in the last decade" may name the calendar decade
+# before it (TimeBank reads it so), "the past decade" never does.
+_SPAN_BEFORE_RE = re.compile(r"(?i:\b(?:over|during|throughout|across|within|for))[ \t]$")
+
+
+def _is_span(m: re.Match[str], ctx: Context, rel: str) -> bool:
+    words = m.group("rel").lower().split()
+    if words[-2:-1] != ["the"]:
+        return False
+    if rel == "past":
+        return True
+    return rel == "last" and _SPAN_BEFORE_RE.search(ctx.text[max(m.start() - 12, 0) : m.start()]) is not None
+
+
 def _norm_relative_unit(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
     rel = m.group("rel").lower().split()[-1]
     unit = m.group("runit").lower()
@@ -76,7 +90,13 @@ def _norm_relative_unit(m: re.Match[str], ctx: Context) -> tuple[str, str] | Non
         rel = "last"  # the most recently completed quarter
     if rel == "the" and unit in {"week", "month", "year"}:
         rel = "this"
+    if unit in {"decade", "century"} and _is_span(m, ctx, rel):
+        # "over the past decade": the ten years up to the anchor, not the calendar decade before it
+        return "DURATION", "P10Y" if unit == "decade" else "P100Y"
     offset = _REL_OFFSETS[rel]
+    on_sunday = ctx.anchor is not None and ctx.anchor.isoweekday() == 7
+    if unit == "week" and rel == "this" and on_sunday and ctx.tense(m) == "future":
+        offset = 1  # written on a Sunday, the last day of its ISO week, "will … this week" means the coming one
     if unit == "quarter" and ctx.anchor is not None:
         y, q = shift_quarter(*quarter_of(ctx.anchor), offset)
         ctx.quarter = (y, q)
