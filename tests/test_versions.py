@@ -327,3 +327,40 @@ def test_stream_emits_a_changed_item_as_its_next_version() -> None:
             equal_to([("a", "a"), ("a", "a"), ("c", "a")]),
             label="Duplicates",
         )
+
+
+def test_stream_on_a_state_folder_emits_what_changed_since_an_earlier_run(tmp_path: Path) -> None:
+    import apache_beam as beam
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from tests.test_streaming import at, streaming_pipeline
+    from transforms.dedup.index import index_header
+    from transforms.dedup.streaming import StreamingDedup
+
+    _, _, (entry,) = resolve([story("s", "UK factory output falls")], [])  # what a batch run emitted
+    index = tmp_path / "dedup_index.jsonl"
+    index.write_text(index_header() + "\n" + json.dumps(entry) + "\n")
+    unchanged = story("s", "UK factory output falls")
+    updated = story("s", "UPDATE 1-UK factory output falls", BODY + "\n\nSterling slipped.", hours=1)
+    events = (
+        TestStream()
+        .add_elements([at(unchanged, 10)])
+        .advance_watermark_to(50)
+        .add_elements([at(updated, 70)])
+        .advance_watermark_to(100)
+        .add_elements([at(updated, 130)])  # the update again: now a duplicate of itself
+        .advance_watermark_to_infinity()
+    )
+    with streaming_pipeline() as p:
+        out = p | events | StreamingDedup(dt.timedelta(days=1), index_path=str(index), now=NOW)
+        assert_that(
+            out["stories"] | "Versions" >> beam.Map(lambda s: (s.id, s.version, s.supersedes and s.supersedes.version)),
+            equal_to([("s", 2, 1)]),
+            label="Stories",
+        )
+        assert_that(
+            out["duplicates"] | "Dups" >> beam.Map(lambda d: (d.id, d.duplicate_of, d.reason)),
+            equal_to([("s", "s", "index"), ("s", "s", "guid")]),
+            label="Duplicates",
+        )

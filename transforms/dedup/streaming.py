@@ -34,10 +34,21 @@ from transforms.dedup.index import VersionInfo, expired, parse_index_line
 from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.stage import DUPLICATES, Member, exact_keys, member_of, near_duplicates, prior_member
+from transforms.dedup.stage import (
+    DUPLICATES,
+    Member,
+    exact_keys,
+    is_version,
+    member_of,
+    near_duplicates,
+    prior_member,
+)
 from transforms.dedup.versions import as_next_version, fingerprint, story_info
 
 VERSIONS = "versions"
+REVISED = "revised"  # PriorRuns → FirstSighting: a story changed since an earlier run's record
+# (story, the earlier record's id, what the index remembers of its version)
+Revised = tuple[Story, str, VersionInfo]
 # A hot key (a boilerplate band, a feed-wide GUID) must not grow without bound within the retention window.
 MAX_ENTRIES_PER_KEY = 2000
 _MICROS = 1_000_000
@@ -197,13 +208,14 @@ class FirstSightingFn(beam.DoFn):
 
     def process(
         self,
-        element: tuple[str, Story],
+        element: tuple[str, Story | Revised],
         timestamp: Any = beam.DoFn.TimestampParam,
         seen: Any = _SEEN_STATE,
         expire: Any = _SEEN_TIMER,
         version: Any = _VERSION_STATE,
     ) -> Iterator[Any]:
-        _, story = element
+        _, value = element
+        story, earlier_id, earlier = value if isinstance(value, tuple) else (value, "", None)
         now = _micros(timestamp)
         last = seen.read()
         cross_poll = last is not None and now != last
@@ -211,15 +223,16 @@ class FirstSightingFn(beam.DoFn):
             seen.write(now)
             expire.set(_at(now + self._retention))
         if last is None:
+            if earlier is not None:  # changed since an earlier run's record (PriorRuns): its next version
+                yield next_version(story, earlier_id, earlier, version)
+                return
             if self._versions:
                 version.write(story_info(story, 1))
             yield story
             return
         prior: VersionInfo | None = version.read() if self._versions else None
         if prior is not None and is_changed(story, prior):
-            counter("stream.dedup.versions").inc()
-            version.write(story_info(story, prior.version + 1, prior.fingerprints))
-            yield beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), story.id, prior))
+            yield next_version(story, story.id, prior, version)
             return
         counter("stream.dedup.seen_again").inc()
         yield beam.pvalue.TaggedOutput(
@@ -230,6 +243,13 @@ class FirstSightingFn(beam.DoFn):
     def expire_id(self, seen: Any = _SEEN_STATE, version: Any = _VERSION_STATE) -> None:
         seen.clear()
         version.clear()
+
+
+def next_version(story: Story, prior_id: str, prior: VersionInfo, version: Any) -> beam.pvalue.TaggedOutput:
+    """The record of `story` as the version after `prior`, remembered in the id's `version` state."""
+    counter("stream.dedup.versions").inc()
+    version.write(story_info(story, prior.version + 1, prior.fingerprints))
+    return beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), prior_id, prior))
 
 
 def is_changed(story: Story, prior: VersionInfo) -> bool:
@@ -378,7 +398,10 @@ class PriorRunsFn(beam.DoFn):
     per worker in setup: earlier runs' memory is fixed for the life of the stream, the stream's own is keyed state.
     """
 
-    def __init__(self, index_path: str, cfg: DedupConfig | None, retention: dt.timedelta, now: dt.datetime) -> None:
+    def __init__(
+        self, index_path: str, cfg: DedupConfig | None, retention: dt.timedelta, now: dt.datetime, versions: bool = True
+    ) -> None:
+        self._versions = versions
         self._path = index_path
         self._cfg = cfg
         self._retention = retention
@@ -398,9 +421,9 @@ class PriorRunsFn(beam.DoFn):
                 for key in (f"id:{member.id}", *member.keys):
                     self._by_key.setdefault(key, []).append(member)
 
-    def earlier(self, story: Story) -> tuple[Member, str] | None:
+    def earlier(self, story: Story, member: Member | None = None) -> tuple[Member, str] | None:
         """The earlier run's member this story is a copy of, and why; None for a new story."""
-        member = member_of(story, self._cfg)
+        member = member or member_of(story, self._cfg)
         for key in (f"id:{story.id}", *member.keys):
             for prior in self._by_key.get(key, ()):
                 if not is_band(key):
@@ -410,12 +433,21 @@ class PriorRunsFn(beam.DoFn):
         return None
 
     def process(self, story: Story) -> Iterator[Any]:
-        found = self.earlier(story) if self._by_key else None
+        member = member_of(story, self._cfg) if self._by_key else None
+        found = self.earlier(story, member) if member is not None else None
         if found is None:
             yield story
             return
+        if self._versions and member is not None and is_version(member, found[0], member):
+            # The batch rule against the index line (stage.is_version): FirstSighting emits its next version.
+            yield beam.pvalue.TaggedOutput(REVISED, (story, found[0].id, found[0].info or VersionInfo()))
+            return
         counter("stream.dedup.earlier_runs").inc()
         yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_record(story, found[0].id, found[1], True))
+
+
+def _revised_by_id(revised: Revised) -> tuple[str, Revised]:
+    return revised[0].id, revised
 
 
 class StreamingDedup(beam.PTransform):
@@ -460,12 +492,21 @@ class StreamingDedup(beam.PTransform):
         earlier: tuple[beam.PCollection, ...] = ()
         if self._index_path is not None:
             prior = stories | "PriorRuns" >> beam.ParDo(
-                PriorRunsFn(self._index_path, self._config if self._near else None, self._retention, self._now)
-            ).with_outputs(DUPLICATES, main="stories")
+                PriorRunsFn(
+                    self._index_path,
+                    self._config if self._near else None,
+                    self._retention,
+                    self._now,
+                    self._versions,
+                )
+            ).with_outputs(DUPLICATES, REVISED, main="stories")
             stories, earlier = prior.stories, (prior[DUPLICATES],)
+        by_id = stories | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Any])
+        if self._index_path is not None:
+            revised = prior[REVISED] | "RevisedById" >> beam.Map(_revised_by_id).with_output_types(tuple[str, Any])
+            by_id = (by_id, revised) | "AllById" >> beam.Flatten()
         first = (
-            stories
-            | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Story])
+            by_id
             | "ShuffleById" >> ReshufflePerKey()
             | "FirstSighting"
             >> beam.ParDo(FirstSightingFn(self._retention, self._versions)).with_outputs(
