@@ -41,6 +41,7 @@ SMALL_FEEDS = ("bbc", "rnz", "dailytelegraph", "gmanews")
 
 
 _ITEM = re.compile(rb"<item[\s>].*?</item>", re.DOTALL)
+_OWN_TEXT = re.compile(rb"<(?:description|content:encoded)>(.*?)</(?:description|content:encoded)>", re.DOTALL)
 
 
 def rounds() -> list[Path]:
@@ -192,7 +193,8 @@ def _words(markup: str | None) -> tuple[str, ...]:
 
 def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[str], set[str], set[str]]]:
     """Per round, from the feeds alone (not from wirebeam's logic), the links of: items seen in an earlier round
-    whose headline or text is one the item was not seen with before (each must come out as a new version); items
+    whose headline or text (its description and content:encoded words, read from the XML) is one the item was not
+    seen with before (each must come out as a new version); items
     seen again unchanged (each must come out as nothing); items seen for the first time. An item is its feed and
     GUID (else link); a feed whose bytes did not change since the last poll is not read at all."""
     import feedparser
@@ -211,9 +213,13 @@ def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[st
             if body is None or body == served.get(feed):
                 continue
             served[feed] = body
-            for entry in feedparser.parse(body).entries:
-                content = max((c.get("value") or "" for c in entry.get("content") or []), key=len, default="")
-                text = (_words(entry.get("title")), _words(content or entry.get("summary")))
+            entries = feedparser.parse(body).entries
+            raw_items = _ITEM.findall(body)
+            assert len(raw_items) == len(entries), feed
+            for entry, raw in zip(entries, raw_items, strict=True):
+                # The item's own text: its description and content:encoded, not a photo's media:description.
+                own = b" ".join(m.group(1) for m in _OWN_TEXT.finditer(raw)).decode("utf-8", "replace")
+                text = (_words(entry.get("title")), _words(own.replace("<![CDATA[", "").replace("]]>", "")))
                 item = (feed, entry.get("id") or entry.get("link") or "")
                 link = entry.get("link") or ""
                 if item not in seen:
