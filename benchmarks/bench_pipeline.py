@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import random
 import re
 import statistics
 import threading
@@ -47,6 +46,7 @@ from xml.sax.saxutils import escape
 import psutil
 import pytest
 
+from evaluation.wirecopy import article_body, article_sentences, cross_chunk, write_stories
 from pipeline.options import RunConfig, environment_settings
 from schemas.story import EnrichedStory, FeedSource, Story
 
@@ -65,7 +65,6 @@ PAIRED_ROUNDS = 1 if QUICK else 5  # test_pipeline: (plain loop, pipeline) pairs
 SMALL_FEEDS = 2  # the small run of test_pipeline_processes, for the fixed cost of a run
 # A feed summary shorter than this is "only a summary": the item gets a full article body.
 SUMMARY_ONLY_CHARS = 600
-TARGET_WORDS = 450  # a typical wire story; the eval pages' median main text is about this long
 STAGES = (
     "ReadFeeds",
     "ParseEntries",
@@ -77,35 +76,6 @@ STAGES = (
 )
 
 _TAG_RE = re.compile(r"<[^>]+>")
-_WORD_RE = re.compile(r"[a-z]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
-_ENGLISH = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "a",
-        "is",
-        "that",
-        "for",
-        "on",
-        "was",
-        "with",
-        "as",
-        "by",
-        "at",
-        "from",
-        "said",
-        "it",
-        "be",
-        "are",
-        "has",
-        "have",
-    ]
-)
-
 pytestmark = pytest.mark.skipif(
     not HEADLINES.exists() or not ARTICLES.exists(),
     reason="../shared/corpora/real-feeds or ../shared/corpora/article-html absent",
@@ -113,47 +83,6 @@ pytestmark = pytest.mark.skipif(
 
 
 # --- inputs (built once per module, never timed) ----------------------------------------------------------------
-
-
-def is_english(text: str) -> bool:
-    words = _WORD_RE.findall(text.lower()[:4000])
-    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) > 0.12
-
-
-def article_sentences() -> list[str]:
-    """Sentences of the main text of each English evaluation page (6–60 words: a longer "sentence" is a list
-    or a page that the naive splitter could not cut, and would make stories that draw it near-duplicates)."""
-    import trafilatura
-
-    pages = sorted((ARTICLES / "tests" / "eval").glob("*.html")) + sorted((ARTICLES / "tests" / "cache").glob("*.html"))
-    out: list[str] = []
-    used = 0
-    for path in pages:
-        text = trafilatura.extract(path.read_text(encoding="utf-8", errors="replace"), fast=True) or ""
-        if len(text.split()) < 150 or not is_english(text):
-            continue
-        out += [s.strip() for s in _SENTENCE_END.split(text.replace("\n", " ")) if 6 <= len(s.split()) <= 60]
-        used += 1
-        if PAGES is not None and used >= PAGES:
-            break
-    assert len(out) >= 50, "too few English sentences"
-    return out
-
-
-def article_body(k: int, pool: list[str]) -> list[str]:
-    """Paragraphs of three or four sentences for the k-th story, drawn at random (seeded by k) from every page.
-
-    Sentences rather than whole paragraphs: two stories then share a sentence only by chance, so dedup sees
-    distinct stories, as in a real feed, instead of chains of pages that share whole paragraphs.
-    """
-    rng = random.Random(k)
-    paragraphs: list[str] = []
-    words = 0
-    while words < TARGET_WORDS:
-        sentences = [pool[rng.randrange(len(pool))] for _ in range(rng.choice((3, 4)))]
-        paragraphs.append(" ".join(sentences))
-        words += sum(len(x.split()) for x in sentences)
-    return paragraphs
 
 
 def rss_item(entry: Any, body: list[str] | None) -> str:
@@ -174,7 +103,7 @@ def build_feeds(folder: Path) -> list[FeedSource]:
     """Rewrite the chosen real feeds with full bodies into `folder`; one FeedSource per file."""
     import feedparser
 
-    pool = article_sentences()
+    pool = article_sentences(PAGES, ARTICLES)
     rounds = sorted(p for p in (HEADLINES / "snapshots").iterdir() if p.is_dir())[:ROUNDS_USED]
     sources, k = [], 0
     for snap in rounds:
@@ -651,3 +580,148 @@ def _entries(feeds: list[FeedSource]) -> Iterator[Any]:
 
     for feed in feeds:
         yield from feedparser.parse(Path(feed.url).read_bytes()).entries
+
+
+# --- large inputs: the growth curve of a chunked run, and a naive stack ----------------------------------------
+
+# Input sizes of the growth curve (stories) and the --chunk-size they run with: the largest is several chunks, so
+# its peak RSS must stay near that of one chunk (ratio ≤ 1.3 between the two largest, which are ≥ one chunk each).
+GROWTH_SIZES = (20, 40, 80) if QUICK else (2_500, 5_000, 10_000)
+GROWTH_CHUNK = 20 if QUICK else 2_500
+
+
+@pytest.fixture(scope="module")
+def growth_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, dict[str, str]]]:
+    """`enrich` JSONL of each size (evaluation/wirecopy.py: real sentences, 10 % syndicated copies of earlier
+    stories, so most copies are in a later chunk than their original), with the copies dedup must find."""
+    folder = tmp_path_factory.mktemp("growth")
+    pool = article_sentences(PAGES, ARTICLES)
+    return {n: (folder / f"wire-{n}.jsonl", write_stories(folder / f"wire-{n}.jsonl", n, pool)) for n in GROWTH_SIZES}
+
+
+def peak_rss_run(argv: list[str]) -> int:
+    """Peak RSS (bytes) of one `python -m pipeline …` process, read by a parent of its own from getrusage."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "pipeline", *argv],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return int(done.stdout.split()[-1]) * 1024
+
+
+@pytest.mark.parametrize("size", GROWTH_SIZES)
+def test_growth_curve(
+    benchmark: Any, size: int, growth_inputs: dict[int, tuple[Path, dict[str, str]]], results: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """`wirebeam enrich --dedup` as a user runs it (a fresh process: start-up and model load included) on `size`
+    stories in chunks of GROWTH_CHUNK: stories/s, peak RSS, every cross-chunk copy found and no false merge."""
+    import json
+
+    path, expected = growth_inputs[size]
+    peaks: list[int] = []
+
+    def once() -> Path:
+        out = tmp_path / f"out-{time.monotonic_ns()}"
+        peaks.append(
+            peak_rss_run(
+                ["enrich", "--dedup", "--quiet", "--input", str(path), "--output", str(out),
+                 "--state", str(out / "state"), "--chunk-size", str(GROWTH_CHUNK)]
+            )
+        )
+        return next(out.glob("*/manifest.json")).parent
+
+    run = benchmark.pedantic(once, rounds=1, iterations=1)
+    stories = {}
+    for shard in run.glob("stories-*.jsonl"):
+        for line in shard.read_text().splitlines():
+            record = json.loads(line)
+            stories[record["id"]] = record["url"]
+    found = {}
+    for shard in run.glob("duplicates-*.jsonl"):
+        for line in shard.read_text().splitlines():
+            record = json.loads(line)
+            found[record["url"]] = stories[record["duplicate_of"]]
+    # Every copy whose original is in an earlier chunk, and no false merge (dedup's own recall within a job is
+    # measured in evaluation/eval_dedup.py).
+    assert cross_chunk(path, expected, GROWTH_CHUNK).items() <= found.items() <= expected.items()
+    results.setdefault("growth_peak", {})[size] = max(peaks)
+    if size == GROWTH_SIZES[-1] and GROWTH_SIZES[-2] >= GROWTH_CHUNK:
+        assert results["growth_peak"][size] <= 1.3 * results["growth_peak"][GROWTH_SIZES[-2]], results["growth_peak"]
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    info = benchmark.extra_info
+    info["stories_in"] = size
+    info["chunks"] = -(-size // GROWTH_CHUNK)
+    info["stories_per_s"] = round(size / median, 1)
+    info["peak_rss_mb"] = round(max(peaks) / 2**20)
+    info["copies_found"] = f"{len(found)}/{len(expected)}"
+    info["load_average"] = round(os.getloadavg()[0], 2)
+    results.setdefault("growth_rate", {})[size] = size / median
+    _report(f"growth curve ({size} stories)", info)
+
+
+def naive_stack(feeds: list[FeedSource]) -> int:
+    """The same job the way a user writes it first: feedparser, trafilatura for the main text, spaCy's full
+    default pipeline, dateparser's search_dates, a set of body hashes for dedup, json.dumps. Returns the stories
+    written."""
+    import hashlib
+    import json
+
+    import feedparser
+    import spacy
+    import trafilatura
+    from dateparser.search import search_dates
+
+    from transforms.entities.ner import DEFAULT_MODEL
+
+    nlp = spacy.load(DEFAULT_MODEL)
+    seen: set[str] = set()
+    written = 0
+    for feed in feeds:
+        for entry in feedparser.parse(Path(feed.url).read_bytes()).entries:
+            html = entry.get("content", [{}])[0].get("value") or entry.get("summary", "")
+            text = trafilatura.extract(f"<html><body>{html}</body></html>") or _TAG_RE.sub(" ", html)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            doc = nlp(text)
+            dates = search_dates(text, languages=["en"]) or []
+            json.dumps(
+                {
+                    "title": entry.get("title"),
+                    "body": text,
+                    "entities": [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents],
+                    "dates": [(found, value.isoformat()) for found, value in dates],
+                }
+            )
+            written += 1
+    return written
+
+
+def test_naive_stack(benchmark: Any, feeds: list[FeedSource], results: dict[str, Any]) -> None:
+    """The naive stack on test_pipeline's feeds, in the same run: entries/s of each and their ratio."""
+    entries = sum(1 for _ in _entries(feeds))
+    written = benchmark.pedantic(naive_stack, args=(feeds,), rounds=1, iterations=1)
+    assert written > 0
+    if benchmark.stats is None:
+        return
+    median = benchmark.stats.stats.median
+    info = benchmark.extra_info
+    info["entries"] = entries
+    info["entries_per_s"] = round(entries / median, 1)
+    if "pipeline" in results:
+        info["wirebeam_entries_per_s"] = round(entries / results["pipeline"], 1)
+        info["wirebeam_over_naive"] = round(median / results["pipeline"], 2)
+    info["load_average"] = round(os.getloadavg()[0], 2)
+    _report("naive stack (feedparser + trafilatura + spaCy full + dateparser)", info)

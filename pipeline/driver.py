@@ -2,7 +2,9 @@
 
 Order of commitment (what makes a crash at any point safe):
   1. the pipeline writes stories/duplicates/dead letters and internal `_counts`, `_feed_reports`, `_index`
-     files into a fresh run folder — no manifest yet, so the folder is recognizably incomplete;
+     files into a fresh run folder — no manifest yet, so the folder is recognizably incomplete (a chunked run,
+     pipeline/chunks.py, runs one job per chunk into hidden folders of the run folder, then moves their files
+     into it: still step 1);
   2. `pending.json` in the state folder names the run folder;
   3. `manifest.json` is written (atomically): the run's output is now committed;
   4. the state (feed validators, dedup index) is replaced atomically and `pending.json` removed;
@@ -23,13 +25,23 @@ from collections.abc import Iterator
 from importlib import metadata
 from typing import Any
 
+import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 
-from pipeline.build import build_pipeline
+from pipeline.build import ENTRIES, build_fetch_pipeline, build_pipeline
+from pipeline.chunks import (
+    FETCH_FOLDER,
+    chunk_folder,
+    chunk_inputs,
+    count_lines,
+    index_glob,
+    merge_chunks,
+    runs_in_chunks,
+)
 from pipeline.options import ConfigError, RunConfig
-from pipeline.progress import progress_display
+from pipeline.progress import ProgressDisplay, progress_display
 from pipeline.state import StateError, StateStore, join, write_atomic
 from schemas.story import FeedCounts, Manifest
 from transforms.dedup.neardup import DedupConfig
@@ -191,6 +203,62 @@ def roll_forward(store: StateStore) -> None:
         store.commit(store.load_feeds(), None)
 
 
+def run_job(pipeline: beam.Pipeline) -> None:
+    result = pipeline.run()
+    result.wait_until_finish()
+
+
+def chunked_run(config: RunConfig, beam_args: list[str]) -> bool:
+    """Whether this run goes in chunks (pipeline/chunks.py): on a local runner, an `enrich` input of more than
+    `--chunk-size` lines; `run` always does on a local runner (how many entries its feeds hold is known only once
+    they are fetched: the first job fetches and parses, the chunks follow)."""
+    if not runs_in_chunks(beam_args):
+        return False
+    if config.command == "run":
+        return True
+    assert config.input is not None
+    return count_lines([config.input]) > config.chunk_size
+
+
+def run_chunks(
+    config: RunConfig,
+    options: PipelineOptions,
+    run_dir: str,
+    feed_state: dict[str, dict[str, Any]],
+    index_path: str | None,
+    started: dt.datetime,
+    display: ProgressDisplay,
+) -> None:
+    """One job per chunk into hidden folders of `run_dir`, each chunk reading the dedup index the one before it
+    wrote; then the chunks' files are moved into `run_dir` as one job names them. Commits nothing."""
+    folders: list[str] = []
+    if config.command == "run":
+        fetch_dir = chunk_folder(run_dir, FETCH_FOLDER)
+        folders.append(fetch_dir)
+        display.set_phase("fetching")
+        run_job(build_fetch_pipeline(config, options, fetch_dir, feed_state=feed_state, progress=display.enabled))
+        sources = files_with_prefix(fetch_dir, ENTRIES)
+    else:
+        assert config.input is not None
+        sources = [config.input]
+    total = -(-count_lines(sources) // config.chunk_size) or 1
+    for number, chunk_input in enumerate(chunk_inputs(sources, config.chunk_size, run_dir)):
+        display.set_phase(f"chunk {number + 1}/{total}" if total > 1 else "")
+        LOGGER.info("chunk %d of %d", number + 1, total)
+        folder = chunk_folder(run_dir, number)
+        folders.append(folder)
+        run_job(
+            build_pipeline(
+                config, options, folder, feed_state=feed_state, index_path=index_path, now=started,
+                progress=display.enabled, input_path=chunk_input,
+            )
+        )
+        crash_point("between_chunks", config.failpoints)
+        if config.dedup:
+            index_path = index_glob(folder)
+    merge_chunks(run_dir, folders)
+
+
 def execute(config: RunConfig, beam_args: list[str]) -> tuple[Manifest, str]:
     """Run one batch job; returns its manifest and run folder. Raises ConfigError / StateError."""
     started = dt.datetime.now(dt.UTC)
@@ -229,15 +297,18 @@ def _execute(
     options = PipelineOptions(beam_args)
     # The live progress line (a TTY only, never with --quiet); see pipeline/progress.py.
     display = progress_display(config)
-    pipeline = build_pipeline(
-        config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started,
-        progress=display.enabled,
-    )
-    LOGGER.info("running %s into %s", config.command, run_dir)
+    chunked = chunked_run(config, beam_args)
+    LOGGER.info("running %s into %s%s", config.command, run_dir, " in chunks" if chunked else "")
     try:
         with display, element_tracebacks_muted(config.log_level):
-            result = pipeline.run()
-            result.wait_until_finish()
+            if chunked:
+                run_chunks(config, options, run_dir, feed_state, index_path, started, display)
+            else:
+                pipeline = build_pipeline(
+                    config, options, run_dir, feed_state=feed_state, index_path=index_path, now=started,
+                    progress=display.enabled,
+                )
+                run_job(pipeline)
     except Exception as exc:  # whatever killed the job: report it plainly, leave state and run folder as they are
         raise RunFailed(
             f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}\n"

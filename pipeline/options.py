@@ -30,6 +30,11 @@ DEFAULT_OUTPUT = "out"
 # The FnApiRunner is what the DirectRunner falls back to after trying to download a Prism binary; naming it
 # directly skips a download attempt that fails offline (and costs seconds when it does not).
 DEFAULT_RUNNER = "FnApiRunner"
+# Entries per chunk of a large batch input on a local runner (pipeline/chunks.py): the FnApiRunner holds a job's
+# data in memory across its stages, so a 5,000-entry chunk of article-length stories holds about half a GB above
+# the process's base (README "Large inputs"), while the per-job start (about a second) stays small next to a
+# chunk's minutes of entity tagging.
+DEFAULT_CHUNK_SIZE = 5000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The environment variables wirebeam reads, here and nowhere else; the stages get their values as arguments.
 FAILPOINTS_ENV = "WIREBEAM_FAILPOINTS"  # fault injection for the tests: `stage=marker,crash=<step>`
@@ -64,6 +69,7 @@ class RunConfig:
     ner_model: str = DEFAULT_MODEL
     ner_batch_size: int = 32
     element_timeout: float = 60.0
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     run_id: str | None = None
     quiet: bool = False
     log_level: str = "WARNING"
@@ -267,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--input", required=True, help="JSONL: id, text or html, optional title, url, published_at")
     enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
     common(enrich)
+    # Batch only, added after `stream` copied run's options: a stream is not cut into chunks.
+    for batch in (run, enrich):
+        batch.add_argument(
+            "--chunk-size",
+            type=int,
+            default=DEFAULT_CHUNK_SIZE,
+            help=f"entries per chunk on a local runner, which holds a job's data in memory: a larger input runs "
+            f"as one job per chunk on one run's state and dedup index (default {DEFAULT_CHUNK_SIZE}; Dataflow "
+            "runs one job)",
+        )
 
     # Tools over a finished run's files (no Beam job): pipeline/report.py and pipeline/validate.py.
     report = sub.add_parser("report", help="write a self-contained HTML page for a finished run")
@@ -299,6 +315,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise ConfigError(f"--ner-model {args.ner_model!r} is not an installed spaCy pipeline package or a path")
     if args.ner_batch_size < 1:
         raise ConfigError(f"--ner-batch-size must be >= 1, got {args.ner_batch_size}")
+    chunk_size = getattr(args, "chunk_size", DEFAULT_CHUNK_SIZE)  # `stream` has none
+    if chunk_size < 1:
+        raise ConfigError(f"--chunk-size must be >= 1, got {chunk_size}")
     common: dict[str, Any] = {
         **environment_settings(os.environ),
         "command": args.command,
@@ -312,6 +331,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "ner_model": args.ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,
+        "chunk_size": chunk_size,
         "run_id": args.run_id,
         "quiet": args.quiet,
         "log_level": args.log_level,

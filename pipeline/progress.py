@@ -64,11 +64,12 @@ def _rate(count: int, elapsed: float) -> str:
     return f"{count / elapsed:.1f}" if elapsed > 0 else "-"
 
 
-def format_line(progress: Progress, total_feeds: int | None, elapsed: float) -> str:
-    """One status line, e.g. `feeds 3/15 · stories 120 (10.0/s) · dups 4 · errors 2 · 12s`."""
+def format_line(progress: Progress, total_feeds: int | None, elapsed: float, phase: str = "") -> str:
+    """One status line, e.g. `feeds 3/15 · stories 120 (10.0/s) · dups 4 · errors 2 · 12s`; a chunked run
+    (pipeline/chunks.py) leads with its phase, `chunk 2/8 · …` (the counts are the whole run's)."""
     feeds = f"feeds {progress.feeds}/{total_feeds}" if total_feeds else f"feeds {progress.feeds}"
     return (
-        f"{feeds} · stories {progress.stories} ({_rate(progress.stories, elapsed)}/s)"
+        f"{phase + ' · ' if phase else ''}{feeds} · stories {progress.stories} ({_rate(progress.stories, elapsed)}/s)"
         f" · dups {progress.duplicates} · errors {progress.errors} · {elapsed:.0f}s"
     )
 
@@ -96,6 +97,7 @@ class ProgressDisplay:
         self._previous_env: str | None = None
         self._started = 0.0
         self._width = 0
+        self._phase = ""
 
     @property
     def directory(self) -> str | None:
@@ -138,11 +140,15 @@ class ProgressDisplay:
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
 
+    def set_phase(self, phase: str) -> None:
+        """What the run is doing, shown first on the line (a chunked run: `fetching`, `chunk 2/8`)."""
+        self._phase = phase
+
     def current(self) -> Progress:
         return read_progress(self._dir) if self._dir else Progress()
 
     def draw(self) -> None:
-        line = format_line(self.current(), self._total, time.monotonic() - self._started)
+        line = format_line(self.current(), self._total, time.monotonic() - self._started, self._phase)
         # Pad over the previous, longer line instead of relying on ANSI erase codes.
         padded = line.ljust(self._width)
         self._width = len(line)

@@ -111,7 +111,8 @@ def run_dedup(
             lambda s: json.dumps([s.id, s.cluster.size, sorted(c.id for c in s.cluster.copies)])
         )
         dups = out.duplicates | "D" >> beam.Map(lambda d: json.dumps([d.id, d.duplicate_of, d.reason, d.cross_run]))
-        for name, pcoll in (("stories", kept), ("duplicates", dups), ("index", out.index_entries)):
+        index = (out.index_entries, out.carried_index_entries) | "NewIndex" >> beam.Flatten()
+        for name, pcoll in (("stories", kept), ("duplicates", dups), ("index", index)):
             pcoll | f"Write{name}" >> beam.io.WriteToText(str(tmp / name), shard_name_template="")
 
     def read(name: str, decode: bool = True) -> list:
@@ -203,3 +204,15 @@ def test_unusable_index_is_refused(header: str, message: str) -> None:
     with pytest.raises(IndexFormatError, match=message):
         check_index_header(header)
     check_index_header(index_header())
+
+
+@pytest.mark.parametrize("near", [False, True])
+def test_index_entries_no_story_touches_pass_through_unchanged(tmp_path: Path, near: bool) -> None:
+    """An earlier entry sharing no key or id with this run's stories streams to the new index as it was (it never
+    enters the shuffle: a chunk's dedup holds only what its own stories can touch); one that does is merged."""
+    untouched = index_line("far", ["u:https://far.example/x", "h:0123"], NOW - dt.timedelta(hours=1), b"\x01" * 512, 9)
+    touched = index_line("a", ["u:https://wire.example/strike"], NOW - dt.timedelta(hours=2))
+    stories, duplicates, new_index = run_dedup(tmp_path, STORIES[:1], [index_header(), untouched, touched], near=near)
+    assert stories == [] and duplicates == [("a", "a", "index", True)]
+    assert untouched in new_index
+    assert len(new_index) == 2 and any(json.loads(line)["id"] == "a" for line in new_index)

@@ -6,7 +6,10 @@ The batch composite, in named steps, none of which holds the whole input:
   hash and, with near-duplicate detection on, the MinHash-LSH band keys of its sketch (transforms/dedup/neardup.py).
   Shingles that recur in many stories of one source (its boilerplate) are counted per source first and left out
   of the sketch, so an outlet's long footer cannot make its unrelated stories look alike.
-- PriorMembers: each entry of the cross-run index still within the retention window becomes a `Member` too.
+- PriorMembers: each entry of the cross-run index still within the retention window that shares a key or an id
+  with this run's members becomes a `Member` too; the others stream straight to the new index without entering
+  the shuffle, so dedup holds what this run's input can touch, not the whole index (a month of earlier runs, or
+  the earlier chunks of a chunked run, pipeline/chunks.py).
 - KeyPairs: keys are shuffled by shard; members sharing an exact key are duplicates, members sharing a band key
   candidates.
 - Verify: each candidate pair is checked on both sketches (exact shingle sets within a run, signatures against
@@ -37,6 +40,7 @@ from typing import Any, Literal, NamedTuple
 
 import apache_beam as beam
 import numpy as np
+import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
@@ -70,6 +74,9 @@ LOGGER = logging.getLogger(__name__)
 STAGE = "dedup"
 DUPLICATES = "duplicates"
 INDEX_ENTRIES = "index_entries"
+# Earlier index entries no story of this run touches, carried to the new index unchanged: an output of their own,
+# so that the sink writes them where they are read (fused) instead of after a Flatten, which would hold them all.
+CARRIED_ENTRIES = "carried_index_entries"
 
 # A story with a body shorter than this is keyed by URL/GUID only: short bodies (a headline, "Live updates")
 # hash alike across unrelated stories.
@@ -589,10 +596,6 @@ def _live_entry(obj: dict[str, Any] | None, now: dt.datetime, retention: dt.time
     return obj is not None and not expired(obj, now, retention)
 
 
-def _prior(obj: dict[str, Any], cfg: DedupConfig | None) -> tuple[Member, None]:
-    return prior_member(obj, cfg), None
-
-
 def _member_key_refs(member_story: MemberStory) -> Iterator[ShardRow]:
     return key_refs(member_story[0])
 
@@ -611,6 +614,71 @@ def _member(member_story: MemberStory) -> Member:
 
 def _by_first(pair: tuple[str, str]) -> tuple[str, tuple[str, str]]:
     return pair[0], pair
+
+
+def member_handles(member: Member) -> Iterator[str]:
+    """What an earlier run's entry must share with a member of this run to take part in its dedup: a key, or the
+    id (an earlier copy may carry the id of its new copy)."""
+    yield f"id:{member.id}"
+    yield from member.keys
+
+
+class HandleSetFn(beam.CombineFn):
+    """All the handles (`member_handles`) of this run's members, as one set: as large as this run's input."""
+
+    def create_accumulator(self) -> set[str]:
+        return set()
+
+    def add_input(self, acc: set[str], handle: str) -> set[str]:
+        acc.add(handle)
+        return acc
+
+    def merge_accumulators(self, accs: Iterable[set[str]]) -> set[str]:
+        merged: set[str] = set()
+        for acc in accs:
+            merged |= acc
+        return merged
+
+    def extract_output(self, acc: set[str]) -> frozenset[str]:
+        return frozenset(acc)
+
+
+RELEVANT = "relevant"
+
+
+def _member_handles(member_story: MemberStory) -> Iterator[str]:
+    return member_handles(member_story[0])
+
+
+class _SplitPriorsFn(beam.DoFn):
+    """An earlier run's index entry → (member, None) on the main output when it shares a handle with this run's
+    members; otherwise its line, unchanged, for the new index (tag INDEX_ENTRIES; DedupStories' CARRIED_ENTRIES)
+    without entering the shuffle.
+
+    So a run's dedup holds only the entries its own input can touch: the index of a month of earlier runs, or of
+    the earlier chunks of a chunked run (pipeline/chunks.py), streams from its file to the new one."""
+
+    def __init__(self, cfg: DedupConfig | None) -> None:
+        self._cfg = cfg
+
+    def process(self, obj: dict[str, Any], handles: frozenset[str]) -> Iterator[Any]:
+        member = prior_member(obj, self._cfg)
+        if f"id:{member.id}" in handles or any(k in handles for k in member.keys):
+            counter("dedup.prior_relevant").inc()
+            yield member, None
+            return
+        yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, orjson.dumps(obj).decode())
+
+
+class DedupOutputs(dict):
+    """DedupStories' outputs by tag ("stories", DUPLICATES, INDEX_ENTRIES, CARRIED_ENTRIES), also as attributes
+    (`out.stories`)."""
+
+    def __getattr__(self, name: str) -> beam.PCollection:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class _ResolveFn(beam.DoFn):
@@ -671,8 +739,9 @@ class Sketch(beam.PTransform):
 
 
 class PriorMembers(beam.PTransform):
-    """Earlier runs' index lines → (Member, None) for each entry within the retention window; with `near`, keyed by
-    the band keys of its stored signature too."""
+    """(earlier runs' index lines, this run's members) → ((Member, None) for each entry within the retention window
+    that shares a key or an id with a member of this run — with `near`, keyed by the band keys of its stored
+    signature too —, the index lines of the other entries within the window, unchanged)."""
 
     def __init__(self, now: dt.datetime, retention: dt.timedelta, config: DedupConfig, near: bool) -> None:
         super().__init__()
@@ -681,13 +750,25 @@ class PriorMembers(beam.PTransform):
         self._config = config
         self._near = near
 
-    def expand(self, index_lines: beam.PCollection) -> beam.PCollection:
-        return (
+    def expand(
+        self, lines_members: tuple[beam.PCollection, beam.PCollection]
+    ) -> tuple[beam.PCollection, beam.PCollection]:
+        index_lines, current = lines_members
+        handles = (
+            current
+            | "Handles" >> beam.FlatMap(_member_handles)
+            | "HandleSet" >> beam.CombineGlobally(HandleSetFn())
+        )
+        split = (
             index_lines
             | "ParseIndex" >> beam.Map(parse_index_line)
             | "DropHeaderAndExpired" >> beam.Filter(_live_entry, self._now, self._retention)
-            | "ToPriorMember" >> beam.Map(_prior, self._config if self._near else None)
+            | "ToPriorMember"
+            >> beam.ParDo(
+                _SplitPriorsFn(self._config if self._near else None), beam.pvalue.AsSingleton(handles)
+            ).with_outputs(INDEX_ENTRIES, main=RELEVANT)
         )
+        return split[RELEVANT], split[INDEX_ENTRIES]
 
 
 class KeyPairs(beam.PTransform):
@@ -781,7 +862,9 @@ class Resolve(beam.PTransform):
 
 class DedupStories(beam.PTransform):
     """PCollection[Story] (+ earlier runs' index lines) → {"stories": EnrichedStory, "duplicates": Duplicate,
-    "index_entries": str (this run's index lines, earlier entries within the retention window included)}.
+    "index_entries": str (the index lines of this run's clusters, earlier entries they merged included),
+    "carried_index_entries": str (the other earlier entries within the retention window, unchanged)}: the new index
+    is both.
 
     `config` holds the near-duplicate parameters; `near` says whether near-duplicate detection runs at all
     (`near=False` keeps the exact keys only: URL, GUID, body hash). `versions` emits a story again when it changed
@@ -808,15 +891,29 @@ class DedupStories(beam.PTransform):
         self._near = near
         self._versions = versions
 
-    def expand(self, stories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+    def expand(self, stories: beam.PCollection) -> DedupOutputs:
         config, near = self._config, self._near
-        keyed = [stories | "Sketch" >> Sketch(config, near)]
+        current = stories | "Sketch" >> Sketch(config, near)
+        keyed, untouched = [current], None
         if self._index_lines is not None:
-            keyed.append(self._index_lines | "PriorMembers" >> PriorMembers(self._now, self._retention, config, near))
+            relevant, untouched = (self._index_lines, current) | "PriorMembers" >> PriorMembers(
+                self._now, self._retention, config, near
+            )
+            keyed.append(relevant)
         members = keyed | "AllMembers" >> beam.Flatten()
         exact, candidates = members | "KeyPairs" >> KeyPairs(near)
         edges = [exact]
         if candidates is not None:
             edges.append((candidates, members) | "Verify" >> Verify(config))
         roots = tuple(edges) | "Components" >> Components()
-        return (members, roots) | "Resolve" >> Resolve(self._now, self._versions)
+        resolved = (members, roots) | "Resolve" >> Resolve(self._now, self._versions)
+        if untouched is None:
+            untouched = stories.pipeline | "NoCarriedEntries" >> beam.Create([])
+        return DedupOutputs(
+            {
+                "stories": resolved.stories,
+                DUPLICATES: resolved[DUPLICATES],
+                INDEX_ENTRIES: resolved[INDEX_ENTRIES],
+                CARRIED_ENTRIES: untouched,
+            }
+        )
