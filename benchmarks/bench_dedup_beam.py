@@ -133,3 +133,58 @@ def test_dedup_100k_through_beam(benchmark, story_file, tmp_path: Path) -> None:
     assert counts["stories"] + counts["duplicates"] == n
     # Every syndicated copy is found (a random draw of sentences can rarely duplicate another story too).
     assert copies <= counts["duplicates"] <= copies * 1.02 + 5
+
+
+def _without_version_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """member_of without what story versions add to each member (outlet, fingerprint, headline and paragraph
+    hashes, revision marker): the baseline the version check is measured against."""
+    import transforms.dedup.stage as stage
+
+    for name, value in (("outlet", lambda s: ""), ("fingerprint", lambda h, t, th: ""), ("short_hash", lambda t: ""),
+                        ("paragraph_digests", lambda b: b""), ("revision_marker", lambda t: (None, 0))):  # fmt: skip
+        monkeypatch.setattr(stage, name, value)
+
+
+def version_work(stories: list[Story]) -> None:
+    """What story versions add per story, as member_of computes it."""
+    from transforms.dedup import versions as v
+
+    for s in stories:
+        title_hash = v.short_hash(s.title)
+        v.outlet(s), v.fingerprint(s.content_hash, s.title, title_hash)
+        v.paragraph_digests(s.body), v.revision_marker(s.title)
+
+
+def test_version_check_costs_at_most_a_tenth_of_dedup(story_file, tmp_path: Path) -> None:
+    """The version work per story (timed alone, in a loop) against the dedup stage that does it; and the stage
+    with and without that work (A/B, best of 2 interleaved runs each: wall time on a shared machine is noisy, so
+    the A/B is reported, the loop share asserted)."""
+    path, n, _ = story_file
+    stories = [Story.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    started = time.perf_counter()
+    version_work(stories)
+    loop = time.perf_counter() - started
+
+    def timed(label: str) -> float:
+        out = tmp_path / label
+        out.mkdir()
+        started = time.perf_counter()
+        counts = run_dedup(path, out)
+        assert counts["stories"] + counts["duplicates"] == n
+        return time.perf_counter() - started
+
+    # Interleaved (without, with, without, with), so a burst of load on the shared machine hits both alike.
+    runs: dict[bool, list[float]] = {False: [], True: []}
+    for attempt in range(2):
+        for versions in (False, True):
+            with pytest.MonkeyPatch.context() as mp:
+                if not versions:
+                    _without_version_work(mp)
+                runs[versions].append(timed(f"{versions}{attempt}"))
+    with_versions, without = min(runs[True]), min(runs[False])
+    print(
+        f"\ndedup of {n} stories: {with_versions:.2f} s with versions, {without:.2f} s without "
+        f"(A/B {(with_versions - without) / with_versions:+.1%}); version work alone {loop:.3f} s "
+        f"({loop / with_versions:.1%} of the stage)"
+    )
+    assert loop / with_versions <= 0.10

@@ -295,7 +295,8 @@ def dedup_loop(stories: list[Story], now: dt.datetime) -> list[EnrichedStory]:
     by_id = {s.id: s for s in stories}
     out: list[EnrichedStory] = []
     for group in groups.values():
-        out += [o for o in _main_outputs(resolve_cluster(group, by_id, now)) if isinstance(o, EnrichedStory)]
+        items = [(m, by_id[m.id]) for m in group]
+        out += [o for o in _main_outputs(resolve_cluster(items, now)) if isinstance(o, EnrichedStory)]
     return out
 
 

@@ -86,6 +86,9 @@ def wire_stories(n: int, pool: list[str], copy_share: float = COPY_SHARE, seed: 
         outlet = OUTLETS[k % len(OUTLETS)]
         if originals and rng.random() < copy_share:
             first = originals[rng.randrange(len(originals))]
+            if outlet == OUTLETS[first % len(OUTLETS)]:
+                # A syndicated copy is another outlet's: the same outlet's changed text is its story's next version.
+                outlet = OUTLETS[(k + 1) % len(OUTLETS)]
             paragraphs = article_body(first, pool)
             if k % 2:
                 paragraphs = [f"({outlet.replace('-', ' ').title()}) -", *paragraphs, "Distributed by the wire."]

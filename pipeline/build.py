@@ -105,7 +105,7 @@ def build_pipeline(
     if config.dedup:
         index_lines = p | "ReadIndex" >> beam.io.ReadFromText(index_path) if index_path else None
         dedup = "DedupStories" >> DedupStories(
-            index_lines, now=now, retention=config.retention, config=config.dedup_config
+            index_lines, now=now, retention=config.retention, config=config.dedup_config, versions=config.versions
         )
     else:
         dedup = "NoDedup" >> NoDedup(now)

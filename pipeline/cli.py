@@ -42,8 +42,9 @@ def configure_logging(level: str, quiet: bool) -> None:
 
 
 def summary_table(manifest: Manifest) -> str:
-    """A short per-feed table for the end of a run."""
-    header = ("feed", "read", "stories", "dups", "dead", "errors", "304", "status", "feed error")
+    """A short per-feed table for the end of a run: `new` stories and new `versions` of stories emitted before
+    (README, Story versions) are apart; read = new + versions + dups + dead."""
+    header = ("feed", "read", "new", "versions", "dups", "dead", "errors", "304", "status", "feed error")
     rows = []
     for feed, c in sorted(manifest.feeds.items()):
         name = feed if len(feed) <= 60 else "…" + feed[-59:]
@@ -51,7 +52,8 @@ def summary_table(manifest: Manifest) -> str:
             (
                 name,
                 c.entries_read,
-                c.stories,
+                c.stories - c.versions,
+                c.versions,
                 c.duplicates,
                 c.dead_letters,
                 c.feed_errors,
@@ -62,7 +64,18 @@ def summary_table(manifest: Manifest) -> str:
         )
     t = manifest.totals
     rows.append(
-        ("TOTAL", t.entries_read, t.stories, t.duplicates, t.dead_letters, t.feed_errors, t.not_modified, "", "")
+        (
+            "TOTAL",
+            t.entries_read,
+            t.stories - t.versions,
+            t.versions,
+            t.duplicates,
+            t.dead_letters,
+            t.feed_errors,
+            t.not_modified,
+            "",
+            "",
+        )
     )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = [

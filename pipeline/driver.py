@@ -157,7 +157,7 @@ def tally(run_dir: str, config: RunConfig) -> dict[str, FeedCounts]:
 
 
 def totals_of(feeds: dict[str, FeedCounts]) -> FeedCounts:
-    names = ("entries_read", "stories", "duplicates", "dead_letters", "feed_errors", "not_modified", "bozo")
+    names = ("entries_read", "stories", "versions", "duplicates", "dead_letters", "feed_errors", "not_modified", "bozo")
     return FeedCounts(**{n: sum(getattr(c, n) for c in feeds.values()) for n in names})
 
 

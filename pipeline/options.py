@@ -63,6 +63,8 @@ class RunConfig:
     dedup_retention_days: float = 7.0
     dedup_threshold: float = DedupConfig.threshold
     dedup_shingle_size: int = DedupConfig.shingle_size
+    # Story versions (README): a changed story is emitted again; False keeps one record per story ever.
+    versions: bool = True
     fetch_articles: bool = False
     fetch: FetchSettings = dataclasses.field(default_factory=FetchSettings)
     # The --ner-model value, normalized to "en=…,fr=…" (transforms/entities/languages.py parses it again on workers).
@@ -220,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"words per shingle for near-duplicate detection (default {DedupConfig.shingle_size})",
         )
         p.add_argument(
+            "--one-record-per-story",
+            dest="versions",
+            action="store_false",
+            help="emit a story once ever: its updates and corrections become duplicates (default: every new "
+            "version is emitted, with version and supersedes)",
+        )
+        p.add_argument(
             "--ner-model",
             default=DEFAULT_MODEL,
             help="installed spaCy pipeline (name or path) per language, LANG=PIPELINE,… (LANG=none: no entities "
@@ -334,6 +343,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "dedup_retention_days": args.dedup_retention_days,
         "dedup_threshold": args.dedup_threshold,
         "dedup_shingle_size": args.dedup_shingle_size,
+        "versions": args.versions,
         "ner_model": ner_model,
         "ner_batch_size": args.ner_batch_size,
         "element_timeout": args.element_timeout,

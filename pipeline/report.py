@@ -31,6 +31,7 @@ LOGGER = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
 TOP_CLUSTERS = 10
+TOP_VERSIONS = 20
 TOP_ENTITIES = 30
 TOP_DEAD_EXAMPLES = 1
 # Beyond this many bars a chart is unreadable: bins are widened (hour → day → month → year) until it fits.
@@ -66,6 +67,10 @@ class RunSummary:
     entity_stories: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
     date_types: Counter[str] = dataclasses.field(default_factory=Counter)
     date_months: Counter[str] = dataclasses.field(default_factory=Counter)
+    # Stories that are a new version of an earlier record, or list earlier versions seen in this run; at most
+    # the first TOP_VERSIONS read are shown (README, Story versions).
+    versions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    version_stories: int = 0
 
 
 def run_files(run_dir: str, prefix: str) -> list[str]:
@@ -115,6 +120,13 @@ def _add_story(summary: RunSummary, story: dict[str, Any], largest: list[tuple[i
     else:
         summary.published.append(published)
     cluster = story.get("cluster") or {}
+    if int(story.get("version") or 1) > 1 or cluster.get("versions"):
+        summary.version_stories += 1
+        if len(summary.versions) < TOP_VERSIONS:
+            summary.versions.append(
+                {k: story.get(k) for k in ("id", "title", "version", "supersedes", "changes", "correction", "revision")}
+                | {"earlier": cluster.get("versions") or []}
+            )
     size = int(cluster.get("size") or 1)
     if size > 1:
         view = ClusterView(size, str(story.get("title") or ""), str(story.get("id")), list(cluster.get("copies") or []))
@@ -312,6 +324,7 @@ def _feeds_section(m: Manifest) -> str:
             feed,
             c.entries_read,
             c.stories,
+            c.versions,
             c.duplicates,
             c.dead_letters,
             c.feed_errors,
@@ -328,6 +341,7 @@ def _feeds_section(m: Manifest) -> str:
             "TOTAL",
             t.entries_read,
             t.stories,
+            t.versions,
             t.duplicates,
             t.dead_letters,
             t.feed_errors,
@@ -337,7 +351,9 @@ def _feeds_section(m: Manifest) -> str:
             "yes" if m.reconciled else "NO",
         )
     )
-    header = ("feed", "read", "stories", "dups", "dead", "feed errors", "304", "bozo", "status", "reconciled")
+    header = (
+        "feed", "read", "stories", "versions", "dups", "dead", "feed errors", "304", "bozo", "status", "reconciled"
+    )
     return table(header, rows)
 
 
@@ -363,6 +379,48 @@ def _cluster_item(view: ClusterView) -> str:
         f'<tr><td class="num">{view.size}</td><td><b>{html.escape(view.title)}</b> <code>{html.escape(view.story_id)}'
         f'</code><ul class="copies">{copies}</ul></td></tr>'
     )
+
+
+def _version_row(v: dict[str, Any]) -> tuple[Any, ...]:
+    sup = v.get("supersedes") or {}
+    ch = v.get("changes") or {}
+    changed = (
+        ", ".join(
+            part
+            for part in (
+                "headline" if ch.get("headline_changed") else "",
+                f"+{ch['paragraphs_added']}" if ch.get("paragraphs_added") else "",
+                f"−{ch['paragraphs_removed']}" if ch.get("paragraphs_removed") else "",
+                f"~{ch['paragraphs_edited']}" if ch.get("paragraphs_edited") else "",
+            )
+            if part
+        )
+        if ch
+        else "-"
+    )
+    earlier = "; ".join(str(c.get("title") or c.get("id")) for c in v["earlier"]) or "-"
+    supersedes = f"{sup.get('id')} v{sup.get('version')}" if sup else "-"
+    return (
+        f"{v.get('title')} [{v.get('revision')}]" if v.get("revision") else str(v.get("title")),
+        supersedes,
+        changed or "none",
+        str(v.get("correction") or "-")[:300],
+        earlier,
+        v.get("version"),
+    )
+
+
+def _versions_section(s: RunSummary) -> str:
+    m = s.manifest.totals
+    intro = (
+        f"<p>{m.versions} of {m.stories} stories are a new version of a story emitted before; "
+        f"{s.version_stories} carry a version or list earlier versions seen in this run (paragraph changes: "
+        "+added −removed ~edited).</p>"
+    )
+    if not s.versions:
+        return intro + '<p class="empty">No story changed.</p>'
+    header = ("story", "supersedes", "changed", "correction", "earlier versions this run", "version")
+    return intro + table(header, [_version_row(v) for v in s.versions], numeric_from=5)
 
 
 def _duplicates_section(s: RunSummary) -> str:
@@ -417,6 +475,7 @@ def render(s: RunSummary) -> str:
     cards = [
         ("entries read", m.totals.entries_read),
         ("stories", m.totals.stories),
+        ("new versions", m.totals.versions),
         ("duplicates", m.totals.duplicates),
         ("dead letters", m.totals.dead_letters),
         ("feed errors", m.totals.feed_errors),
@@ -428,6 +487,7 @@ def render(s: RunSummary) -> str:
         ("feeds", "Counts per feed", _feeds_section(m)),
         ("dead-letters", "Dead letters by class", _dead_section(s)),
         ("duplicates", "Largest duplicate clusters", _duplicates_section(s)),
+        ("versions", "Story versions", _versions_section(s)),
         ("entities", "Top entities", _entities_section(s)),
         ("timeline", "Stories over time", _timeline_section(s)),
         ("dates", "Dated mentions", _dates_section(s)),

@@ -116,6 +116,7 @@ def build_stream_pipeline(
             config=config.dedup_config,
             index_path=index_path,
             now=dt.datetime.fromtimestamp(start, dt.UTC),
+            versions=config.versions,
         )
     else:
         dedup = "NoDedup" >> NoDedup()

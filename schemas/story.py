@@ -178,6 +178,27 @@ class Cluster(_Record):
     id: str
     size: int
     copies: list[ClusterCopy]
+    versions: list[ClusterCopy] = Field(
+        default_factory=list,
+        description="earlier versions of this story seen in the same run (same item or outlet, older text), oldest "
+        "first; not counted in size",
+    )
+
+
+class Supersedes(_Record):
+    """The record a new version replaces."""
+
+    id: str
+    version: int
+
+
+class Changes(_Record):
+    """What changed from the superseded record (paragraphs compared by the hash of their words)."""
+
+    headline_changed: bool
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_edited: int
 
 
 class EnrichedStory(Story):
@@ -190,6 +211,15 @@ class EnrichedStory(Story):
         description="why a step left its field empty without looking, e.g. {\"entities\": \"no model for de\"}",
     )
     cluster: Cluster
+    version: int = Field(default=1, ge=1, description="1 the first time wirebeam emits this story, then 2, 3, …")
+    supersedes: Supersedes | None = Field(
+        default=None, description="the record this version replaces (same id unless reissued under a new URL)"
+    )
+    changes: Changes | None = Field(
+        default=None, description="what changed from the superseded record; null for version 1 or when unknown"
+    )
+    correction: str | None = Field(default=None, description="the body's correction note, lifted out verbatim")
+    revision: str | None = Field(default=None, description="wire revision marker of the headline: UPDATE 2, REFILE, …")
     schema_version: str = SCHEMA_VERSION
     processed_at: dt.datetime
 
@@ -209,7 +239,10 @@ class Duplicate(_Record):
 
     id: str
     duplicate_of: str
-    reason: Literal["url", "guid", "content_hash", "near", "index"]
+    reason: Literal["url", "guid", "content_hash", "near", "index", "superseded"] = Field(
+        description="the key shared with the kept copy; index: an earlier run's; superseded: an older version of the "
+        "kept story seen in the same run"
+    )
     cross_run: bool = Field(default=False, description="the kept copy was emitted by an earlier run")
     url: str | None = None
     source: str
@@ -233,6 +266,7 @@ class DeadLetter(_Record):
 class FeedCounts(_Record):
     entries_read: int = 0
     stories: int = 0
+    versions: int = Field(default=0, description="of `stories`, new versions of a story emitted before")
     duplicates: int = 0
     dead_letters: int = Field(default=0, description="entries that became dead letters")
     feed_errors: int = Field(default=0, description="dead letters for the feed as a whole (fetch/parse)")

@@ -144,11 +144,11 @@ def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) 
         (cells,) = [c for c in map(str.split, printed.splitlines()) if c and feed.endswith(c[0].lstrip("…"))]
         return cells
 
-    # feed, read, stories, dups, dead, errors, 304, status, feed error
-    assert row(refused)[5:] == ["1", "0", "-", "ssrf_blocked"]
-    assert row(str(page))[5:] == ["1", "0", "-", "not_a_feed"]
-    assert row(str(laughs))[5:] == ["1", "0", "-", "dtd_entities"]
-    assert row(good)[5:] == ["0", "0", "-"] and int(row(good)[2]) > 0
+    # feed, read, new, versions, dups, dead, errors, 304, status, feed error
+    assert row(refused)[6:] == ["1", "0", "-", "ssrf_blocked"]
+    assert row(str(page))[6:] == ["1", "0", "-", "not_a_feed"]
+    assert row(str(laughs))[6:] == ["1", "0", "-", "dtd_entities"]
+    assert row(good)[6:] == ["0", "0", "-"] and int(row(good)[2]) > 0
     manifest = Manifest.model_validate_json((tmp_path / "out" / "r1" / "manifest.json").read_text())
     assert {feed: c.feed_error for feed, c in manifest.feeds.items()} == {
         refused: "ssrf_blocked",

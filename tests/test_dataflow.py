@@ -218,7 +218,7 @@ def test_template_metadata_describes_every_pipeline_option() -> None:
     assert all(p["label"] and len(p["helpText"]) > 20 for p in described.values())
     (subparsers,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     stream_options = {a.dest for a in subparsers.choices["stream"]._actions} - NOT_TEMPLATE_OPTIONS
-    template_options = {"no_dedup": "dedup"}
+    template_options = {"no_dedup": "dedup", "one_record_per_story": "versions"}
     assert {template_options.get(name, name) for name in described if name != "mode"} == stream_options
 
 

@@ -124,9 +124,10 @@ def run_dedup(
 
 def test_exact_duplicates_by_url_and_body_hash(tmp_path: Path) -> None:
     stories, duplicates, index = run_dedup(tmp_path, STORIES)
-    # c shares b's canonical URL; d has a's body. Clusters {a, d} and {b, c}: earliest kept.
-    assert stories == [("a", 2, ["a", "d"]), ("c", 2, ["b", "c"]), ("e", 1, ["e"])]
-    assert duplicates == [("b", "c", "url", False), ("d", "a", "content_hash", False)]
+    # c shares b's canonical URL with another body: an earlier version of b (README, Story versions), listed in
+    # b's cluster as a version. d has a's body, from another outlet: a copy, the earliest kept.
+    assert stories == [("a", 2, ["a", "d"]), ("b", 1, ["b"]), ("e", 1, ["e"])]
+    assert duplicates == [("c", "b", "superseded", False), ("d", "a", "content_hash", False)]
     assert len(index) == 3
 
 
@@ -210,7 +211,9 @@ def test_index_entries_no_story_touches_pass_through_unchanged(tmp_path: Path, n
     """An earlier entry sharing no key or id with this run's stories streams to the new index as it was (it never
     enters the shuffle: a chunk's dedup holds only what its own stories can touch); one that does is merged."""
     untouched = index_line("far", ["u:https://far.example/x", "h:0123"], NOW - dt.timedelta(hours=1), b"\x01" * 512, 9)
-    touched = index_line("a", ["u:https://wire.example/strike"], NOW - dt.timedelta(hours=2))
+    # As an earlier run wrote it: the exact keys of the story it emitted (its body hash too, so the same story
+    # again is no new version: README, Story versions).
+    touched = index_line("a", exact_keys(STORIES[0]), NOW - dt.timedelta(hours=2))
     stories, duplicates, new_index = run_dedup(tmp_path, STORIES[:1], [index_header(), untouched, touched], near=near)
     assert stories == [] and duplicates == [("a", "a", "index", True)]
     assert untouched in new_index

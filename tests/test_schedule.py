@@ -14,6 +14,7 @@ what fetching, parsing, cleaning, dedup and writing cost.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -21,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,6 +41,7 @@ SMALL_FEEDS = ("bbc", "rnz", "dailytelegraph", "gmanews")
 
 
 _ITEM = re.compile(rb"<item[\s>].*?</item>", re.DOTALL)
+_OWN_TEXT = re.compile(rb"<(?:description|content:encoded)>(.*?)</(?:description|content:encoded)>", re.DOTALL)
 
 
 def rounds() -> list[Path]:
@@ -101,6 +104,10 @@ def clusters(run_folders: Iterable[Path]) -> set[frozenset[str]]:
     duplicates: list[dict[str, Any]] = []
     for folder in run_folders:
         for story in read_jsonl(folder, "stories"):
+            # A story's versions are one cluster: the same id, or the id the version supersedes.
+            for earlier in (story["id"], (story.get("supersedes") or {}).get("id")):
+                if earlier in url_of:
+                    union(url_of[earlier], story["url"])
             url_of[story["id"]] = story["url"]
             find(story["url"])
             for copy in story["cluster"]["copies"]:
@@ -117,8 +124,9 @@ def clusters(run_folders: Iterable[Path]) -> set[frozenset[str]]:
 
 def simulate(
     tmp_path: Path, run_cli: Callable[..., tuple[int, str]], ner: str, feeds: tuple[str, ...], n_rounds: int
-) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
-    """Run the schedule and the single run; check exactly-once; return both clusterings (by link)."""
+) -> tuple[set[frozenset[str]], set[frozenset[str]], list[Path]]:
+    """Run the schedule and the single run; check exactly-once; return both clusterings (by link) and the
+    scheduled runs' folders."""
     all_rounds = rounds()
     schedule = all_rounds[:n_rounds]
     current: dict[str, bytes | None] = {}
@@ -154,9 +162,14 @@ def simulate(
         assert code == 0
 
     emitted = [s for folder in scheduled for s in read_jsonl(folder, "stories")]
-    # Exactly once: no story, and no link, is emitted by two runs (or twice by one).
-    assert len({s["id"] for s in emitted}) == len(emitted)
-    assert len({s["canonical_url"] for s in emitted}) == len(emitted)
+    # Exactly once: no version of a story is emitted by two runs (or twice by one); a story (an id, a link) is
+    # emitted again only as its next version (README, Story versions).
+    assert len({(s["id"], s["version"]) for s in emitted}) == len(emitted)
+    for field in ("id", "canonical_url"):
+        versions: dict[str, list[int]] = {}
+        for s in emitted:
+            versions.setdefault(s[field], []).append(s["version"])
+        assert all(v == sorted(set(v)) and (len(v) == 1 or v[1] > 1) for v in versions.values())
     # A later run reports a re-listed story as a cross-run duplicate of what an earlier run emitted.
     earlier: set[str] = set()
     cross_run = 0
@@ -171,7 +184,89 @@ def simulate(
     single = clusters([tmp_path / "out" / "everything"])
     union = clusters(scheduled)
     assert {u for g in union for u in g} == {u for g in single for u in g}
-    return union, single
+    return union, single, scheduled
+
+
+def _words(markup: str | None) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", html.unescape(re.sub(r"<[^>]+>", " ", markup or "")).casefold()))
+
+
+def expected_changes(feeds: tuple[str, ...], n_rounds: int) -> list[tuple[set[str], set[str], set[str]]]:
+    """Per round, from the feeds alone (not from wirebeam's logic), the links of: items seen in an earlier round
+    whose headline or text (its description and content:encoded words, read from the XML) is one the item was not
+    seen with before (each must come out as a new version); items
+    seen again unchanged (each must come out as nothing); items seen for the first time. An item is its feed and
+    GUID (else link); a feed whose bytes did not change since the last poll is not read at all."""
+    import feedparser
+
+    all_rounds = rounds()
+    served: dict[str, bytes | None] = {}
+    seen: dict[tuple[str, str], set[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    result = []
+    for i in range(n_rounds):
+        changed: set[str] = set()
+        unchanged: set[str] = set()
+        new: set[str] = set()
+        this_round: dict[tuple[str, str], set[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for feed in feeds:
+            body = latest_copy(feed, i, all_rounds)
+            if body is None or body == served.get(feed):
+                continue
+            served[feed] = body
+            entries = feedparser.parse(body).entries
+            raw_items = _ITEM.findall(body)
+            assert len(raw_items) == len(entries), feed
+            for entry, raw in zip(entries, raw_items, strict=True):
+                # The item's own text: its description and content:encoded, not a photo's media:description.
+                own = b" ".join(m.group(1) for m in _OWN_TEXT.finditer(raw)).decode("utf-8", "replace")
+                text = (_words(entry.get("title")), _words(own.replace("<![CDATA[", "").replace("]]>", "")))
+                item = (feed, entry.get("id") or entry.get("link") or "")
+                link = entry.get("link") or ""
+                if item not in seen:
+                    new.add(link)
+                elif text in seen[item]:
+                    unchanged.add(link)
+                else:
+                    changed.add(link)
+                this_round.setdefault(item, set()).add(text)
+        for item, texts in this_round.items():  # an item listed twice in one round is not "seen before"
+            seen.setdefault(item, set()).update(texts)
+        result.append((changed, unchanged - changed - new, new - changed))
+    return result
+
+
+def check_versions(scheduled: list[Path], feeds: tuple[str, ...]) -> tuple[int, int, int]:
+    """Every changed item of a round is emitted by that round's run as a new version; no unchanged one is
+    emitted. A version may also be an item seen for the first time: a near-duplicate from the outlet of the
+    record it supersedes (README, Story versions), checked here by the link's host; and a changed item may be
+    overtaken by a newer version emitted in the same run. Returns the numbers of
+    changed items, unchanged items and first-seen items emitted as a version, over all rounds."""
+    n_changed = n_unchanged = n_new_versions = 0
+    host_of = {}
+    for i, (changed, unchanged, new) in enumerate(expected_changes(feeds, len(scheduled))):
+        stories = read_jsonl(scheduled[i], "stories")
+        versions = {s["url"] for s in stories if s["version"] > 1}
+        # A changed item may be overtaken in the same run by a newer version of its story (the next day's live
+        # blog of the same outlet): it is then listed as that version's superseded earlier text.
+        version_ids = {s["id"] for s in stories if s["version"] > 1}
+        overtaken = {
+            d["url"] for d in read_jsonl(scheduled[i], "duplicates")
+            if d["reason"] == "superseded" and d["duplicate_of"] in version_ids
+        }  # fmt: skip
+        missed = changed - versions - overtaken
+        assert not missed, f"round {i}: changed items not emitted as versions: {missed}"
+        assert versions - changed <= new, f"round {i}: unexpected versions {versions - changed - new}"
+        for s in stories:
+            if s["url"] in versions - changed:
+                assert urlsplit(s["url"]).hostname == host_of[s["supersedes"]["id"]], s["url"]
+        assert not unchanged & {s["url"] for s in stories}, f"round {i}: unchanged items emitted"
+        host_of.update({s["id"]: urlsplit(s["url"]).hostname for s in stories})
+        totals = json.loads((scheduled[i] / "manifest.json").read_text())["totals"]
+        assert totals["versions"] == sum(1 for s in stories if s["version"] > 1)
+        n_changed += len(changed)
+        n_unchanged += len(unchanged)
+        n_new_versions += len(versions - changed)
+    return n_changed, n_unchanged, n_new_versions
 
 
 def pair_agreement(found: set[frozenset[str]], reference: set[frozenset[str]]) -> tuple[float, float]:
@@ -188,8 +283,11 @@ def pair_agreement(found: set[frozenset[str]], reference: set[frozenset[str]]) -
 @pytest.mark.e2e
 @needs_corpus
 def test_three_rounds_of_four_feeds(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:
-    union, single = simulate(tmp_path, run_cli, blank_ner, SMALL_FEEDS, n_rounds=3)
+    union, single, scheduled = simulate(tmp_path, run_cli, blank_ner, SMALL_FEEDS, n_rounds=3)
     assert union == single
+    changed, unchanged, new_versions = check_versions(scheduled, SMALL_FEEDS)
+    print(f"3 rounds: {changed} changed, {unchanged} unchanged, {new_versions} new as versions")
+    assert changed > 0 and unchanged > 0
 
 
 @pytest.mark.e2e
@@ -197,7 +295,9 @@ def test_three_rounds_of_four_feeds(tmp_path: Path, run_cli: RunCli, blank_ner: 
 @needs_corpus
 def test_all_rounds_of_all_feeds(tmp_path: Path, run_cli: RunCli, blank_ner: str) -> None:
     feeds = tuple(sorted({p.stem for folder in rounds() for p in folder.glob("*.xml")}))
-    union, single = simulate(tmp_path, run_cli, blank_ner, feeds, n_rounds=len(rounds()))
+    union, single, scheduled = simulate(tmp_path, run_cli, blank_ner, feeds, n_rounds=len(rounds()))
+    changed, unchanged, new_versions = check_versions(scheduled, feeds)
+    print(f"{len(scheduled)} rounds: {changed} changed, {unchanged} unchanged, {new_versions} new as versions")
     # Near-duplicate verdicts depend on what else a run sees: against earlier runs a story is compared on
     # MinHash signatures only, without the per-source boilerplate shingles a single run removes, so recurring
     # templates (a daily "morning briefing", photo galleries) merge across runs that one run keeps apart.

@@ -36,7 +36,11 @@ VALUE_PARAMS = {
     "window": "--window",
     "duration": "--duration",
 }
-SWITCH_PARAMS = {"fetch_articles": "--fetch-articles", "no_dedup": "--no-dedup"}
+SWITCH_PARAMS = {
+    "fetch_articles": "--fetch-articles",
+    "no_dedup": "--no-dedup",
+    "one_record_per_story": "--one-record-per-story",
+}
 # Not template parameters, on purpose: --allow-private-hosts (the SSRF guard stays on in the cloud) and
 # --reset-state. `state` is for mode=stream only: a stream records its windows from the job itself, but a stateful
 # batch run commits its state after the job ends, so its driver must outlive the job: run it as a Cloud Run job,

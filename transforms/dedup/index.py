@@ -4,11 +4,18 @@ The header records the parameters signatures depend on (num_perm, seed, shingle 
 it cannot compare against instead of silently starting empty (which would emit a week of stories again). Each
 cluster line holds the kept id, the exact keys of every copy, the first-seen time and the kept copy's MinHash
 signature and shingle count; band keys are derived from the signature when the index is read.
+
+Version 2 adds what tells a changed reappearance (a new version) from an unchanged one (a duplicate): the emitted
+record's `v` (version), `o` (outlet), `th` (headline hash), `ph` (paragraph hashes) and `pt` (published time),
+and `fp`, the fingerprints of every text the cluster has been seen with (transforms/dedup/versions.py). A
+version-1 line has none of them: it reads as version 1 with unknown content (`VersionInfo.known` false), and only
+a body hash missing from its keys proves a change (README, Story versions).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +26,27 @@ from transforms.dedup.keys import is_band
 from transforms.dedup.neardup import DedupConfig
 
 INDEX_FORMAT = "wirebeam-dedup-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+# Fingerprints remembered per cluster: a live blog retitled every hour must not grow its line without bound; the
+# oldest are dropped first (an old text reappearing after that many newer ones would be emitted again).
+MAX_FINGERPRINTS = 64
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """What an index line remembers of the emitted record's version (defaults: a version-1 line)."""
+
+    version: int = 1
+    outlet: str | None = None
+    fingerprints: tuple[str, ...] = ()
+    title_hash: str | None = None
+    paragraphs: tuple[str, ...] | None = None
+    published: float | None = None  # POSIX seconds of the emitted record's published_at
+
+    @property
+    def known(self) -> bool:
+        """False for a version-1 line: its content was not recorded."""
+        return self.paragraphs is not None
 
 
 class IndexFormatError(ValueError):
@@ -40,10 +67,15 @@ def index_header(cfg: DedupConfig | None = None) -> str:
 
 
 def index_line(
-    story_id: str, keys: Sequence[str], first_seen: dt.datetime, signature: bytes = b"", n_shingles: int = 0
+    story_id: str,
+    keys: Sequence[str],
+    first_seen: dt.datetime,
+    signature: bytes = b"",
+    n_shingles: int = 0,
+    info: VersionInfo | None = None,
 ) -> str:
     """One emitted cluster: its kept id, exact keys, the kept copy's MinHash signature (band keys are derived
-    from the signature when the index is read)."""
+    from the signature when the index is read) and, with `info`, its version."""
     record: dict[str, Any] = {
         "id": story_id,
         "keys": [k for k in keys if not is_band(k)],
@@ -52,7 +84,30 @@ def index_line(
     if signature:
         record["sig"] = base64.b64encode(signature).decode()
         record["n"] = n_shingles
+    if info is not None:
+        record["v"] = info.version
+        if info.outlet is not None:
+            record["o"] = info.outlet
+        if info.known:
+            record["fp"] = list(info.fingerprints[-MAX_FINGERPRINTS:])
+            record["th"] = info.title_hash
+            record["ph"] = list(info.paragraphs or ())
+        if info.published is not None:
+            record["pt"] = info.published
     return orjson.dumps(record).decode()
+
+
+def version_info(obj: dict[str, Any]) -> VersionInfo:
+    """The version part of a parsed index line; a version-1 line gives version 1 with unknown content."""
+    known = isinstance(obj.get("fp"), list) and isinstance(obj.get("ph"), list)
+    return VersionInfo(
+        version=int(obj.get("v") or 1),
+        outlet=obj.get("o"),
+        fingerprints=tuple(obj["fp"]) if known else (),
+        title_hash=obj.get("th") if known else None,
+        paragraphs=tuple(obj["ph"]) if known else None,
+        published=obj.get("pt"),
+    )
 
 
 def check_index_header(line: str, cfg: DedupConfig | None = None) -> None:

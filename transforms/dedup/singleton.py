@@ -8,6 +8,7 @@ import apache_beam as beam
 
 from schemas.story import Cluster, ClusterCopy, EnrichedStory, Story
 from transforms.common import utcnow
+from transforms.dedup.versions import correction_note, revision_marker
 
 
 def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
@@ -19,7 +20,13 @@ def singleton(story: Story, now: dt.datetime) -> EnrichedStory:
         title=story.title,
         published_at=story.published_at,
     )
-    return EnrichedStory(**story.model_dump(), cluster=Cluster(id=story.id, size=1, copies=[copy]), processed_at=now)
+    return EnrichedStory(
+        **story.model_dump(),
+        cluster=Cluster(id=story.id, size=1, copies=[copy]),
+        processed_at=now,
+        correction=correction_note(story.body),
+        revision=revision_marker(story.title)[0],
+    )
 
 
 class NoDedup(beam.PTransform):

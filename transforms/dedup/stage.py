@@ -20,8 +20,10 @@ The batch composite, in named steps, none of which holds the whole input:
 
 A story crosses one shuffle whole (to its component's group); its sketch, only if it is in a candidate pair.
 
-Representative policy: a copy already emitted by an earlier run wins (nothing new is emitted); otherwise the
-earliest published copy, ties to the longest body, then the smallest id.
+Representative policy (README, Story versions): the cluster's newest version — the newest member from the first
+copy's outlet, or, against an earlier run's record, the newest member that changed since (its next version); an
+earlier run's record wins when nothing changed (nothing new is emitted). Without versions: an earlier run's copy,
+else the earliest published copy, ties to the longest body, then the smallest id.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ import orjson
 
 from schemas.story import Cluster, ClusterCopy, Duplicate, EnrichedStory, Story
 from transforms.common import counter, utcnow
-from transforms.dedup.index import expired, index_line, parse_index_line
-from transforms.dedup.keys import BAND, CONTENT_HASH, EXACT_KINDS, URL, Reason, guid_key, is_band
+from transforms.dedup.index import VersionInfo, expired, index_line, parse_index_line, version_info
+from transforms.dedup.keys import BAND, CONTENT_HASH, EXACT_KINDS, GUID, URL, Reason, guid_key, is_band
 from transforms.dedup.neardup import (
     DedupConfig,
     DocSketch,
@@ -54,6 +56,17 @@ from transforms.dedup.neardup import (
     is_near_duplicate,
     make_sketch,
     shingle_hashes,
+)
+from transforms.dedup.versions import (
+    as_next_version,
+    correction_note,
+    fingerprint,
+    outlet,
+    outlet_of_url,
+    paragraph_digests,
+    revision_marker,
+    short_hash,
+    unpack_digests,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -95,6 +108,14 @@ class Member:
     sketch: DocSketch | None = None
     signature: bytes = b""
     n_shingles: int = 0
+    # What tells a version from a copy (transforms/dedup/versions.py); `info` only for an earlier run's record.
+    outlet: str | None = None
+    fingerprint: str = ""
+    title_hash: str = ""
+    paragraphs: bytes = b""  # versions.paragraph_digests
+    revision: str | None = None
+    revision_n: int = 0
+    info: VersionInfo | None = None
 
 
 def exact_keys(story: Story) -> tuple[str, ...]:
@@ -137,6 +158,8 @@ def member_of(
             hashes=hashes,
         )
         keys += tuple(BAND.key(k) for k in band_keys(sketch.sig_array(), cfg))
+    revision, revision_n = revision_marker(story.title)
+    title_hash = short_hash(story.title)
     return Member(
         id=story.id,
         source=story.source.url,
@@ -148,6 +171,12 @@ def member_of(
         sketch=sketch,
         signature=sketch.signature if sketch else b"",
         n_shingles=sketch.n_shingles if sketch else 0,
+        outlet=outlet(story),
+        fingerprint=fingerprint(story.content_hash, story.title, title_hash),
+        title_hash=title_hash,
+        paragraphs=paragraph_digests(story.body),
+        revision=revision,
+        revision_n=revision_n,
     )
 
 
@@ -303,13 +332,32 @@ class FrequentShinglesFn(beam.CombineFn):
 
 
 def rank(member: Member) -> tuple[Any, ...]:
-    """Sort key of the representative policy (smallest wins)."""
+    """Sort key of the representative policy without versions (smallest wins): an earlier run's copy, else the
+    earliest published, the longest body, the smallest id."""
     return (
         not member.prior,
         member.published_at or _FAR_FUTURE,
         -member.body_len,
         member.id,
     )
+
+
+def newness(member: Member) -> tuple[Any, ...]:
+    """Sort key of "the newest version" (largest wins): the latest published, then the higher revision number
+    (UPDATE 2 after UPDATE 1), then the longer body (an update adds paragraphs), then the smaller id."""
+    return (member.published_at or _EPOCH, member.revision_n, member.body_len, _Reversed(member.id))
+
+
+class _Reversed(str):
+    """A str that sorts in reverse, so the smaller id wins a max()."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
 
 
 def duplicate_reason(member: Member, kept: Member) -> Reason | Literal["index"]:
@@ -324,47 +372,175 @@ def duplicate_reason(member: Member, kept: Member) -> Reason | Literal["index"]:
     return BAND.reason
 
 
-def resolve_cluster(members: Sequence[Member], stories: dict[str, Story], now: dt.datetime) -> Iterator[Any]:
-    """One component → the kept EnrichedStory (unless an earlier run kept it), Duplicates, an index entry."""
+def _copy(m: Member) -> ClusterCopy:
+    return ClusterCopy(id=m.id, url=m.url, source=m.source, title=m.title, published_at=m.published_at)
+
+
+def _duplicate(m: Member, kept: Member, reason: str | None = None) -> beam.pvalue.TaggedOutput:
+    counter("dedup.duplicates").inc()
+    return beam.pvalue.TaggedOutput(
+        DUPLICATES,
+        Duplicate(
+            id=m.id,
+            duplicate_of=kept.id,
+            reason=reason or duplicate_reason(m, kept),  # type: ignore[arg-type]
+            cross_run=kept.prior,
+            url=m.url,
+            source=m.source,
+            title=m.title,
+            published_at=m.published_at,
+        ),
+    )
+
+
+def _member_info(m: Member, version: int, fingerprints: Iterable[str]) -> VersionInfo:
+    """The index's memory of an emitted member: its version, outlet, headline and paragraph hashes."""
+    return VersionInfo(
+        version=version,
+        outlet=m.outlet,
+        fingerprints=tuple(dict.fromkeys(fingerprints)),
+        title_hash=m.title_hash,
+        paragraphs=unpack_digests(m.paragraphs),
+        published=m.published_at.timestamp() if m.published_at else None,
+    )
+
+
+def _kept_by_prior(members: Sequence[Member], new: Sequence[Member], prior: Member, now: dt.datetime) -> Iterator[Any]:
+    """Nothing new to emit: every new member is a duplicate of the earlier run's record; its index line gains the
+    new members' keys (and, when its content is known, their fingerprints)."""
+    for m in new:
+        yield _duplicate(m, prior)
+    keys = sorted({k for m in members for k in m.keys})
+    first_seen = min((m.first_seen for m in members if m.prior and m.first_seen), default=now)
+    info = prior.info or VersionInfo()
+    if info.known:
+        info = dataclasses.replace(info, fingerprints=(*info.fingerprints, *(m.fingerprint for m in new)))
+    yield beam.pvalue.TaggedOutput(
+        INDEX_ENTRIES, index_line(prior.id, keys, first_seen, prior.signature, prior.n_shingles, info)
+    )
+
+
+def _emit(
+    story: Story,
+    kept: Member,
+    copies: Sequence[Member],
+    earlier_versions: Sequence[Member],
+    now: dt.datetime,
+    prior: Member | None = None,
+) -> EnrichedStory:
+    counter("dedup.stories").inc()
+    record = EnrichedStory(
+        **story.model_dump(),
+        cluster=Cluster(
+            id=kept.id,
+            size=len(copies),
+            copies=[_copy(m) for m in copies],
+            versions=[_copy(m) for m in earlier_versions],
+        ),
+        processed_at=now,
+        correction=correction_note(story.body),
+        revision=kept.revision,
+    )
+    if prior is not None:
+        counter("dedup.versions").inc()
+        as_next_version(record, prior.id, prior.info or VersionInfo())
+    return record
+
+
+def resolve_cluster(
+    items: Sequence[tuple[Member, Story | None]], now: dt.datetime, versions: bool = True
+) -> Iterator[Any]:
+    """One component → the kept EnrichedStory (unless an earlier run's record stands), Duplicates, an index entry.
+
+    With `versions` (README, Story versions) the kept story is the cluster's newest version, emitted again when it
+    changed since an earlier run's record; without, the first copy, emitted once ever.
+    """
+    story_of = {id(m): s for m, s in items}
+    members = [m for m, _ in items]
+    new = [m for m in members if not m.prior]
+    priors = [m for m in members if m.prior]
+    if not versions or not new:
+        yield from _resolve_first_copy(members, new, story_of, now)
+        return
+    prior = max(priors, key=lambda m: ((m.info or VersionInfo()).version, m.first_seen or _EPOCH), default=None)
+    by_rank = sorted(new, key=rank)
+    candidates = [m for m in by_rank if is_version(m, prior, by_rank[0])]
+    if not candidates:
+        assert prior is not None  # without an earlier record every member of the first copy's outlet is one
+        yield from _kept_by_prior(members, by_rank, prior, now)
+        return
+    kept = max(candidates, key=newness)
+    # Earlier versions: one per text other than the kept one, its first sighting listed in the cluster.
+    earlier: dict[str, Member] = {}
+    for m in candidates:
+        if m.fingerprint != kept.fingerprint:
+            earlier.setdefault(m.fingerprint, m)
+    versions_seen = {id(m) for m in candidates if m.fingerprint != kept.fingerprint}
+    copies = [m for m in by_rank if id(m) not in versions_seen]
+    for m in by_rank:
+        if m is kept:
+            continue
+        superseded = id(m) in versions_seen
+        yield _duplicate(m, kept, "superseded" if superseded else None)
+    yield _emit(story_of[id(kept)], kept, copies, list(earlier.values()), now, prior)  # type: ignore[arg-type]
+    keys = sorted({k for m in members for k in m.keys})
+    seen = [fp for p in priors for fp in (p.info or VersionInfo()).fingerprints] + [m.fingerprint for m in by_rank]
+    version = (prior.info or VersionInfo()).version + 1 if prior is not None else 1
+    yield beam.pvalue.TaggedOutput(
+        INDEX_ENTRIES,
+        index_line(kept.id, keys, now, kept.signature, kept.n_shingles, _member_info(kept, version, seen)),
+    )
+
+
+def is_version(member: Member, prior: Member | None, first: Member) -> bool:
+    """Whether a new member is a version of the cluster's story rather than a copy (README, Story versions).
+
+    Without an earlier run's record, the story is the first copy's: the members from its outlet are its versions.
+    Against an earlier record, a member is the next version when it is the same item (a GUID or canonical-URL key
+    of the record) or from the record's outlet, not published before the record, and its text is one the record
+    has not been seen with; a version-1 index line recorded no text, so there only a body hash missing from its
+    keys proves a change.
+    """
+    if prior is None:
+        return member.outlet == first.outlet
+    info = prior.info or VersionInfo()
+    same_item = any((URL.owns(k) or GUID.owns(k)) and k in prior.keys for k in member.keys)
+    outlet = info.outlet or _outlet_of_keys(prior.keys)
+    if not same_item and member.outlet != outlet:
+        return False
+    if info.published is not None and member.published_at and member.published_at.timestamp() < info.published:
+        return False  # an older text resurfacing, not a revision
+    if info.known:
+        return member.fingerprint not in info.fingerprints
+    return any(CONTENT_HASH.owns(k) and k not in prior.keys for k in member.keys)
+
+
+def _outlet_of_keys(keys: Sequence[str]) -> str | None:
+    """The outlet of a version-1 index line: the host of its first canonical-URL key."""
+    for k in keys:
+        if URL.owns(k):
+            return outlet_of_url(k[len(URL.prefix) :])
+    return None
+
+
+def _resolve_first_copy(
+    members: Sequence[Member], new: Sequence[Member], story_of: Mapping[int, Story | None], now: dt.datetime
+) -> Iterator[Any]:
+    """One record per story ever (versions off): an earlier run's copy wins, else the first published."""
     ordered = sorted(members, key=rank)
     kept = ordered[0]
-    new = [m for m in ordered if not m.prior]
-    copies = [
-        ClusterCopy(id=m.id, url=m.url, source=m.source, title=m.title, published_at=m.published_at) for m in ordered
-    ]
-    for m in new:
-        if m is kept:  # an earlier run's copy may share the id of its new copy: compare identity
-            continue
-        counter("dedup.duplicates").inc()
-        yield beam.pvalue.TaggedOutput(
-            DUPLICATES,
-            Duplicate(
-                id=m.id,
-                duplicate_of=kept.id,
-                reason=duplicate_reason(m, kept),
-                cross_run=kept.prior,
-                url=m.url,
-                source=m.source,
-                title=m.title,
-                published_at=m.published_at,
-            ),
-        )
-    keys = sorted({k for m in members for k in m.keys})
     if kept.prior:
-        # Already emitted earlier: remember the new copies' keys under the old id, emit nothing.
-        first_seen = min((m.first_seen for m in members if m.prior and m.first_seen), default=now)
-        yield beam.pvalue.TaggedOutput(
-            INDEX_ENTRIES, index_line(kept.id, keys, first_seen, kept.signature, kept.n_shingles)
-        )
+        yield from _kept_by_prior(members, [m for m in ordered if not m.prior], kept, now)
         return
-    story = stories[kept.id]
-    counter("dedup.stories").inc()
-    yield EnrichedStory(
-        **story.model_dump(),
-        cluster=Cluster(id=kept.id, size=len(copies), copies=copies),
-        processed_at=now,
+    for m in ordered:
+        if m is not kept:  # an earlier run's copy may share the id of its new copy: compare identity
+            yield _duplicate(m, kept)
+    yield _emit(story_of[id(kept)], kept, ordered, [], now)  # type: ignore[arg-type]
+    keys = sorted({k for m in members for k in m.keys})
+    info = _member_info(kept, 1, [m.fingerprint for m in new])
+    yield beam.pvalue.TaggedOutput(
+        INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles, info)
     )
-    yield beam.pvalue.TaggedOutput(INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles))
 
 
 def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
@@ -374,6 +550,7 @@ def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
     keys = tuple(obj["keys"])
     if signature and cfg is not None:
         keys += tuple(BAND.key(k) for k in band_keys(np.frombuffer(signature, dtype="<u4"), cfg))
+    info = version_info(obj)
     return Member(
         id=obj["id"],
         source="(earlier run)",
@@ -383,6 +560,8 @@ def prior_member(obj: dict[str, Any], cfg: DedupConfig | None = None) -> Member:
         published_at=_EPOCH,
         signature=signature,
         n_shingles=int(obj.get("n", 0)),
+        outlet=info.outlet,
+        info=info,
     )
 
 
@@ -503,18 +682,13 @@ class DedupOutputs(dict):
 
 
 class _ResolveFn(beam.DoFn):
-    def __init__(self, now: dt.datetime) -> None:
+    def __init__(self, now: dt.datetime, versions: bool) -> None:
         self._now = now
+        self._versions = versions
 
     def process(self, element: tuple[str, Iterable[MemberStory]]) -> Iterator[Any]:
         _, items = element
-        members: list[Member] = []
-        stories: dict[str, Story] = {}
-        for member, story in items:
-            members.append(member)
-            if story is not None:
-                stories[member.id] = story
-        yield from resolve_cluster(members, stories, self._now)
+        yield from resolve_cluster(list(items), self._now, self._versions)
 
 
 def _components(_: Any, edges: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
@@ -665,11 +839,12 @@ class Components(beam.PTransform):
 
 class Resolve(beam.PTransform):
     """(members, roots) → {"stories", "duplicates", "index_entries"}: each member to its component's group, one
-    representative per component (`resolve_cluster`)."""
+    representative per component (`resolve_cluster`; with `versions`, its newest version)."""
 
-    def __init__(self, now: dt.datetime) -> None:
+    def __init__(self, now: dt.datetime, versions: bool = True) -> None:
         super().__init__()
         self._now = now
+        self._versions = versions
 
     def expand(self, members_roots: tuple[beam.PCollection, beam.PCollection]) -> beam.pvalue.DoOutputsTuple:
         members, roots = members_roots
@@ -681,7 +856,7 @@ class Resolve(beam.PTransform):
             | "ToComponent" >> beam.Map(_to_component, beam.pvalue.AsDict(roots))
             | "GroupComponents" >> beam.GroupByKey()
             | "ResolveCluster"
-            >> beam.ParDo(_ResolveFn(self._now)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
+            >> beam.ParDo(_ResolveFn(self._now, self._versions)).with_outputs(DUPLICATES, INDEX_ENTRIES, main="stories")
         )
 
 
@@ -692,7 +867,8 @@ class DedupStories(beam.PTransform):
     is both.
 
     `config` holds the near-duplicate parameters; `near` says whether near-duplicate detection runs at all
-    (`near=False` keeps the exact keys only: URL, GUID, body hash).
+    (`near=False` keeps the exact keys only: URL, GUID, body hash). `versions` emits a story again when it changed
+    (README, Story versions); off, a story is emitted once ever and its revisions are duplicates.
     """
 
     def __init__(
@@ -703,6 +879,7 @@ class DedupStories(beam.PTransform):
         config: DedupConfig | None = None,
         near: bool = True,
         label: str | None = None,
+        versions: bool = True,
     ) -> None:
         super().__init__(label)
         if retention <= dt.timedelta(0):
@@ -712,6 +889,7 @@ class DedupStories(beam.PTransform):
         self._retention = retention
         self._config = config or DedupConfig()
         self._near = near
+        self._versions = versions
 
     def expand(self, stories: beam.PCollection) -> DedupOutputs:
         config, near = self._config, self._near
@@ -728,7 +906,7 @@ class DedupStories(beam.PTransform):
         if candidates is not None:
             edges.append((candidates, members) | "Verify" >> Verify(config))
         roots = tuple(edges) | "Components" >> Components()
-        resolved = (members, roots) | "Resolve" >> Resolve(self._now)
+        resolved = (members, roots) | "Resolve" >> Resolve(self._now, self._versions)
         if untouched is None:
             untouched = stories.pipeline | "NoCarriedEntries" >> beam.Create([])
         return DedupOutputs(

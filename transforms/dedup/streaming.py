@@ -30,12 +30,25 @@ from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
 from transforms.common import counter, utcnow
-from transforms.dedup.index import expired, parse_index_line
+from transforms.dedup.index import VersionInfo, expired, parse_index_line
 from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.stage import DUPLICATES, Member, exact_keys, member_of, near_duplicates, prior_member
+from transforms.dedup.stage import (
+    DUPLICATES,
+    Member,
+    exact_keys,
+    is_version,
+    member_of,
+    near_duplicates,
+    prior_member,
+)
+from transforms.dedup.versions import as_next_version, fingerprint, story_info
 
+VERSIONS = "versions"
+REVISED = "revised"  # PriorRuns → FirstSighting: a story changed since an earlier run's record
+# (story, the earlier record's id, what the index remembers of its version)
+Revised = tuple[Story, str, VersionInfo]
 # A hot key (a boilerplate band, a feed-wide GUID) must not grow without bound within the retention window.
 MAX_ENTRIES_PER_KEY = 2000
 _MICROS = 1_000_000
@@ -155,6 +168,7 @@ def _at(micros: int) -> Timestamp:
 # State and timer specs, and the DoFn parameters that name them, are built once here: Beam matches a parameter
 # to its spec by identity, and module-level singletons keep the DoFn signatures free of calls.
 _SEEN = userstate.ReadModifyWriteStateSpec("seen", coders.VarIntCoder())
+_VERSION = userstate.ReadModifyWriteStateSpec("version", coders.PickleCoder())  # VersionInfo of the last record
 _SEEN_EXPIRE = userstate.TimerSpec("expire", TimeDomain.WATERMARK)
 _PENDING = userstate.BagStateSpec("pending", coders.PickleCoder())
 _NEXT_FLUSH = userstate.ReadModifyWriteStateSpec("next_flush", coders.VarIntCoder())
@@ -166,6 +180,7 @@ _VOTES = userstate.BagStateSpec("votes", coders.PickleCoder())
 _COUNT = userstate.ReadModifyWriteStateSpec("count", coders.VarIntCoder())
 
 _SEEN_STATE = beam.DoFn.StateParam(_SEEN)
+_VERSION_STATE = beam.DoFn.StateParam(_VERSION)
 _SEEN_TIMER = beam.DoFn.TimerParam(_SEEN_EXPIRE)
 _PENDING_STATE = beam.DoFn.StateParam(_PENDING)
 _NEXT_FLUSH_STATE = beam.DoFn.StateParam(_NEXT_FLUSH)
@@ -178,24 +193,29 @@ _COUNT_STATE = beam.DoFn.StateParam(_COUNT)
 
 
 class FirstSightingFn(beam.DoFn):
-    """(story id, Story) → the Story the first time its id is seen; a Duplicate while it is remembered.
+    """(story id, Story) → the Story the first time its id is seen; a Duplicate while it is remembered; with
+    `versions`, a changed reappearance (a fingerprint the id was not seen with, not published before the record)
+    as the next version's EnrichedStory on the VERSIONS output (README, Story versions).
 
     A feed lists an item for hours or days, so most repeats are the same entry at the next poll. Remembering
     the id from the last sighting (not the first) means an item still listed is never emitted twice; it is
     forgotten `retention` after it was last seen, by an event-time timer.
     """
 
-    def __init__(self, retention: dt.timedelta) -> None:
+    def __init__(self, retention: dt.timedelta, versions: bool = True) -> None:
         self._retention = int(retention.total_seconds() * _MICROS)
+        self._versions = versions
 
     def process(
         self,
-        element: tuple[str, Story],
+        element: tuple[str, Story | Revised],
         timestamp: Any = beam.DoFn.TimestampParam,
         seen: Any = _SEEN_STATE,
         expire: Any = _SEEN_TIMER,
+        version: Any = _VERSION_STATE,
     ) -> Iterator[Any]:
-        _, story = element
+        _, value = element
+        story, earlier_id, earlier = value if isinstance(value, tuple) else (value, "", None)
         now = _micros(timestamp)
         last = seen.read()
         cross_poll = last is not None and now != last
@@ -203,7 +223,16 @@ class FirstSightingFn(beam.DoFn):
             seen.write(now)
             expire.set(_at(now + self._retention))
         if last is None:
+            if earlier is not None:  # changed since an earlier run's record (PriorRuns): its next version
+                yield next_version(story, earlier_id, earlier, version)
+                return
+            if self._versions:
+                version.write(story_info(story, 1))
             yield story
+            return
+        prior: VersionInfo | None = version.read() if self._versions else None
+        if prior is not None and is_changed(story, prior):
+            yield next_version(story, story.id, prior, version)
             return
         counter("stream.dedup.seen_again").inc()
         yield beam.pvalue.TaggedOutput(
@@ -211,8 +240,24 @@ class FirstSightingFn(beam.DoFn):
         )
 
     @userstate.on_timer(_SEEN_EXPIRE)
-    def expire_id(self, seen: Any = _SEEN_STATE) -> None:
+    def expire_id(self, seen: Any = _SEEN_STATE, version: Any = _VERSION_STATE) -> None:
         seen.clear()
+        version.clear()
+
+
+def next_version(story: Story, prior_id: str, prior: VersionInfo, version: Any) -> beam.pvalue.TaggedOutput:
+    """The record of `story` as the version after `prior`, remembered in the id's `version` state."""
+    counter("stream.dedup.versions").inc()
+    version.write(story_info(story, prior.version + 1, prior.fingerprints))
+    return beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), prior_id, prior))
+
+
+def is_changed(story: Story, prior: VersionInfo) -> bool:
+    """The batch rule for the same item (transforms/dedup/stage.is_version): a text the item was not seen with,
+    not published before the record it would supersede."""
+    if prior.published is not None and story.published_at and story.published_at.timestamp() < prior.published:
+        return False
+    return fingerprint(story.content_hash, story.title) not in prior.fingerprints
 
 
 class KeyVotesFn(beam.DoFn):
@@ -353,7 +398,10 @@ class PriorRunsFn(beam.DoFn):
     per worker in setup: earlier runs' memory is fixed for the life of the stream, the stream's own is keyed state.
     """
 
-    def __init__(self, index_path: str, cfg: DedupConfig | None, retention: dt.timedelta, now: dt.datetime) -> None:
+    def __init__(
+        self, index_path: str, cfg: DedupConfig | None, retention: dt.timedelta, now: dt.datetime, versions: bool = True
+    ) -> None:
+        self._versions = versions
         self._path = index_path
         self._cfg = cfg
         self._retention = retention
@@ -373,9 +421,9 @@ class PriorRunsFn(beam.DoFn):
                 for key in (f"id:{member.id}", *member.keys):
                     self._by_key.setdefault(key, []).append(member)
 
-    def earlier(self, story: Story) -> tuple[Member, str] | None:
+    def earlier(self, story: Story, member: Member | None = None) -> tuple[Member, str] | None:
         """The earlier run's member this story is a copy of, and why; None for a new story."""
-        member = member_of(story, self._cfg)
+        member = member or member_of(story, self._cfg)
         for key in (f"id:{story.id}", *member.keys):
             for prior in self._by_key.get(key, ()):
                 if not is_band(key):
@@ -385,12 +433,21 @@ class PriorRunsFn(beam.DoFn):
         return None
 
     def process(self, story: Story) -> Iterator[Any]:
-        found = self.earlier(story) if self._by_key else None
+        member = member_of(story, self._cfg) if self._by_key else None
+        found = self.earlier(story, member) if member is not None else None
         if found is None:
             yield story
             return
+        if self._versions and member is not None and is_version(member, found[0], member):
+            # The batch rule against the index line (stage.is_version): FirstSighting emits its next version.
+            yield beam.pvalue.TaggedOutput(REVISED, (story, found[0].id, found[0].info or VersionInfo()))
+            return
         counter("stream.dedup.earlier_runs").inc()
         yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_record(story, found[0].id, found[1], True))
+
+
+def _revised_by_id(revised: Revised) -> tuple[str, Revised]:
+    return revised[0].id, revised
 
 
 class StreamingDedup(beam.PTransform):
@@ -398,7 +455,8 @@ class StreamingDedup(beam.PTransform):
     "duplicates": Duplicate}.
 
     Three keyed stateful steps, none of which holds the whole stream:
-      1. FirstSighting, keyed by story id: the same entry at a later poll is a duplicate of itself;
+      1. FirstSighting, keyed by story id: the same entry at a later poll is a duplicate of itself, or, changed,
+         its next version (emitted from there; `versions=False` keeps one record per story);
       2. KeyVotes, keyed by each dedup key (exact keys and LSH band keys): whether an earlier copy shares it;
       3. Decide, keyed by story id: emitted when no key names an earlier copy, else a Duplicate.
     In streaming a story's `cluster` lists the copies known when it is emitted — itself; its later copies
@@ -415,6 +473,7 @@ class StreamingDedup(beam.PTransform):
         label: str | None = None,
         index_path: str | None = None,
         now: dt.datetime | None = None,
+        versions: bool = True,
     ) -> None:
         super().__init__(label)
         if retention <= dt.timedelta(0):
@@ -424,6 +483,7 @@ class StreamingDedup(beam.PTransform):
         self._near = near
         self._index_path = index_path
         self._now = now or utcnow()
+        self._versions = versions
 
     def expand(self, stories: beam.PCollection) -> dict[str, beam.PCollection]:
         # A keyed shuffle before each step with timers: Dataflow shuffles before a stateful step anyway; the
@@ -432,15 +492,26 @@ class StreamingDedup(beam.PTransform):
         earlier: tuple[beam.PCollection, ...] = ()
         if self._index_path is not None:
             prior = stories | "PriorRuns" >> beam.ParDo(
-                PriorRunsFn(self._index_path, self._config if self._near else None, self._retention, self._now)
-            ).with_outputs(DUPLICATES, main="stories")
+                PriorRunsFn(
+                    self._index_path,
+                    self._config if self._near else None,
+                    self._retention,
+                    self._now,
+                    self._versions,
+                )
+            ).with_outputs(DUPLICATES, REVISED, main="stories")
             stories, earlier = prior.stories, (prior[DUPLICATES],)
+        by_id = stories | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Any])
+        if self._index_path is not None:
+            revised = prior[REVISED] | "RevisedById" >> beam.Map(_revised_by_id).with_output_types(tuple[str, Any])
+            by_id = (by_id, revised) | "AllById" >> beam.Flatten()
         first = (
-            stories
-            | "ById" >> beam.Map(lambda s: (s.id, s)).with_output_types(tuple[str, Story])
+            by_id
             | "ShuffleById" >> ReshufflePerKey()
             | "FirstSighting"
-            >> beam.ParDo(FirstSightingFn(self._retention)).with_outputs(DUPLICATES, main="stories")
+            >> beam.ParDo(FirstSightingFn(self._retention, self._versions)).with_outputs(
+                DUPLICATES, VERSIONS, main="stories"
+            )
         )
         sketched = first.stories | "Sketch" >> beam.ParDo(_SketchFn(self._config if self._near else None)).with_outputs(
             "story", main="keyed"
@@ -459,5 +530,6 @@ class StreamingDedup(beam.PTransform):
             | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
         )
         duplicates = (*earlier, first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
-        return {"stories": decided.stories, "duplicates": duplicates}
+        stories_out = (decided.stories, first[VERSIONS]) | "StoriesAndVersions" >> beam.Flatten()
+        return {"stories": stories_out, "duplicates": duplicates}
 

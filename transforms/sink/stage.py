@@ -39,6 +39,7 @@ STAGE = "sink"
 # The file sets of a batch run: what users read, and the internal ones the driver folds into state and manifest.
 OUTPUT_PREFIXES = ("stories", "duplicates", "dead_letter")
 COUNTS = "_counts"  # written by the finalize step
+VERSIONS = "versions"  # the feed of each story that is a new version (counted, no file)
 INTERNAL_PREFIXES = (COUNTS, "_feed_reports", "_index")
 TEMP_PREFIX = ".temp-"
 # JSON allows these raw inside strings, but str.splitlines() and many JSONL readers break lines on them:
@@ -72,6 +73,8 @@ class ValidateStoryFn(beam.DoFn):
             )
             return
         counter("sink.stories").inc()
+        if valid.version > 1:
+            yield beam.pvalue.TaggedOutput(VERSIONS, valid.source.url)
         yield valid.source.url, json_line(valid)
 
 
@@ -87,6 +90,10 @@ def feed_count(element: Any) -> tuple[str, str]:
 
 def _story_count(feed_line: tuple[str, str]) -> tuple[str, str]:
     return feed_line[0], "stories"
+
+
+def _version_count(feed: str) -> tuple[str, str]:
+    return feed, "versions"
 
 
 def _story_line(feed_line: tuple[str, str]) -> str:
@@ -244,7 +251,7 @@ class WriteStories(beam.PTransform):
 
     def expand(self, pcolls: dict[str, Any]) -> beam.PCollection:
         validated = pcolls["stories"] | "Validate" >> beam.ParDo(ValidateStoryFn()).with_outputs(
-            DEAD_LETTER, main="lines"
+            DEAD_LETTER, VERSIONS, main="lines"
         )
 
         # Each writer counts, per feed, what it writes: the counts and the files come from the same elements.
@@ -255,6 +262,7 @@ class WriteStories(beam.PTransform):
             "_feed_reports": FileKind(json_line),
             "_index": FileKind(),  # lines already (json_line passes a str through)
             "entries_read": FileKind(None, feed_count),
+            VERSIONS: FileKind(None, _version_count),
         }
         return {
             "stories": validated.lines,
@@ -263,4 +271,5 @@ class WriteStories(beam.PTransform):
             "_feed_reports": pcolls["feed_reports"],
             "_index": pcolls["index_entries"],
             "entries_read": pcolls["entries"],
+            VERSIONS: validated[VERSIONS],
         } | "Files" >> WriteRunFiles(self._run_dir, kinds)

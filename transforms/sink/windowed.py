@@ -33,6 +33,7 @@ from transforms.common import counter
 from transforms.dedup.index import index_line
 from transforms.dedup.neardup import DedupConfig
 from transforms.dedup.stage import member_of
+from transforms.dedup.versions import story_info
 from transforms.faults import crash_point
 from transforms.sink.files import join, write_atomic
 from transforms.sink.stage import json_line
@@ -85,7 +86,8 @@ def story_index_line(line: str, seen: dt.datetime, cfg: DedupConfig | None) -> s
     """The dedup index line of an emitted story (its exact keys and MinHash signature, as the stream keyed it)."""
     story = EnrichedStory.model_validate_json(line)
     member = member_of(story, cfg)
-    return index_line(story.id, member.keys, seen, member.signature, member.n_shingles)
+    info = story_info(story, story.version)  # what tells its next version from a copy (README, Story versions)
+    return index_line(story.id, member.keys, seen, member.signature, member.n_shingles, info)
 
 
 def commit_record(
