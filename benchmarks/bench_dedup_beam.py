@@ -31,8 +31,9 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from schemas.story import FeedSource, Story
+from transforms.dedup.members import DUPLICATES
 from transforms.dedup.neardup import canonical_url, content_hash
-from transforms.dedup.stage import DUPLICATES, DedupStories
+from transforms.dedup.stage import DedupStories
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 FEEDS = SHARED / "corpora" / "real-feeds"
@@ -138,11 +139,11 @@ def test_dedup_100k_through_beam(benchmark, story_file, tmp_path: Path) -> None:
 def _without_version_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """member_of without what story versions add to each member (outlet, fingerprint, headline and paragraph
     hashes, revision marker): the baseline the version check is measured against."""
-    import transforms.dedup.stage as stage
+    import transforms.dedup.members as members
 
     for name, value in (("outlet", lambda s: ""), ("fingerprint", lambda h, t, th: ""), ("short_hash", lambda t: ""),
                         ("paragraph_digests", lambda b: b""), ("revision_marker", lambda t: (None, 0))):  # fmt: skip
-        monkeypatch.setattr(stage, name, value)
+        monkeypatch.setattr(members, name, value)
 
 
 def version_work(stories: list[Story]) -> None:

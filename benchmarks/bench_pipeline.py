@@ -263,8 +263,8 @@ def dedup_loop(stories: list[Story], now: dt.datetime) -> list[EnrichedStory]:
     Pairs are formed here (exact keys: a star; LSH band keys: every pair, verified) rather than with the
     composite's private helpers, so the baseline does not break each time the composite's plumbing changes.
     """
+    from transforms.dedup.members import DedupConfig, member_of, near_duplicates, resolve_cluster, sketch_text
     from transforms.dedup.neardup import connected_components, frequent_shingles, shingle_hashes
-    from transforms.dedup.stage import DedupConfig, member_of, near_duplicates, resolve_cluster, sketch_text
 
     cfg = DedupConfig()
     hashes = [shingle_hashes(sketch_text(s), cfg.shingle_size) for s in stories]

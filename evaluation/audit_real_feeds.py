@@ -296,8 +296,8 @@ def audit_template_pairs(name: str, members: list[dict[str, Any]], audit: Audit)
     """Items sharing one short body whose titles carry different numbers (dated galleries, live-blog editions):
     the dedup stage's own verification (`near_duplicates` on `member_of` sketches) must keep them apart."""
     from schemas.story import Story
+    from transforms.dedup.members import member_of, near_duplicates
     from transforms.dedup.neardup import DedupConfig
-    from transforms.dedup.stage import member_of, near_duplicates
 
     numbered = {}
     for row in members:
@@ -321,7 +321,7 @@ def audit_round(name: str, files: list[Path], via: str, audit: Audit) -> None:
     stories = stories_via_cli(files) if via == "cli" else stories_via_stages(files)
     clusters: dict[str, list[dict[str, Any]]] = defaultdict(list)
     same_body: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    from transforms.dedup.stage import MIN_HASHED_BODY
+    from transforms.dedup.members import MIN_HASHED_BODY
 
     for row in stories:
         audit.stories += 1

@@ -19,8 +19,9 @@ from pipeline.options import RunConfig
 from schemas.story import DeadLetter, FeedSource, RawEntry
 from transforms.clean.stage import INPUT_TAG
 from transforms.common import DEAD_LETTER
+from transforms.dedup.members import CARRIED_ENTRIES, INDEX_ENTRIES
 from transforms.dedup.singleton import NoDedup
-from transforms.dedup.stage import CARRIED_ENTRIES, INDEX_ENTRIES, DedupStories
+from transforms.dedup.stage import DedupStories
 from transforms.fetch.stage import FEED_REPORT, ReadFeeds
 from transforms.parse.stage import ParseEntries, ParseStoryLines
 from transforms.progress import ProgressTap

@@ -226,8 +226,8 @@ def test_story_carries_media_credits_byline_authors_and_channel_date() -> None:
     ],
 )
 def test_editions_of_a_series(title_a: str, title_b: str, editions: bool) -> None:
+    from transforms.dedup.members import editions_of_a_series, member_of, near_duplicates
     from transforms.dedup.neardup import DedupConfig
-    from transforms.dedup.stage import editions_of_a_series, member_of, near_duplicates
 
     cfg = DedupConfig()
     template = "The week in pictures, as chosen by our photo desk and our readers."

@@ -13,8 +13,9 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from schemas.story import FeedSource, Story
 from transforms.dedup.index import IndexFormatError, check_index_header, index_header, index_line
 from transforms.dedup.keys import BAND, CONTENT_HASH, GUID, REASON_RANK, URL, kind_of
+from transforms.dedup.members import Member, duplicate_reason, exact_keys, member_of, rank
 from transforms.dedup.neardup import canonical_url, content_hash
-from transforms.dedup.stage import DedupStories, Member, duplicate_reason, exact_keys, member_of, rank
+from transforms.dedup.stage import DedupStories
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 BODY = "The port strike entered its third day on Tuesday after talks broke up without agreement, the union said."

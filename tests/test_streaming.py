@@ -27,8 +27,8 @@ from pipeline.state import StateStore
 from schemas.story import FeedSource, Story
 from tests.httpserver import Reply, Request, ScriptedServer, conditional
 from transforms.dedup.index import index_header, index_line, parse_index_line
+from transforms.dedup.members import member_of
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import member_of
 from transforms.dedup.streaming import (
     PriorRunsFn,
     Sighting,

@@ -17,8 +17,8 @@ import pytest
 from schemas.story import Changes, EnrichedStory, FeedSource, Story
 from tests.test_schedule import RunCli, blank_ner, read_jsonl  # noqa: F401  (blank_ner is a fixture)
 from transforms.dedup.index import check_index_header, index_line, parse_index_line, version_info
+from transforms.dedup.members import member_of, prior_member, resolve_cluster
 from transforms.dedup.neardup import canonical_url, content_hash
-from transforms.dedup.stage import member_of, prior_member, resolve_cluster
 from transforms.dedup.versions import changes, correction_note, paragraph_hashes, revision_marker, short_hash
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)

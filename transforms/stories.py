@@ -18,7 +18,7 @@ from transforms.article.stage import FetchArticles
 from transforms.clean.stage import CleanStories
 from transforms.common import DEAD_LETTER
 from transforms.dates.stage import ExtractDates
-from transforms.dedup.stage import DUPLICATES
+from transforms.dedup.members import DUPLICATES
 from transforms.entities.stage import ExtractEntities
 from transforms.fetch.http import FetchSettings
 

@@ -4,7 +4,8 @@ StreamingDedup does the same for `wirebeam stream` in keyed state; NoDedup stand
 
 `neardup` holds the pure logic (canonical URLs, content hashes, MinHash sketches, LSH band keys); `keys` the
 kinds of dedup key, their prefixes and the duplicate reason each gives; `index` the cross-run index lines in the
-state dir; `stage` the batch composite, `streaming` the streaming one, `singleton` the no-dedup one.
+state dir; `members` what the batch dedup decides, as plain functions (members, pairs, the representative and
+versions policy); `stage` the batch composite, `streaming` the streaming one, `singleton` the no-dedup one.
 """
 
 from typing import TYPE_CHECKING
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 from transforms import lazy_exports
 
 if TYPE_CHECKING:
+    from transforms.dedup.members import DUPLICATES, INDEX_ENTRIES
     from transforms.dedup.singleton import NoDedup, singleton
-    from transforms.dedup.stage import DUPLICATES, INDEX_ENTRIES, DedupStories
+    from transforms.dedup.stage import DedupStories
     from transforms.dedup.streaming import StreamingDedup
 
 
@@ -22,7 +24,8 @@ __all__ = ["DUPLICATES", "INDEX_ENTRIES", "DedupStories", "NoDedup", "StreamingD
 __getattr__ = lazy_exports(
     __name__,
     {
-        "transforms.dedup.stage": ["DUPLICATES", "INDEX_ENTRIES", "DedupStories"],
+        "transforms.dedup.members": ["DUPLICATES", "INDEX_ENTRIES"],
+        "transforms.dedup.stage": ["DedupStories"],
         "transforms.dedup.singleton": ["NoDedup", "singleton"],
         "transforms.dedup.streaming": ["StreamingDedup"],
     },

@@ -32,9 +32,7 @@ from schemas.story import Duplicate, Story
 from transforms.common import counter, utcnow
 from transforms.dedup.index import VersionInfo, expired, parse_index_line
 from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
-from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
-from transforms.dedup.singleton import singleton
-from transforms.dedup.stage import (
+from transforms.dedup.members import (
     DUPLICATES,
     Member,
     exact_keys,
@@ -43,6 +41,8 @@ from transforms.dedup.stage import (
     near_duplicates,
     prior_member,
 )
+from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
+from transforms.dedup.singleton import singleton
 from transforms.dedup.versions import as_next_version, fingerprint, story_info
 
 VERSIONS = "versions"

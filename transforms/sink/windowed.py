@@ -31,8 +31,8 @@ from apache_beam.transforms.window import FixedWindows, IntervalWindow
 from schemas.story import EnrichedStory
 from transforms.common import counter
 from transforms.dedup.index import index_line
+from transforms.dedup.members import member_of
 from transforms.dedup.neardup import DedupConfig
-from transforms.dedup.stage import member_of
 from transforms.dedup.versions import story_info
 from transforms.faults import crash_point
 from transforms.sink.files import join, write_atomic
