@@ -45,7 +45,7 @@ ED_EXCEPTIONS = frozenset(
 BE_FORMS = frozenset(["be", "been", "being", "is", "are", "am", "was", "were", "to"])
 
 
-def _sentence_window(text: str, start: int, end: int) -> tuple[str, str]:
+def sentence_window(text: str, start: int, end: int) -> tuple[str, str]:
     """The part of the mention's sentence before and after it (bounded to 240 characters each side)."""
     lo = max(0, start - 240)
     before = text[lo:start]
@@ -79,7 +79,7 @@ def _cue(tokens: list[str], i: int) -> str | None:
 
 def clause_tense(text: str, start: int, end: int) -> str | None:
     """Nearest tense cue around a mention in its sentence: preceding cues first, then following ones."""
-    before, after = _sentence_window(text, start, end)
+    before, after = sentence_window(text, start, end)
     toks_before = [t.lower().replace("’", "'") for t in _WORD_RE.findall(before)]
     for i in range(len(toks_before) - 1, max(-1, len(toks_before) - 13), -1):
         cue = _cue(toks_before, i)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from transforms.dates.tense import sentence_window
+
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_SENTENCE_BREAK_RE = re.compile(r"[.!?;]\s|\n")
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -53,20 +54,9 @@ def _cue(tokens: list[str], i: int) -> str | None:
     return None
 
 
-def _window(text: str, start: int, end: int) -> tuple[str, str]:
-    lo = max(0, start - 240)
-    before = text[lo:start]
-    breaks = list(_SENTENCE_BREAK_RE.finditer(before))
-    if breaks:
-        before = before[breaks[-1].end() :]
-    after = text[end : end + 240]
-    brk = _SENTENCE_BREAK_RE.search(after)
-    return before, after[: brk.start()] if brk else after
-
-
 def clause_tense_fr(text: str, start: int, end: int) -> str | None:
     """Nearest tense cue around a mention in its sentence: preceding cues first, then following ones."""
-    before, after = _window(text, start, end)
+    before, after = sentence_window(text, start, end)
     toks = [t.lower() for t in _WORD_RE.findall(before)]
     for i in range(len(toks) - 1, max(-1, len(toks) - 13), -1):
         if cue := _cue(toks, i):
