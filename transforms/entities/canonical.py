@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from transforms.entities.places import DATA_DIR
+from transforms.entities.places import DATA_DIR, data_lines
 from transforms.entities.spans import _ACRONYM_AFTER_RE, KEPT_LABELS, EntityGroup, Mention, _wordset, trim_span
 
 LOGGER = logging.getLogger(__name__)
@@ -38,17 +38,8 @@ ALIASES_FILE = DATA_DIR / "aliases.tsv"
 @lru_cache(maxsize=4)
 def load_aliases(path: Path = ALIASES_FILE) -> Mapping[str, str]:
     """Fixed other names of one thing ("U.S." → "United States"), as comparison keys; empty if the file is absent."""
-    out: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        LOGGER.warning("alias table %s unreadable (%s): fixed aliases disabled", path, exc)
-        return MappingProxyType(out)
-    for line in lines:
-        if line and not line.startswith("#"):
-            form, name = line.split("\t")[:2]
-            out[_norm(form)] = _norm(name)
-    return MappingProxyType(out)
+    rows = (line.split("\t")[:2] for line in data_lines(path, "alias table"))
+    return MappingProxyType({_norm(form): _norm(name) for form, name in rows})
 
 
 # Cached: canonicalize compares each name form many times, and stories repeat their names.

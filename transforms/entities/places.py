@@ -19,20 +19,22 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.tsv"
 
 
+def data_lines(path: Path, what: str) -> list[str]:
+    """The lines of a data table under data/, blank and `#` lines left out; none (with a warning naming `what`,
+    whose rules are then off) if the file cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        LOGGER.warning("%s %s unreadable (%s): its rules disabled", what, path, exc)
+        return []
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 @lru_cache(maxsize=4)
 def load_places(path: Path = PLACES_FILE) -> Mapping[str, str]:
     """Place name → kind (country, state, continent, region, city); empty (with a warning) if the file is absent."""
-    places: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        LOGGER.warning("place gazetteer %s unreadable (%s): place rules disabled", path, exc)
-        return MappingProxyType(places)
-    for line in lines:
-        if line and not line.startswith("#"):
-            name, kind, _ = line.split("\t", 2)
-            places[name] = kind
-    return MappingProxyType(places)  # shared through the cache: read-only
+    rows = (line.split("\t", 2) for line in data_lines(path, "place gazetteer"))
+    return MappingProxyType({name: kind for name, kind, _ in rows})  # shared through the cache: read-only
 
 
 @lru_cache(maxsize=1)
@@ -47,12 +49,7 @@ def load_names() -> NameTables:
     is absent."""
 
     def lines(name: str) -> list[str]:
-        try:
-            text = (DATA_DIR / name).read_text(encoding="utf-8")
-        except OSError as exc:
-            LOGGER.warning("name table %s unreadable (%s): its rules disabled", name, exc)
-            return []
-        return [line for line in text.splitlines() if line and not line.startswith("#")]
+        return data_lines(DATA_DIR / name, "name table")
 
     return NameTables(
         given=frozenset(lines("given_names.txt")),
