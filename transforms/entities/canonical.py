@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from transforms.entities.places import DATA_DIR, data_lines
+from transforms.entities.places import DATA_DIR, data_lines, load_names, place_names_casefolded
 from transforms.entities.spans import _ACRONYM_AFTER_RE, KEPT_LABELS, EntityGroup, Mention, _wordset, trim_span
 
 LOGGER = logging.getLogger(__name__)
@@ -160,6 +160,46 @@ def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str,
     return out
 
 
+# Labels of names a later one-word mention may shorten ("Strait of Hormuz" → "Hormuz", "European Commission" →
+# "Commission").
+_PARTIAL_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC"})
+
+
+def _join_partial_forms(groups: list[_Group]) -> list[_Group]:
+    """A one-word name that is the last word of one multi-word name of the story (an organisation or a place), as
+    written there (or in capitals), joins it and takes its label: "Hormuz" (the model's ORG) with "Strait of
+    Hormuz", "Commission" with "European Commission".  A place of the gazetteer or a demonym never does ("Europe"
+    beside "Central Europe", "Washington" beside "University of Washington" are other things); a word two names
+    end in is left alone."""
+    longs: dict[str, list[_Group]] = {}
+    for g in groups:
+        if not g.person and len(g.words) > 1 and _group_label(g) in _PARTIAL_LABELS:
+            last = g.canonical.rsplit(None, 1)[-1]
+            longs.setdefault(last, []).append(g)
+            if not last.isupper() and len(last) > 3:  # "HORMUZ" in a headline, but not "US" for "Us"
+                longs.setdefault(last.upper(), []).append(g)
+    if not longs:
+        return groups
+    places = place_names_casefolded()
+    demonyms = load_names().demonyms
+    out: list[_Group] = []
+    for g in groups:
+        target = longs.get(g.canonical) if len(g.words) == 1 and not g.person else None
+        if target is None or len(target) != 1 or _group_label(g) not in _PARTIAL_LABELS or \
+                g.canonical in demonyms or g.canonical.casefold() in places:
+            out.append(g)
+            continue
+        target[0].mentions.extend(g.mentions)
+        target[0].mentions.sort(key=lambda m: m.start)
+    return out
+
+
+def _group_label(group: _Group) -> str:
+    """The label most of a group's own mentions had (its alias mentions' if it has no other)."""
+    votes = group.label_votes or group.alias_votes
+    return votes.most_common(1)[0][0]
+
+
 def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
                  aliases: Mapping[str, str] | None = None, *, small_words_end_names: bool = True
                  ) -> list[EntityGroup]:
@@ -245,6 +285,7 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
         elif not group.person and not via_alias:
             group.canonical = _best_form(group.canonical, display)
 
+    groups = _join_partial_forms(groups)
     out: list[EntityGroup] = []
     for group in groups:
         votes = group.label_votes or group.alias_votes
