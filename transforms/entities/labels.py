@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from transforms.entities.canonical import _BUSINESS_WORDS
 from transforms.entities.places import NameTables
 from transforms.entities.spans import _CAP_WORD, _PLACE_PREPOSITION_RE, _TITLE_RE, _TITLE_SET, _SpanSet, _wordset
-from transforms.entities.view import _caps_line
+from transforms.entities.view import _caps_line, _sentence_initial
 
 # Words after a given name that make a name an organisation or a place, not a person ("Grant Thornton" stays).
 _NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
@@ -179,6 +179,57 @@ def _not_names(text: str, fixed: _SpanSet, places: Mapping[str, str], names: Nam
         del fixed.labels[key]
 
 
+_COMMON_WORD_LABELS = frozenset({"ORG", "GPE", "LOC", "PERSON"})
+
+
+def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A one-word ORG/GPE/LOC/PERSON span that is a common word ("Diesel", "Travel", "Finance": written in small
+    letters far more often, ``names.common_words``) is no entity where its capital comes from its position or the
+    story writes the word in small letters too: at the start of a sentence or line, before a title ("Finance
+    Minister …"), or with "diesel" elsewhere in the story.  Given names, places, demonyms, a person's census
+    surname ("Truss"), a word followed by figures (results tables: "Sale 31 Wasps 33") and the last word of a
+    longer name of the story ("Commission" beside "European Commission") stay."""
+    if not names.common_words:
+        return
+    lasts: set[str] | None = None
+    for key, label in list(fixed.labels.items()):
+        word = text[key[0] : key[1]]
+        if label not in _COMMON_WORD_LABELS or word not in names.common_words or word in names.given or \
+                word in places or word in names.demonyms or (label == "PERSON" and word in names.common_surnames):
+            continue
+        after = text[key[1] : key[1] + 2]
+        if after[:1] == " " and after[1:].isdigit():
+            continue
+        if not (_sentence_initial(text, key[0]) or _word_after(text, key[1]) in _TITLE_SET or
+                _written_small(text, word.lower())):
+            continue
+        if lasts is None:
+            lasts = {text[s:e].rsplit(None, 1)[-1] for s, e in fixed.keys if " " in text[s:e]}
+        if word not in lasts:
+            fixed.keys.remove(key)
+            del fixed.labels[key]
+
+
+def _word_after(text: str, end: int) -> str:
+    """The word right after ``end`` (over one space), case-folded; "" if none."""
+    if text[end : end + 1] != " ":
+        return ""
+    i = end + 1
+    while i < len(text) and (text[i].isalpha() or text[i] == "."):
+        i += 1
+    return text[end + 1 : i].rstrip(".").casefold()
+
+
+def _written_small(text: str, low: str) -> bool:
+    """Whether ``low`` stands in the text as a word of its own ("diesel prices")."""
+    i = text.find(low)
+    while i >= 0:
+        if (i == 0 or not text[i - 1].isalnum()) and not text[i + len(low) : i + len(low) + 1].isalnum():
+            return True
+        i = text.find(low, i + 1)
+    return False
+
+
 # An acronym standing alone in prose: capitals (digits, "&" inside), three to six characters.
 _ACRONYM_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[A-Z&]{2,5}(?![\w&'’-])")
 
@@ -298,6 +349,7 @@ def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: N
 
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
 LABEL_SANITY = [
+    _common_words,
     _not_names,
     _head_of_names,
     _repeated_acronyms,

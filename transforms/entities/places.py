@@ -45,17 +45,20 @@ def place_names_casefolded() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def load_names() -> NameTables:
-    """Given names, demonyms, provinces and non-names for label sanity (see data/build_names.py); empty where a file
-    is absent."""
+    """Given names, demonyms, provinces, non-names and common words for label sanity (see data/build_names.py and
+    data/build_common_words.py); empty where a file is absent."""
 
     def lines(name: str) -> list[str]:
         return data_lines(DATA_DIR / name, "name table")
 
+    common = dict((line.split("\t", 1) + [""])[:2] for line in lines("common_words.tsv"))
     return NameTables(
         given=frozenset(lines("given_names.txt")),
         demonyms=frozenset(lines("demonyms.txt")),
         provinces=frozenset(line.split("\t", 1)[0] for line in lines("provinces.tsv")),
         not_names=frozenset(lines("not_names.txt")),
+        common_words=frozenset(common),
+        common_surnames=frozenset(word for word, kind in common.items() if kind == "surname"),
     )
 
 
@@ -67,3 +70,7 @@ class NameTables:
     demonyms: frozenset[str]  # "Mexican", "Mexicans"
     provinces: frozenset[str]  # first-level subdivisions of countries ("Tamaulipas")
     not_names: frozenset[str]  # capitalised words that name nothing ("GMT", "Attendance")
+    # Capitalised forms of words written in small letters far more often ("Diesel", "Travel"), and those of them
+    # that are also surnames ("Truss").
+    common_words: frozenset[str] = frozenset()
+    common_surnames: frozenset[str] = frozenset()
