@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from transforms.entities.canonical import _BUSINESS_WORDS
+from transforms.entities.canonical import _BUSINESS_WORDS, _norm, load_aliases
 from transforms.entities.places import NameTables
 from transforms.entities.spans import _CAP_WORD, _PLACE_PREPOSITION_RE, _TITLE_RE, _TITLE_SET, _SpanSet, _wordset
 from transforms.entities.view import _caps_line, _sentence_initial
@@ -186,7 +186,8 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
     """A one-word ORG/GPE/LOC/PERSON span that is a common word ("Diesel", "Travel", "Finance": written in small
     letters far more often, ``names.common_words``) is no entity where its capital comes from its position or the
     story writes the word in small letters too: at the start of a sentence or line, before a title ("Finance
-    Minister …"), or with "diesel" elsewhere in the story.  Given names, places, demonyms, a person's census
+    Minister …"), or with "diesel" elsewhere in the story; unless the story also capitalises it inside a sentence
+    ("… said Shell").  A form of the alias table ("Fed"), given names, places, demonyms, a person's census
     surname ("Truss"), a word followed by figures (results tables: "Sale 31 Wasps 33") and the last word of a
     longer name of the story ("Commission" beside "European Commission") stay."""
     if not names.common_words:
@@ -198,10 +199,10 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
                 word in places or word in names.demonyms or (label == "PERSON" and word in names.common_surnames):
             continue
         after = text[key[1] : key[1] + 2]
-        if after[:1] == " " and after[1:].isdigit():
+        if (after[:1] == " " and after[1:].isdigit()) or _norm(word) in load_aliases():
             continue
         if not (_sentence_initial(text, key[0]) or _word_after(text, key[1]) in _TITLE_SET or
-                _written_small(text, word.lower())):
+                _written_small(text, word.lower())) or _capitalised_inside(text, word):
             continue
         if lasts is None:
             lasts = {text[s:e].rsplit(None, 1)[-1] for s, e in fixed.keys if " " in text[s:e]}
@@ -218,6 +219,19 @@ def _word_after(text: str, end: int) -> str:
     while i < len(text) and (text[i].isalpha() or text[i] == "."):
         i += 1
     return text[end + 1 : i].rstrip(".").casefold()
+
+
+def _capitalised_inside(text: str, word: str) -> bool:
+    """Whether the story writes ``word`` capitalised inside a sentence somewhere, before no title ("… said Shell"):
+    then it is a name there."""
+    i = text.find(word)
+    while i >= 0:
+        end = i + len(word)
+        if (i == 0 or not text[i - 1].isalnum()) and not text[end : end + 1].isalnum() and \
+                not _sentence_initial(text, i) and _word_after(text, end) not in _TITLE_SET:
+            return True
+        i = text.find(word, end)
+    return False
 
 
 def _written_small(text: str, low: str) -> bool:
