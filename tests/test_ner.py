@@ -525,6 +525,43 @@ def test_an_earlier_lone_surname_joins_the_full_name_whatever_its_label() -> Non
     }
 
 
+def test_a_later_one_word_name_joins_the_multi_word_name_it_ends() -> None:
+    text = ("Tankers waited outside the Strait of Hormuz. The European Commission said Hormuz must reopen and the "
+            "Commission would act. Europe and Central Europe differ; the University of Washington and Washington "
+            "too. The Labour Party and the Reform Party met; the Party split.")
+    spans = spans_of(text, ("Strait of Hormuz", "LOC"), ("European Commission", "ORG"), ("Hormuz", "ORG"),
+                     ("Commission", "ORG"), ("Europe", "LOC"), ("Central Europe", "LOC"),
+                     ("University of Washington", "ORG"), ("Washington", "GPE"), ("Labour Party", "ORG"),
+                     ("Reform Party", "ORG"), ("Party", "ORG"))
+    assert by_canonical(canonicalize(text, spans)) == {
+        # The short form takes the long name's label ("Hormuz" was the model's ORG).
+        "Strait of Hormuz": ("LOC", ["Strait of Hormuz", "Hormuz"]),
+        "European Commission": ("ORG", ["European Commission", "Commission"]),
+        # A place of the gazetteer is another thing than the longer name it ends; a word two names end in is
+        # left alone.
+        "Europe": ("LOC", ["Europe"]),
+        "Central Europe": ("LOC", ["Central Europe"]),
+        "University of Washington": ("ORG", ["University of Washington"]),
+        "Washington": ("GPE", ["Washington"]),
+        "Labour Party": ("ORG", ["Labour Party"]),
+        "Reform Party": ("ORG", ["Reform Party"]),
+        "Party": ("ORG", ["Party"]),
+    }
+
+
+def test_a_titled_first_name_before_the_full_name_joins_it() -> None:
+    text = "Judge Jeanine rips governor\n\nJudge Jeanine Pirro slammed the plan. Jeanine said so. Pirro agreed."
+    spans = spans_of(text, ("Judge Jeanine", "PERSON"), ("Jeanine Pirro", "PERSON"), ("Jeanine", "PERSON"),
+                     ("Pirro", "PERSON"))
+    assert by_canonical(canonicalize(text, spans)) == {
+        "Jeanine Pirro": ("PERSON", ["Jeanine", "Jeanine Pirro", "Jeanine", "Pirro"]),
+    }
+    # Two persons of that first name: the lone one joins neither.
+    text = "Anna spoke. Anna Berg and Anna Lind met."
+    spans = spans_of(text, ("Anna", "PERSON"), ("Anna Berg", "PERSON"), ("Anna Lind", "PERSON"))
+    assert sorted(by_canonical(canonicalize(text, spans))) == ["Anna", "Anna Berg", "Anna Lind"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -604,6 +641,20 @@ def test_join_and_split_title() -> None:
         # A lone one-word "person" never named in full and after no title: an organisation.
         ("Shares of Barrick rose.", [("Barrick", "PERSON")], {"Barrick": "ORG"}),
         ("Mr Barrick said.", [("Barrick", "PERSON")], {"Barrick": "PERSON"}),
+        # Common words capitalised by their place: a sentence start, a list item, a title after.
+        ("Kerosene is scarce. Kerosene prices rose.", [("Kerosene", "ORG"), ("Kerosene", "ORG")], {}),
+        ("He met Finance Minister Ana Ruiz.", [("Finance", "ORG"), ("Ana Ruiz", "PERSON")],
+         {"Ana Ruiz": "PERSON"}),
+        ("Spending fell:\n• Travel spending fell 2%", [("Travel", "ORG")], {}),
+        # … but a common word the story capitalises inside a sentence, a table's team, an alias form, a person's
+        # census surname, and the last word of a longer name stay names.
+        ("Shell rose. Analysts said Shell gained.", [("Shell", "ORG"), ("Shell", "ORG")], {"Shell": "ORG"}),
+        ("Sale 31 Wasps 33", [("Sale", "ORG"), ("Wasps", "ORG")], {"Sale": "ORG", "Wasps": "ORG"}),
+        ("Fed holds rates; the fed up traders left.", [("Fed", "ORG")], {"Fed": "ORG"}),
+        ("Liz Truss spoke. Truss said no.", [("Liz Truss", "PERSON"), ("Truss", "PERSON")],
+         {"Liz Truss": "PERSON"}),
+        ("The European Commission met. Commission officials said the commission agreed.",
+         [("European Commission", "ORG"), ("Commission", "ORG")], {"European Commission": "ORG"}),
     ],
 )
 def test_label_sanity(text: str, spans: list[tuple[str, str]], expected: dict[str, str]) -> None:

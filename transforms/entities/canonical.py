@@ -227,11 +227,15 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
     # A lone surname before the full name ("Scholz and King Charles meet" … "Olaf Scholz said") names that person
     # whatever its label, if one person of the story has that surname.
     surname_of: dict[str, str] = {}
+    # Likewise a lone first name before the full name ("Judge Jeanine" … "Jeanine Pirro"), if one person of the
+    # story has that first name and none has it as surname.
+    first_of: dict[str, str] = {}
     for s, e, label in items:
         words = _words(text[s:e])
         if label == "PERSON" and len(words) > 1:
             key = _norm(text[s:e])
             surname_of[words[-1]] = key if surname_of.get(words[-1], key) == key else ""
+            first_of[words[0]] = key if first_of.get(words[0], key) == key else ""
 
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
@@ -258,6 +262,8 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
         key = aliases.get(key, key)
         if surname_of.get(key) and key not in local:
             key = surname_of[key]
+        elif label == "PERSON" and first_of.get(key) and key not in surname_of and key not in local:
+            key = first_of[key]
         via_alias = key in local
         key = local[key] if via_alias else key
         words = _words(surface)

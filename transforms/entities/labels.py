@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from transforms.entities.canonical import _BUSINESS_WORDS, _norm, load_aliases
 from transforms.entities.places import NameTables
 from transforms.entities.spans import _CAP_WORD, _PLACE_PREPOSITION_RE, _TITLE_RE, _TITLE_SET, _SpanSet, _wordset
-from transforms.entities.view import _caps_line, _sentence_initial
+from transforms.entities.view import _caps_line
 
 # Words after a given name that make a name an organisation or a place, not a person ("Grant Thornton" stays).
 _NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
@@ -184,10 +184,9 @@ _COMMON_WORD_LABELS = frozenset({"ORG", "GPE", "LOC", "PERSON"})
 
 def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """A one-word ORG/GPE/LOC/PERSON span that is a common word ("Diesel", "Travel", "Finance": written in small
-    letters far more often, ``names.common_words``) is no entity where its capital comes from its position or the
-    story writes the word in small letters too: at the start of a sentence or line, before a title ("Finance
-    Minister …"), or with "diesel" elsewhere in the story; unless the story also capitalises it inside a sentence
-    ("… said Shell").  A form of the alias table ("Fed"), given names, places, demonyms, a person's census
+    letters far more often, ``names.common_words``) is no entity where its capital comes from its position: at the
+    start of a sentence, line or list item, or before a title ("Finance Minister …"); unless the story also
+    capitalises it inside a sentence ("… said Shell").  A form of the alias table ("Fed"), given names, places, demonyms, a person's census
     surname ("Truss"), a word followed by figures (results tables: "Sale 31 Wasps 33") and the last word of a
     longer name of the story ("Commission" beside "European Commission") stay."""
     if not names.common_words:
@@ -201,8 +200,8 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
         after = text[key[1] : key[1] + 2]
         if (after[:1] == " " and after[1:].isdigit()) or _norm(word) in load_aliases():
             continue
-        if not (_sentence_initial(text, key[0]) or _word_after(text, key[1]) in _TITLE_SET or
-                _written_small(text, word.lower())) or _capitalised_inside(text, word):
+        if not (_opens_clause(text, key[0]) or _word_after(text, key[1]) in _TITLE_SET) or \
+                _capitalised_inside(text, word):
             continue
         if lasts is None:
             lasts = {text[s:e].rsplit(None, 1)[-1] for s, e in fixed.keys if " " in text[s:e]}
@@ -228,20 +227,19 @@ def _capitalised_inside(text: str, word: str) -> bool:
     while i >= 0:
         end = i + len(word)
         if (i == 0 or not text[i - 1].isalnum()) and not text[end : end + 1].isalnum() and \
-                not _sentence_initial(text, i) and _word_after(text, end) not in _TITLE_SET:
+                not _opens_clause(text, i) and _word_after(text, end) not in _TITLE_SET:
             return True
         i = text.find(word, end)
     return False
 
 
-def _written_small(text: str, low: str) -> bool:
-    """Whether ``low`` stands in the text as a word of its own ("diesel prices")."""
-    i = text.find(low)
-    while i >= 0:
-        if (i == 0 or not text[i - 1].isalnum()) and not text[i + len(low) : i + len(low) + 1].isalnum():
-            return True
-        i = text.find(low, i + 1)
-    return False
+def _opens_clause(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` opens a sentence, a line or a list item (over spaces, quotes, brackets, bullets
+    and dashes)."""
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\"'“‘(•·*-–—":
+        j -= 1
+    return j < 0 or text[j] in ".!?:\n"
 
 
 # An acronym standing alone in prose: capitals (digits, "&" inside), three to six characters.
