@@ -655,6 +655,13 @@ def test_join_and_split_title() -> None:
          {"Liz Truss": "PERSON"}),
         ("The European Commission met. Commission officials said the commission agreed.",
          [("European Commission", "ORG"), ("Commission", "ORG")], {"European Commission": "ORG"}),
+        # An acronym the story defines by small-letter words names a thing, not an organisation; so do AI and LNG.
+        ("Imports of liquefied natural gas (LNG) rose. LNG prices fell; LNG tankers and Qatar Energy LNG waited.",
+         [("LNG", "ORG"), ("LNG", "ORG"), ("Qatar Energy LNG", "ORG")], {"Qatar Energy LNG": "ORG"}),
+        ("Sales of electric vehicles (EVs) and the EV tax.", [("EVs", "ORG"), ("EV", "ORG")], {}),
+        ("How the AI boom hit St. Louis", [("AI", "GPE"), ("St. Louis", "GPE")], {"St. Louis": "GPE"}),
+        # "South of France" is one place, not "South" and "France".
+        ("a wedding in the South of France", [("South", "LOC"), ("France", "GPE")], {"South of France": "LOC"}),
     ],
 )
 def test_label_sanity(text: str, spans: list[tuple[str, str]], expected: dict[str, str]) -> None:

@@ -34,8 +34,8 @@ _ORG_HEADS = _wordset(
     "church brigade brigades network"
 )
 # Heads of "Head of (the) Name": organisations ("Cartel of the Northeast", "Bank of England") and waters and lands
-# ("Strait of Hormuz", "Gulf of Mexico").
-_PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount gulf")
+# ("Strait of Hormuz", "Gulf of Mexico", "South of France").
+_PLACE_HEADS = _wordset("strait straits gulf sea bay cape isle lake mount north south east west")
 _HEADS = _ORG_HEADS | _PLACE_HEADS
 _HEAD_OF_RE = re.compile(
     r"(?P<head>[A-Z](?<![\w.&'’-][A-Z])[a-z]+) of (?:the )?(?P<rest>[A-Z][\w-]*(?: (?:of |de )?[A-Z][\w-]*){0,2})"
@@ -276,6 +276,30 @@ def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], na
                 fixed.put(s, e, "ORG")
 
 
+# "liquefied natural gas (LNG)": small-letter words and, in brackets, the acronym of their initials.
+_SMALL_DEFINITION_RE = re.compile(r"((?:[a-z][a-z-]* ){1,5}[a-z][a-z-]*) \(([A-Z]{2,6})s?\)")
+
+
+def _defined_common_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """An acronym the story defines by small-letter words ("liquefied natural gas (LNG)", "electric vehicles
+    (EVs)") stands for a common noun: it is no entity anywhere in the story."""
+    if " (" not in text:
+        return
+    common: set[str] = set()
+    for m in _SMALL_DEFINITION_RE.finditer(text):
+        acronym = m.group(2)
+        words = [w for w in m.group(1).replace("-", " ").split() if w not in _ACRONYM_SMALL_WORDS]
+        if "".join(w[0] for w in words[-len(acronym) :]).upper() == acronym:
+            common.update((acronym, acronym + "s"))
+    if common:
+        for key in [k for k in fixed.keys if text[k[0] : k[1]] in common]:
+            fixed.keys.remove(key)
+            del fixed.labels[key]
+
+
+_ACRONYM_SMALL_WORDS = _wordset("of the and for in on to a an")
+
+
 def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """News names a person in full before (or after) the surname alone: a one-word PERSON that is no given name,
     follows no title and is the last word of no person's full name in the story is taken for an organisation (the
@@ -365,6 +389,7 @@ LABEL_SANITY = [
     _not_names,
     _head_of_names,
     _repeated_acronyms,
+    _defined_common_acronyms,
     _titled_persons,
     _given_name_persons,
     _given_name_missed,
