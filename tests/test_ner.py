@@ -660,6 +660,11 @@ def test_join_and_split_title() -> None:
          [("LNG", "ORG"), ("LNG", "ORG"), ("Qatar Energy LNG", "ORG")], {"Qatar Energy LNG": "ORG"}),
         ("Sales of electric vehicles (EVs) and the EV tax.", [("EVs", "ORG"), ("EV", "ORG")], {}),
         ("How the AI boom hit St. Louis", [("AI", "GPE"), ("St. Louis", "GPE")], {"St. Louis": "GPE"}),
+        # The story says a lone surname is a person's: "the Biden administration" (the model's ORG throughout).
+        ("Debt doubled under Biden\n\nThe Biden administration spent. Biden said so.",
+         [("Biden", "ORG"), ("Biden", "ORG"), ("Biden", "ORG")], {"Biden": "PERSON"}),
+        ("The Republican administration of President Bush.", [("Republican", "NORP"), ("Bush", "PERSON")],
+         {"Republican": "NORP", "Bush": "PERSON"}),
         # "South of France" is one place, not "South" and "France".
         ("a wedding in the South of France", [("South", "LOC"), ("France", "GPE")], {"South of France": "LOC"}),
     ],

@@ -318,6 +318,24 @@ def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names:
         fixed.labels[key] = "ORG"
 
 
+# Words after a surname that make it a person's ("the Biden administration").
+_PERSON_ERA_RE = re.compile(r"[A-Z](?<![\w.&'’-][A-Z])[a-z]+(?=[- ](?:administration|presidency)\b)")
+
+
+def _administration_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A one-word name the story writes before "administration" or "presidency" ("the Biden administration") is a
+    person, there and wherever else the story names it alone ("Biden" ORG in the headline)."""
+    if "administration" not in text and "presidency" not in text:
+        return
+    persons = {m.group() for m in _PERSON_ERA_RE.finditer(text)}
+    persons -= names.demonyms
+    persons = {w for w in persons if w not in places and w not in names.common_words}
+    if persons:
+        for key, label in list(fixed.labels.items()):
+            if label in ("ORG", "GPE", "LOC", "FAC") and text[key[0] : key[1]] in persons:
+                fixed.labels[key] = "PERSON"
+
+
 def _after_place_preposition(text: str, word: str) -> bool:
     """Whether the story writes ``word`` right after a place preposition somewhere ("talks in Doboj")."""
     i = text.find(" " + word)
@@ -395,6 +413,7 @@ LABEL_SANITY = [
     _given_name_missed,
     _places_not_persons,
     _lone_surnames,
+    _administration_persons,
     _events_and_venues,
     _match_sides,
     _demonyms,
