@@ -639,8 +639,12 @@ def test_join_and_split_title() -> None:
         ("He won the African Nations Cup.", [("African Nations Cup", "ORG")], {"African Nations Cup": "EVENT"}),
         ("ADNOC grew. Later ADNOC said.", [], {"ADNOC": "ORG"}),
         # A lone one-word "person" never named in full and after no title: an organisation.
-        ("Shares of Barrick rose.", [("Barrick", "PERSON")], {"Barrick": "ORG"}),
+        ("Miners rally\n\nShares of Barrick rose.", [("Barrick", "PERSON")], {"Barrick": "ORG"}),
         ("Mr Barrick said.", [("Barrick", "PERSON")], {"Barrick": "PERSON"}),
+        # … but a headline without a body has no room for the full name.
+        ("Putin hosts Myanmar's leader for talks", [("Putin", "PERSON"), ("Myanmar", "GPE")],
+         {"Putin": "PERSON", "Myanmar": "GPE"}),
+        ("Putin hosts leader\n\nPutin met him.", [("Putin", "PERSON"), ("Putin", "PERSON")], {"Putin": "ORG"}),
         # Common words capitalised by their place: a sentence start, a list item, a title after.
         ("Kerosene is scarce. Kerosene prices rose.", [("Kerosene", "ORG"), ("Kerosene", "ORG")], {}),
         ("He met Finance Minister Ana Ruiz.", [("Finance", "ORG"), ("Ana Ruiz", "PERSON")],

@@ -303,7 +303,10 @@ _ACRONYM_SMALL_WORDS = _wordset("of the and for in on to a an")
 def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """News names a person in full before (or after) the surname alone: a one-word PERSON that is no given name,
     follows no title and is the last word of no person's full name in the story is taken for an organisation (the
-    small model reads unknown clubs and companies as people: "Ajax", "Barrick")."""
+    small model reads unknown clubs and companies as people: "Ajax", "Barrick").  A headline with no body is left
+    alone: it has no room for the full name ("Putin hosts Myanmar's leader")."""
+    if "\n" not in text:
+        return
     full: set[str] = set()
     for (s, e), label in fixed.labels.items():
         words = text[s:e].split()
