@@ -276,20 +276,23 @@ def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], na
                 fixed.put(s, e, "ORG")
 
 
-# "liquefied natural gas (LNG)": small-letter words and, in brackets, the acronym of their initials.
-_SMALL_DEFINITION_RE = re.compile(r"((?:[a-z][a-z-]* ){1,5}[a-z][a-z-]*) \(([A-Z]{2,6})s?\)")
+# "liquefied natural gas (LNG)": an acronym in brackets (found from its bracket, which the regex engine skips to),
+# and the small-letter words before it.
+_BRACKET_ACRONYM_RE = re.compile(r" \(([A-Z]{2,6})s?\)")
+_SMALL_WORDS_BEFORE_RE = re.compile(r"(?<![\w-])(?:[a-z][a-z-]* ){0,5}[a-z][a-z-]*$")
 
 
 def _defined_common_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
     """An acronym the story defines by small-letter words ("liquefied natural gas (LNG)", "electric vehicles
     (EVs)") stands for a common noun: it is no entity anywhere in the story."""
-    if " (" not in text:
-        return
     common: set[str] = set()
-    for m in _SMALL_DEFINITION_RE.finditer(text):
-        acronym = m.group(2)
-        words = [w for w in m.group(1).replace("-", " ").split() if w not in _ACRONYM_SMALL_WORDS]
-        if "".join(w[0] for w in words[-len(acronym) :]).upper() == acronym:
+    for m in _BRACKET_ACRONYM_RE.finditer(text):
+        acronym = m.group(1)
+        before = _SMALL_WORDS_BEFORE_RE.search(text, max(0, m.start() - 80), m.start())
+        if before is None:
+            continue
+        words = [w for w in before.group().replace("-", " ").split() if w not in _ACRONYM_SMALL_WORDS]
+        if len(words) >= len(acronym) and "".join(w[0] for w in words[-len(acronym) :]).upper() == acronym:
             common.update((acronym, acronym + "s"))
     if common:
         for key in [k for k in fixed.keys if text[k[0] : k[1]] in common]:
