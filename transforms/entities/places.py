@@ -51,14 +51,13 @@ def load_names() -> NameTables:
     def lines(name: str) -> list[str]:
         return data_lines(DATA_DIR / name, "name table")
 
-    common = dict((line.split("\t", 1) + [""])[:2] for line in lines("common_words.tsv"))
     return NameTables(
         given=frozenset(lines("given_names.txt")),
         demonyms=frozenset(lines("demonyms.txt")),
         provinces=frozenset(line.split("\t", 1)[0] for line in lines("provinces.tsv")),
         not_names=frozenset(lines("not_names.txt")),
-        common_words=frozenset(common),
-        common_surnames=frozenset(word for word, kind in common.items() if kind == "surname"),
+        common_words=frozenset(lines("common_words.txt")),
+        common_surnames=frozenset(lines("common_surnames.txt")),
     )
 
 

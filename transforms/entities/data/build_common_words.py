@@ -1,4 +1,4 @@
-"""Build ``common_words.tsv``: capitalised words that English writes in small letters far more often — "Diesel",
+"""Build ``common_words.txt`` and ``common_surnames.txt``: capitalised words that English writes in small letters far more often — "Diesel",
 "Travel", "Finance" — which a one-word entity span is no name for when the story's own usage agrees (see
 ``_common_words`` in transforms/entities/labels.py).
 
@@ -6,8 +6,8 @@ Source, needed only to regenerate the file, not at run time: ``spacy-lookups-dat
 ``en_lexeme_prob``, spaCy's case-sensitive log-probabilities of a million English word forms.  A word is kept
 when its small-letter form is frequent (log-probability >= ``MIN_LOG_PROB``) and more frequent than its
 capitalised form by at least ``MIN_LOG_RATIO`` (natural log: e^0.75 ≈ 2×).  A word that is also a surname of the
-US Census 1990 list (public domain, shipped by the ``names`` package, MIT) is marked ``surname``: a person may
-carry it ("Truss", "Rice").
+US Census 1990 list (public domain, shipped by the ``names`` package, MIT) goes to ``common_surnames.txt`` too: a
+person may carry it ("Truss", "Rice").
 
     .venv/bin/pip install spacy-lookups-data==1.0.5 names==0.3.0
     .venv/bin/python -m transforms.entities.data.build_common_words
@@ -53,10 +53,12 @@ def main() -> None:
     probs = json.loads(gzip.decompress(raw))
     words = common_words(probs)
     surnames = census_surnames()
-    (DATA / "common_words.tsv").write_text(
-        "# capitalised word\t'surname' if a US Census 1990 surname — words written in small letters far more often "
-        "(spacy-lookups-data en_lexeme_prob, MIT; names package, MIT); see build_common_words.py\n"
-        + "".join(f"{w}\tsurname\n" if w in surnames else f"{w}\n" for w in words), encoding="utf-8")
+    (DATA / "common_words.txt").write_text(
+        "# capitalised words written in small letters far more often (spacy-lookups-data en_lexeme_prob, MIT); "
+        "see build_common_words.py\n" + "".join(f"{w}\n" for w in words), encoding="utf-8")
+    (DATA / "common_surnames.txt").write_text(
+        "# the words of common_words.txt that are US Census 1990 surnames (public domain, via the names package, "
+        "MIT); see build_common_words.py\n" + "".join(f"{w}\n" for w in words if w in surnames), encoding="utf-8")
     LOGGER.warning("wrote %d common words (%d surnames)", len(words), sum(w in surnames for w in words))
 
 
