@@ -98,3 +98,11 @@ def test_run_on_the_shapes_feed(tmp_path: Path, run_cli) -> None:
         "Cartel of the Northeast": "ORG",
     }
     assert [m for _, m in entities("Scholzand")["Abu Dhabi National Oil Company"][1]].count("ADNOC") == 2
+
+    # A headline's short form joins the body's full name and takes its label; a common word capitalised at the
+    # start of a sentence names nothing ("Diesel is the largest cost …" beside "diesel prices").
+    hauliers = entities("Haulierscount")
+    assert hauliers["Strait of Hormuz"][:2] == ("LOC", [("title", "Hormuz"), ("body", "Strait of Hormuz")])
+    assert hauliers["European Commission"][:2] == ("ORG", [("body", "European Commission"), ("body", "Commission")])
+    assert "Diesel" not in hauliers and "Commission" not in hauliers
+    assert hauliers["Ana Ruiz"][0] == "PERSON"
