@@ -649,7 +649,7 @@ def test_join_and_split_title() -> None:
         ("Kerosene is scarce. Kerosene prices rose.", [("Kerosene", "ORG"), ("Kerosene", "ORG")], {}),
         ("He met Finance Minister Ana Ruiz.", [("Finance", "ORG"), ("Ana Ruiz", "PERSON")],
          {"Ana Ruiz": "PERSON"}),
-        ("Spending fell:\n• Travel spending fell 2%", [("Travel", "ORG")], {}),
+        ("Spending fell:\n• Travel spending fell 2%", [("• Travel", "ORG")], {}),
         # … but a common word the story capitalises inside a sentence, a table's team, an alias form, a person's
         # census surname, and the last word of a longer name stay names.
         ("Shell rose. Analysts said Shell gained.", [("Shell", "ORG"), ("Shell", "ORG")], {"Shell": "ORG"}),

@@ -186,28 +186,39 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
     """A one-word ORG/GPE/LOC/PERSON span that is a common word ("Diesel", "Travel", "Finance": written in small
     letters far more often, ``names.common_words``) is no entity where its capital comes from its position: at the
     start of a sentence, line or list item, or before a title ("Finance Minister …"); unless the story also
-    capitalises it inside a sentence ("… said Shell").  A form of the alias table ("Fed"), given names, places, demonyms, a person's census
-    surname ("Truss"), a word followed by figures (results tables: "Sale 31 Wasps 33") and the last word of a
-    longer name of the story ("Commission" beside "European Commission") stay."""
+    capitalises it inside a sentence ("… said Shell").  A form of the alias table ("Fed"), given names, places,
+    demonyms, a person's census surname ("Truss"), a word followed by figures (results tables: "Sale 31 Wasps 33")
+    and the last word of a longer name of the story ("Commission" beside "European Commission") stay."""
     if not names.common_words:
         return
     lasts: set[str] | None = None
     for key, label in list(fixed.labels.items()):
-        word = text[key[0] : key[1]]
+        start, end = key
+        # The model's span may hold a bullet or a quote ("• Travel"): the word is what is left.
+        while start < end and not text[start].isalnum():
+            start += 1
+        while end > start and text[end - 1] in "\"'”’)]":  # but an abbreviation's period stays ("Mass.")
+            end -= 1
+        word = text[start:end]
         if label not in _COMMON_WORD_LABELS or word not in names.common_words or word in names.given or \
                 word in places or word in names.demonyms or (label == "PERSON" and word in names.common_surnames):
             continue
-        after = text[key[1] : key[1] + 2]
+        after = text[end : end + 2]
         if (after[:1] == " " and after[1:].isdigit()) or _norm(word) in load_aliases():
             continue
-        if not (_opens_clause(text, key[0]) or _word_after(text, key[1]) in _TITLE_SET) or \
+        if not (_opens_clause(text, start) or _word_after(text, end) in _TITLE_SET) or \
                 _capitalised_inside(text, word):
             continue
         if lasts is None:
-            lasts = {text[s:e].rsplit(None, 1)[-1] for s, e in fixed.keys if " " in text[s:e]}
+            lasts = {words[-1] for words in (_name_words(text[s:e]) for s, e in fixed.keys) if len(words) > 1}
         if word not in lasts:
             fixed.keys.remove(key)
             del fixed.labels[key]
+
+
+def _name_words(surface: str) -> list[str]:
+    """The words of a span, without the bullets and dashes the model may have taken in ("• Travel")."""
+    return [w for w in surface.split() if any(ch.isalnum() for ch in w)] if " " in surface else [surface]
 
 
 def _word_after(text: str, end: int) -> str:
