@@ -1,6 +1,6 @@
-"""Build ``common_words.txt`` and ``common_surnames.txt``: capitalised words that English writes in small letters far more often — "Diesel",
-"Travel", "Finance" — which a one-word entity span is no name for when the story's own usage agrees (see
-``_common_words`` in transforms/entities/labels.py).
+"""Build ``common_words.txt`` and ``common_surnames.txt``: capitalised words that English writes in small letters
+far more often — "Diesel", "Travel", "Finance" — which a one-word entity span is no name for where its capital
+comes from its place (see ``_common_words`` in transforms/entities/labels.py).
 
 Source, needed only to regenerate the file, not at run time: ``spacy-lookups-data`` 1.0.5 (MIT licence) ships
 ``en_lexeme_prob``, spaCy's case-sensitive log-probabilities of a million English word forms.  A word is kept
