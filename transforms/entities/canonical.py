@@ -171,6 +171,8 @@ def _join_partial_forms(groups: list[_Group]) -> list[_Group]:
     Hormuz", "Commission" with "European Commission".  A place of the gazetteer or a demonym never does ("Europe"
     beside "Central Europe", "Washington" beside "University of Washington" are other things); a word two names
     end in is left alone."""
+    if not any(len(g.words) == 1 and not g.person for g in groups):
+        return groups
     longs: dict[str, list[_Group]] = {}
     for g in groups:
         if not g.person and len(g.words) > 1 and _group_label(g) in _PARTIAL_LABELS:

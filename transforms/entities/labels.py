@@ -193,6 +193,8 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
         return
     lasts: set[str] | None = None
     for key, label in list(fixed.labels.items()):
+        if label not in _COMMON_WORD_LABELS:
+            continue
         start, end = key
         # The model's span may hold a bullet or a quote ("• Travel"): the word is what is left.
         while start < end and not text[start].isalnum():
@@ -200,7 +202,7 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
         while end > start and text[end - 1] in "\"'”’)]":  # but an abbreviation's period stays ("Mass.")
             end -= 1
         word = text[start:end]
-        if label not in _COMMON_WORD_LABELS or word not in names.common_words or word in names.given or \
+        if word not in names.common_words or word in names.given or \
                 word in places or word in names.demonyms or (label == "PERSON" and word in names.common_surnames):
             continue
         after = text[end : end + 2]
