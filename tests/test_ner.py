@@ -645,6 +645,8 @@ def test_join_and_split_title() -> None:
         ("Putin hosts Myanmar's leader for talks", [("Putin", "PERSON"), ("Myanmar", "GPE")],
          {"Putin": "PERSON", "Myanmar": "GPE"}),
         ("Putin hosts leader\n\nPutin met him.", [("Putin", "PERSON"), ("Putin", "PERSON")], {"Putin": "ORG"}),
+        # A way or a side is no person: "through Hormuz", "outside Hormuz".
+        ("Oil edges up on exports through Hormuz", [("Hormuz", "PERSON")], {"Hormuz": "LOC"}),
         # Common words capitalised by their place: a sentence start, a list item, a title after.
         ("Kerosene is scarce. Kerosene prices rose.", [("Kerosene", "ORG"), ("Kerosene", "ORG")], {}),
         ("He met Finance Minister Ana Ruiz.", [("Finance", "ORG"), ("Ana Ruiz", "PERSON")],

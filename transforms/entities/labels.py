@@ -153,14 +153,22 @@ def _places_not_persons(text: str, fixed: _SpanSet, places: Mapping[str, str], n
     """A PERSON that is a city or province of the gazetteers, that the story writes after a place preposition
     somewhere ("activists in Tamaulipas"), and that neither starts with a given name nor is the surname of a person
     the story names in full, is a place ("Tamaulipas", "Kyiv", "Buenos Aires"); without the preposition it may be a
-    club ("Surrey")."""
+    club ("Surrey").  A one-word PERSON right after "through", "outside", "inside" or "via" is a place (LOC) too:
+    "exports through Hormuz"."""
     surnames = {text[s:e].rsplit(None, 1)[-1] for (s, e), label in fixed.labels.items()
                 if label == "PERSON" and " " in text[s:e]}
     for key, label in list(fixed.labels.items()):
         name = text[key[0] : key[1]]
-        if label == "PERSON" and name.split()[0] not in names.given and name not in surnames and \
-                (places.get(name) == "city" or name in names.provinces) and _after_place_preposition(text, name):
+        if label != "PERSON" or name.split()[0] in names.given or name in surnames:
+            continue
+        if (places.get(name) == "city" or name in names.provinces) and _after_place_preposition(text, name):
             fixed.labels[key] = "GPE"
+        elif " " not in name and _THROUGH_RE.search(text, max(0, key[0] - 8), key[0]):
+            fixed.labels[key] = "LOC"  # "tankers pass through Hormuz": a way, not a person
+
+
+# Prepositions of ways and sides, which persons hardly follow ("through Hormuz", "loading outside Hormuz").
+_THROUGH_RE = re.compile(r"\b(?:through|outside|inside|via)\s$")
 
 
 def _demonyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
