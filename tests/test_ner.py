@@ -528,11 +528,12 @@ def test_an_earlier_lone_surname_joins_the_full_name_whatever_its_label() -> Non
 def test_a_later_one_word_name_joins_the_multi_word_name_it_ends() -> None:
     text = ("Tankers waited outside the Strait of Hormuz. The European Commission said Hormuz must reopen and the "
             "Commission would act. Europe and Central Europe differ; the University of Washington and Washington "
-            "too. The Labour Party and the Reform Party met; the Party split.")
+            "too. The Labour Party and the Reform Party met; the Party split. The White House said the House "
+            "would vote.")
     spans = spans_of(text, ("Strait of Hormuz", "LOC"), ("European Commission", "ORG"), ("Hormuz", "ORG"),
                      ("Commission", "ORG"), ("Europe", "LOC"), ("Central Europe", "LOC"),
                      ("University of Washington", "ORG"), ("Washington", "GPE"), ("Labour Party", "ORG"),
-                     ("Reform Party", "ORG"), ("Party", "ORG"))
+                     ("Reform Party", "ORG"), ("Party", "ORG"), ("White House", "ORG"), ("House", "ORG"))
     assert by_canonical(canonicalize(text, spans)) == {
         # The short form takes the long name's label ("Hormuz" was the model's ORG).
         "Strait of Hormuz": ("LOC", ["Strait of Hormuz", "Hormuz"]),
@@ -546,6 +547,9 @@ def test_a_later_one_word_name_joins_the_multi_word_name_it_ends() -> None:
         "Labour Party": ("ORG", ["Labour Party"]),
         "Reform Party": ("ORG", ["Reform Party"]),
         "Party": ("ORG", ["Party"]),
+        # "the House" beside "the White House" is the House of Representatives.
+        "White House": ("ORG", ["White House"]),
+        "House": ("ORG", ["House"]),
     }
 
 

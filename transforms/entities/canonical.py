@@ -163,6 +163,9 @@ def story_aliases(text: str, items: Sequence[tuple[int, int, str]]) -> dict[str,
 # Labels of names a later one-word mention may shorten ("Strait of Hormuz" → "Hormuz", "European Commission" →
 # "Commission").
 _PARTIAL_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC"})
+# Last words that alone name another body than the longer name they end: "the House" beside "the White House" is
+# the House of Representatives (or of Commons, of Lords).
+_NOT_SHORT_FORMS = frozenset({"House", "HOUSE"})
 
 
 def _join_partial_forms(groups: list[_Group]) -> list[_Group]:
@@ -186,7 +189,8 @@ def _join_partial_forms(groups: list[_Group]) -> list[_Group]:
     demonyms = load_names().demonyms
     out: list[_Group] = []
     for g in groups:
-        target = longs.get(g.canonical) if len(g.words) == 1 and not g.person else None
+        target = longs.get(g.canonical) if len(g.words) == 1 and not g.person and \
+            g.canonical not in _NOT_SHORT_FORMS else None
         if target is None or len(target) != 1 or _group_label(g) not in _PARTIAL_LABELS or \
                 g.canonical in demonyms or g.canonical.casefold() in places:
             out.append(g)
