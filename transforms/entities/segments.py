@@ -32,6 +32,8 @@ _COMMON_OPENERS = _wordset(
     "whenever where whereas whether which while who whoever whom whose why with within without would yes yet you "
     "your yours yourself"
 )
+# Clitics after a word: "it’s", "they're", "don’t".
+_CLITIC_RE = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$")
 # A capital letter (ASCII) or any non-ASCII character, which is looked at closer (``_is_capital``).
 _CAPITAL_RE = re.compile(r"[A-Z]|[^\x00-\x7f\u2010-\u205f]")
 # Where sentences end: after a full stop, a question or exclamation mark (and closing quotes or brackets), and at
@@ -56,6 +58,12 @@ def _is_pronoun_i(text: str, pos: int) -> bool:
         not (pos + 1 < len(text) and text[pos + 1].isalnum())
 
 
+def _common_opener(word: str) -> bool:
+    """Whether ``word`` (capitalised, opening a sentence) is one of ``_COMMON_OPENERS``, also with a clitic ("It’s",
+    "Don’t")."""
+    return _CLITIC_RE.sub("", word.lower()) in _COMMON_OPENERS
+
+
 def nameless_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of the sentences of ``text`` that hold no capital but a common opening word and "I"."""
     capitals = [m.start() for m in _CAPITAL_RE.finditer(text) if _is_capital(m.group())]
@@ -76,7 +84,7 @@ def nameless_sentences(text: str) -> list[tuple[int, int]]:
                 if first is None:
                     word = _WORD_RE.search(text, start, end)
                     first = word.start() if word else -1
-                    if word and pos == first and word.group().lower() not in _COMMON_OPENERS:
+                    if word and pos == first and not _common_opener(word.group()):
                         first = -1
                 if pos != first:
                     nameless = False
