@@ -9,8 +9,8 @@ widened by four words of the sentences around it (the model's token vectors read
 the model reads each segment as it reads it inside the whole text; that leaves ~16 % of an article's words unread.
 ``ModelText`` joins a text's segments into one text for the model, with paragraph breaks between them, and maps the
 model's offsets back: one document per segment would cost more than the skipped words save (spaCy's costs per batch
-of documents; sentences as documents of their own take ~30 % more time than whole stories).  The document rules
-still read the whole text.
+of documents: short documents cost more per word than whole stories).  The document rules still read the whole
+text.
 """
 
 from __future__ import annotations
