@@ -70,32 +70,30 @@ def _common_opener(word: str) -> bool:
 
 def nameless_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of the sentences of ``text`` that hold no capital but a common opening word and "I"."""
-    capitals = [m.start() for m in _CAPITAL_RE.finditer(text) if _is_capital(m.group())]
     out: list[tuple[int, int]] = []
     start = 0
-    k = 0  # index into capitals
     ends = [(m.start(), m.end()) for m in _SENTENCE_END_RE.finditer(text)]
     ends.append((len(text), len(text)))
     for end, next_start in ends:
-        if end > start:
-            nameless = True
-            first = None
-            while k < len(capitals) and capitals[k] < end:
-                pos = capitals[k]
-                k += 1
-                if not nameless or _is_pronoun_i(text, pos):
-                    continue
-                if first is None:
-                    word = _WORD_RE.search(text, start, end)
-                    first = word.start() if word else -1
-                    if word and pos == first and not _common_opener(word.group()):
-                        first = -1
-                if pos != first:
-                    nameless = False
-            if nameless:
-                out.append((start, end))
+        if end > start and _nameless(text, start, end):
+            out.append((start, end))
         start = max(next_start, start)
     return out
+
+
+def _nameless(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (one sentence) holds no capital but a common opening word and "I"."""
+    first: re.Match[str] | None = None
+    pos = start
+    while (m := _CAPITAL_RE.search(text, pos, end)) is not None:
+        pos = m.end()
+        if not _is_capital(m.group()) or _is_pronoun_i(text, m.start()):
+            continue
+        if first is None:
+            first = _WORD_RE.search(text, start, end)
+        if first is None or m.start() != first.start() or not _common_opener(first.group()):
+            return False
+    return True
 
 
 def _words_back(text: str, pos: int, floor: int, n: int) -> int:
