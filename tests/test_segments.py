@@ -154,3 +154,17 @@ def test_same_entities_on_real_wire_copy(extractors: tuple[EntityExtractor, Enti
     skipping, reading_all = extractors
     assert sum(name_segments(body) != [(0, len(body))] for _, body in stories) >= 5  # some sentences are skipped
     assert skipping.extract_stories(stories) == reading_all.extract_stories(stories)
+
+
+def test_same_entities_when_the_joined_segments_are_chunked(extractors: tuple[EntityExtractor, EntityExtractor]
+                                                            ) -> None:
+    skipping = extractors[0]
+    long_story = "\n\n".join([WRITTEN, STORIES[1][1]] * 6)
+    small = [EntityExtractor(max_chunk_chars=800), EntityExtractor(max_chunk_chars=800, skip_nameless=False)]
+    for ex in small:
+        ex._nlp, ex._places = skipping._nlp, skipping._places
+    got, expected = (ex.extract([long_story])[0] for ex in small)
+    assert _mentions(got) == _mentions(expected)
+    assert sum(len(g.mentions) for g in got if g.canonical == "Sergei Lavrov") == 6
+    for g in got:
+        assert all(long_story[m.start : m.end] == m.text for m in g.mentions)
