@@ -9,8 +9,16 @@ stripped of markup before timing).  Five measurements, in this order:
   * ``stage``      — ``EntityExtractor.extract``: true-casing view, model, document rules, canonical groups;
   * ``stage_batches_of_3`` — the same called 3 stories at a time (the batches Beam's adaptive sizing chose).
 The stage's ``extra_info`` carries words/s (wall and CPU time) and its ratio to both baselines; on a shared
-machine the CPU-time figures are the per-core cost.  ``WIREBEAM_BENCH_QUICK=1`` uses 15
-items so the file runs in seconds.
+machine the CPU-time figures are the per-core cost.
+Then the same on article bodies (``evaluation/wirecopy.py``: ~450-word stories of real article sentences from
+../shared/corpora/article-html, where about a quarter of the words are in sentences without a name, against ~6 % in
+the Reuters leads):
+  * ``bodies_bare``  — the NER components alone (as ``bare_ner``) on title + body;
+  * ``bodies_stage_all`` — ``EntityExtractor(skip_nameless=False).extract_stories``: the model reads every sentence;
+  * ``bodies_stage`` — the stage as shipped, the model reading only the sentences that can hold a name
+                       (``transforms/entities/segments.py``): its CPU-time ratios to both, the share of words the
+                       model skips, and the mentions that differ from ``bodies_stage_all``.
+``WIREBEAM_BENCH_QUICK=1`` uses 15 items and 10 bodies so the file runs in seconds.
 
 Run: ``.venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_entities.py --benchmark-only
 -o python_files='bench_*.py'``.
@@ -30,16 +38,18 @@ from typing import Any, TypeVar
 
 import pytest
 
-from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor
+from transforms.entities.ner import DEFAULT_MODEL, EntityExtractor, join_title
 
 LOGGER = logging.getLogger(__name__)
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 REUTERS = SHARED / "corpora" / "real-feeds" / "evilgodfahim-wl" / "snapshots" / "20260416T185707Z_83a647e2" / \
     "reuters.xml"
+ARTICLES = SHARED / "corpora" / "article-html" / "trafilatura-eval"
 QUICK = os.environ.get("WIREBEAM_BENCH_QUICK") == "1"
 # ~60k words in full mode: long enough for stable medians, short enough that the full spaCy pipeline stays < 20 s.
 N_ITEMS = 15 if QUICK else 180
+N_BODIES = 10 if QUICK else 120  # ~55k words
 ROUNDS = 1 if QUICK else 3
 
 _TAG_RE = re.compile(r"<[^>]+>")
@@ -198,3 +208,87 @@ def test_entity_stage_batches_of_3(benchmark: Any, texts: list[str], words: int,
         benchmark.extra_info["time_ratio_vs_batch32"] = round(medians["stage_batch3"] / medians["stage"], 3)
         benchmark.extra_info["cpu_ratio_vs_batch32"] = round(medians["stage_batch3_cpu"] / medians["stage_cpu"], 3)
         LOGGER.warning("entity stage, batches of 3: %s", benchmark.extra_info)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Article bodies: the sentences the model skips
+
+
+@pytest.fixture(scope="module")
+def bodies() -> list[tuple[str, str]]:
+    """(title, body) of wire stories made of real article sentences (evaluation/wirecopy.py), no copies."""
+    if not ARTICLES.exists():
+        pytest.skip("../shared/corpora/article-html/trafilatura-eval absent")
+    from evaluation.wirecopy import article_sentences, wire_stories
+
+    pool = article_sentences(folder=ARTICLES)
+    return [(r["title"], r["text"]) for r in wire_stories(N_BODIES, pool, copy_share=0)]
+
+
+@pytest.fixture(scope="module")
+def body_words(bodies: list[tuple[str, str]]) -> int:
+    return sum(len(join_title(t, b).split()) for t, b in bodies)
+
+
+@pytest.fixture(scope="module")
+def reading_all_groups() -> dict[str, Any]:
+    """The stage's entities when the model reads every sentence, for the shipped stage to be compared with."""
+    return {}
+
+
+def test_bare_ner_on_bodies(benchmark: Any, bodies: list[tuple[str, str]], body_words: int,
+                            medians: dict[str, float]) -> None:
+    bare = EntityExtractor(refine=False)
+    bare.load()
+    texts = [join_title(t, b) for t, b in bodies]
+    cpu: list[float] = []
+    benchmark.pedantic(_cpu_timed(lambda: bare.raw_spans(texts), cpu), rounds=ROUNDS, iterations=1)
+    _record(benchmark, medians, "bodies_bare", body_words, cpu)
+
+
+def test_stage_on_bodies_reading_every_sentence(benchmark: Any, bodies: list[tuple[str, str]], body_words: int,
+                                                medians: dict[str, float],
+                                                reading_all_groups: dict[str, Any]) -> None:
+    extractor = EntityExtractor(skip_nameless=False)
+    extractor.load()
+    cpu: list[float] = []
+    reading_all_groups["groups"] = benchmark.pedantic(
+        _cpu_timed(lambda: extractor.extract_stories(bodies), cpu), rounds=ROUNDS, iterations=1)
+    _record(benchmark, medians, "bodies_stage_all", body_words, cpu)
+
+
+def _mentions(groups: list[Any]) -> set[tuple[int, int, str, str]]:
+    return {(m.start, m.end, m.field, g.label) for g in groups for m in g.mentions}
+
+
+def test_stage_on_bodies(benchmark: Any, bodies: list[tuple[str, str]], body_words: int, medians: dict[str, float],
+                         reading_all_groups: dict[str, Any]) -> None:
+    from transforms.entities.segments import name_segments
+    from transforms.entities.view import model_view
+
+    extractor = EntityExtractor()
+    extractor.load()
+    cpu: list[float] = []
+    groups = benchmark.pedantic(_cpu_timed(lambda: extractor.extract_stories(bodies), cpu), rounds=ROUNDS,
+                                iterations=1)
+    assert sum(len(g) for g in groups) > 3 * len(bodies)
+    _record(benchmark, medians, "bodies_stage", body_words, cpu)
+    views = [model_view(join_title(t, b), extractor._places) for t, b in bodies]
+    read = sum(len(v[s:e].split()) for v in views for s, e in name_segments(v))
+    benchmark.extra_info["words_skipped_share"] = round(1 - read / body_words, 3)
+    if "groups" in reading_all_groups:
+        # What the model finds in a sentence without a name is a lower-case stray ("n’t" GPE); nothing else moves.
+        before = [_mentions(g) for g in reading_all_groups["groups"]]
+        after = [_mentions(g) for g in groups]
+        differing = sum(len(a ^ b) for a, b in zip(before, after, strict=True))
+        benchmark.extra_info["mentions_differing"] = differing
+        benchmark.extra_info["mentions"] = sum(map(len, before))
+        assert differing <= 0.005 * sum(map(len, before))
+    if "bodies_stage" in medians:
+        for base in ("bodies_bare", "bodies_stage_all"):
+            if base in medians:
+                # < 1: the stage takes that share of the baseline's CPU time.
+                ratio = medians["bodies_stage_cpu"] / medians[base + "_cpu"]
+                benchmark.extra_info[f"cpu_ratio_vs_{base}"] = round(ratio, 3)
+                benchmark.extra_info[f"{base}_words_per_cpu_s"] = round(body_words / medians[base + "_cpu"])
+        LOGGER.warning("entity stage on article bodies: %s", benchmark.extra_info)

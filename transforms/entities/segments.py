@@ -1,0 +1,171 @@
+"""The parts of a text the NER model must read: sentences that can hold a kept entity, with a little context.
+
+A sentence whose only capital letter opens it on a common word ("But that does not mean that we aren't all
+implicated in it."), apart from the pronoun "I", holds no name: the entities the stage keeps (persons, places,
+organisations, …; see ``spans.KEPT_LABELS``) are written with capitals, and what the model finds in such a sentence
+is a number or a date, which the stage drops.  About a quarter of the words of real article bodies are in such
+sentences (~6 % of Reuters leads).  ``name_segments`` gives the rest: maximal runs of the other sentences, each
+widened by four words of the sentences around it (the model's token vectors read four tokens either side), so that
+the model reads each segment as it reads it inside the whole text; that leaves ~16 % of an article's words unread.
+``ModelText`` joins a text's segments into one text for the model, with paragraph breaks between them, and maps the
+model's offsets back: one document per segment would cost more than the skipped words save (spaCy's costs per batch
+of documents: short documents cost more per word than whole stories).  The document rules still read the whole
+text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from transforms.entities.spans import _wordset
+
+# Words that open a sentence with a capital and are no name when they do.  Not "May", "Will", "Bill" …: those open
+# sentences as names too.
+_COMMON_OPENERS = _wordset(
+    "a about above according across actually after afterwards again against all almost along already also although "
+    "always among an and another any anyone anything anyway are around as at back be because before being below "
+    "besides between both but by can could currently despite did do does doing during each earlier either else "
+    "eventually even ever every everyone everything few finally first for from further given had has have having he "
+    "her here hers herself him himself his how however i if in including indeed instead into is it its itself just "
+    "last later let like many me meanwhile might more moreover most much must my neither never nevertheless next no "
+    "none nor not nothing now of often on once one only or other others otherwise our ours over overall perhaps "
+    "previously rather really recently second several she should similarly since so some someone something "
+    "sometimes soon still such than that the their theirs them then there therefore these they third this those "
+    "though through thus to today together too two under unless until up upon we well were what whatever when "
+    "whenever where whereas whether which while who whoever whom whose why with within without would yes yet you "
+    "your yours yourself"
+)
+# Clitics after a word: "it’s", "they're", "don’t".
+_CLITIC_RE = re.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m))$")
+# A capital letter (ASCII) or any non-ASCII character, which is looked at closer (``_is_capital``).
+_CAPITAL_RE = re.compile(r"[A-Z]|[^\x00-\x7f\u2010-\u205f]")
+# Where sentences end: after a full stop, a question or exclamation mark (and closing quotes or brackets), and at
+# line breaks.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\s*\n\s*")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_NONSPACE_RE = re.compile(r"\S+")
+# Words of context kept on either side of a run of sentences that can hold a name.
+CONTEXT_WORDS = 4
+# Fewer words than this between two segments are read rather than skipped: a junction costs the model as much.
+MIN_SKIP_WORDS = 4
+
+
+def _is_capital(ch: str) -> bool:
+    """A letter that may open a name: upper or title case, or of a script without case (neither upper nor lower)."""
+    return "A" <= ch <= "Z" or (ch.isalpha() and not ch.islower())
+
+
+def _is_pronoun_i(text: str, pos: int) -> bool:
+    """``text[pos]`` is the pronoun "I" ("I", "I'm", "I’ve"): an "I" with no letter or digit either side."""
+    return text[pos] == "I" and not (pos > 0 and text[pos - 1].isalnum()) and \
+        not (pos + 1 < len(text) and text[pos + 1].isalnum())
+
+
+def _common_opener(word: str) -> bool:
+    """Whether ``word`` (capitalised, opening a sentence) is one of ``_COMMON_OPENERS``, also with a clitic ("It’s",
+    "Don’t")."""
+    return _CLITIC_RE.sub("", word.lower()) in _COMMON_OPENERS
+
+
+def nameless_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of ``text`` that hold no capital but a common opening word and "I"."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    ends = [(m.start(), m.end()) for m in _SENTENCE_END_RE.finditer(text)]
+    ends.append((len(text), len(text)))
+    for end, next_start in ends:
+        if end > start and _nameless(text, start, end):
+            out.append((start, end))
+        start = max(next_start, start)
+    return out
+
+
+def _nameless(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (one sentence) holds no capital but a common opening word and "I"."""
+    first: re.Match[str] | None = None
+    pos = start
+    while (m := _CAPITAL_RE.search(text, pos, end)) is not None:
+        pos = m.end()
+        if not _is_capital(m.group()) or _is_pronoun_i(text, m.start()):
+            continue
+        if first is None:
+            first = _WORD_RE.search(text, start, end)
+        if first is None or m.start() != first.start() or not _common_opener(first.group()):
+            return False
+    return True
+
+
+def _words_back(text: str, pos: int, floor: int, n: int) -> int:
+    """The start of the ``n``-th word before ``pos`` (whitespace-separated words), not before ``floor``."""
+    if n <= 0:
+        return pos
+    starts = [m.start() for m in _NONSPACE_RE.finditer(text, max(floor, pos - 40 * n), pos)]
+    return starts[-min(n, len(starts))] if starts else pos
+
+
+def _words_on(text: str, pos: int, ceiling: int, n: int) -> int:
+    """The end of the ``n``-th word after ``pos``, not after ``ceiling``."""
+    if n <= 0:
+        return pos
+    for m in _NONSPACE_RE.finditer(text, pos, ceiling):
+        pos = m.end()
+        n -= 1
+        if n <= 0:
+            break
+    return pos
+
+
+def name_segments(text: str, context_words: int = CONTEXT_WORDS) -> list[tuple[int, int]]:
+    """(start, end) of the parts of ``text`` that the model must read, in order, disjoint; all of it when every
+    sentence can hold a name."""
+    skip = nameless_sentences(text)
+    if not skip:
+        return [(0, len(text))]
+    keep: list[tuple[int, int]] = []
+    pos = 0
+    for s, e in skip:
+        if text[pos:s].strip():
+            keep.append((pos, s))
+        pos = e
+    if pos < len(text) and text[pos:].strip():
+        keep.append((pos, len(text)))
+    out: list[tuple[int, int]] = []
+    for i, (s, e) in enumerate(keep):
+        lo = out[-1][1] if out else 0
+        hi = keep[i + 1][0] if i + 1 < len(keep) else len(text)
+        s = _words_back(text, s, lo, context_words)
+        e = _words_on(text, e, hi, context_words)
+        if out and len(text[out[-1][1] : s].split()) < MIN_SKIP_WORDS:  # too little to skip: read it
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+# Between two segments in the text the model reads: a paragraph break.
+SEGMENT_SEPARATOR = "\n\n"
+
+
+class ModelText:
+    """The segments of a text joined into the one text the model reads (``text``), and the way back:
+    ``source(start, end)`` is the span of the original text at ``text[start:end]`` (None across a separator)."""
+
+    __slots__ = ("_segments", "_starts", "text")
+
+    def __init__(self, source: str, segments: list[tuple[int, int]]) -> None:
+        self._segments = segments
+        self._starts: list[int] = []  # where each segment starts in ``text``
+        pos = 0
+        for s, e in segments:
+            self._starts.append(pos)
+            pos += e - s + len(SEGMENT_SEPARATOR)
+        self.text = SEGMENT_SEPARATOR.join(source[s:e] for s, e in segments)
+
+    def source(self, start: int, end: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self._starts, start) - 1
+        s, e = self._segments[i]
+        offset = s - self._starts[i]
+        if end + offset > e:
+            return None
+        return start + offset, end + offset
