@@ -15,7 +15,6 @@ import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
-
 # Runners that execute a job in this process: they hold its PCollections in memory (pipeline/chunks.py) and, in
 # Beam's default `in_memory` mode, run its DoFns here too.
 LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
