@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.bench_startup import ARTICLES, QUICK, ratio_info, report, stories_written, timed_process
+from benchmarks.bench_startup import ARTICLES, QUICK, enrich_argv, ratio_info, report, stories_written, timed_process
 from evaluation.wirecopy import article_sentences, write_stories
 from transforms.entities.loading import unneeded_components
 from transforms.entities.ner import DEFAULT_MODEL
@@ -70,9 +70,7 @@ def test_enrich_against_bare_model(benchmark: Any, stories: Path, tmp_path: Path
     def command() -> None:
         out = tmp_path / f"out-{len(outputs)}"
         outputs.append(out)
-        runs["command"].append(
-            timed_process(["-m", "pipeline", "enrich", "--input", str(stories), "--output", str(out), "--quiet"])
-        )
+        runs["command"].append(timed_process(enrich_argv(stories, out)))
 
     benchmark.pedantic(command, setup=bare_first, rounds=ROUNDS, iterations=1)
     written = stories_written(outputs[-1])

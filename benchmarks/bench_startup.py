@@ -11,6 +11,10 @@ and CPU time (RUSAGE_CHILDREN: user + system of the child) of each are recorded,
 medians and their ratios. What the command spends beyond the floor is wirebeam's own start-up (its modules, the
 language model, the Beam graph and runner, the sink and the manifest); the issue's target is ≤ 2 s wall.
 
+WIREBEAM_BENCH_BASELINE_TREE=DIR (a checkout of another revision, e.g. `git worktree add DIR main` or
+`git archive REV | tar -x -C DIR`) adds a third process to each round, the same command run from DIR, and
+`extra_info` the command's ratios to it: a before/after of a change measured in one run.
+
 Run: .venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_startup.py --benchmark-only \
          -o python_files='bench_*.py' -s
 `-s` prints the summary line. WIREBEAM_BENCH_QUICK=1 runs one round (~10 s on an idle machine).
@@ -41,19 +45,21 @@ QUICK = os.environ.get("WIREBEAM_BENCH_QUICK") == "1"
 ROUNDS = 1 if QUICK else 5
 PAGES = 12  # article pages the story's sentences are drawn from
 TARGET_WALL_S = 2.0  # the issue's target for the command with one story
+BASELINE_TREE = os.environ.get("WIREBEAM_BENCH_BASELINE_TREE")
 
 pytestmark = pytest.mark.skipif(not ARTICLES.exists(), reason="../shared/corpora/article-html absent")
 
 
-def timed_process(argv: Sequence[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one child process of this interpreter, run from the project root; its CPU
-    time is the growth of RUSAGE_CHILDREN (user + system), so a busy machine does not inflate it."""
+def timed_process(argv: Sequence[str], root: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one child process of this interpreter, run from `root` (its modules first on
+    the path); its CPU time is the growth of RUSAGE_CHILDREN (user + system), so a busy machine does not inflate
+    it."""
     import time
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run([sys.executable, *argv], cwd=root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": str(root)})
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -90,19 +96,23 @@ def one_story(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def enrich_argv(stories: Path, output: Path) -> list[str]:
+    return ["-m", "pipeline", "enrich", "--input", str(stories), "--output", str(output), "--quiet"]
+
+
 def test_startup_one_story(benchmark: Any, one_story: Path, tmp_path: Path) -> None:
-    runs: dict[str, list[tuple[float, float]]] = {"command": [], "floor": []}
+    runs: dict[str, list[tuple[float, float]]] = {"command": [], "floor": [], "baseline": []}
     outputs: list[Path] = []
 
-    def floor_first() -> None:  # not timed by pytest-benchmark: each round's floor, just before its command
+    def floor_first() -> None:  # not timed by pytest-benchmark: each round's floor (and baseline) before its command
         runs["floor"].append(timed_process(floor_argv()))
+        if BASELINE_TREE:
+            runs["baseline"].append(timed_process(enrich_argv(one_story, tmp_path / "baseline"), Path(BASELINE_TREE)))
 
     def command() -> None:
         out = tmp_path / f"out-{len(outputs)}"
         outputs.append(out)
-        runs["command"].append(
-            timed_process(["-m", "pipeline", "enrich", "--input", str(one_story), "--output", str(out), "--quiet"])
-        )
+        runs["command"].append(timed_process(enrich_argv(one_story, out)))
 
     benchmark.pedantic(command, setup=floor_first, rounds=ROUNDS, iterations=1)
     (story,) = stories_written(outputs[-1])
@@ -111,6 +121,8 @@ def test_startup_one_story(benchmark: Any, one_story: Path, tmp_path: Path) -> N
     ratio_info(info, "command", "floor", runs)
     info["over_floor_wall_s"] = round(info["command_wall_s"] - info["floor_wall_s"], 2)
     info["over_floor_cpu_s"] = round(info["command_cpu_s"] - info["floor_cpu_s"], 2)
+    if BASELINE_TREE:
+        ratio_info(info, "command", "baseline", runs)
     info["target_wall_s"] = TARGET_WALL_S
     info["rounds"] = len(runs["command"])
     report("start-up, enrich with one story", info)
