@@ -15,6 +15,12 @@ WIREBEAM_BENCH_BASELINE_TREE=DIR (a checkout of another revision, e.g. `git work
 `git archive REV | tar -x -C DIR`) adds a third process to each round, the same command run from DIR, and
 `extra_info` the command's ratios to it: a before/after of a change measured in one run.
 
+`test_startup_phases` splits the command's CPU time into phases in a fresh process of its own (imports of Beam,
+spaCy and wirebeam's modules, the graph, the model load, the language model, the rest of the run; the language
+model is loaded in `DoFn.setup` there, not in the background, so that its CPU time is a phase of its own), and
+`test_tokenizer_built_once` times `spacy.load` with and without the empty first tokenizer
+(transforms/entities/loading.py), both in one process, alternating, with the tokens and entities compared.
+
 Run: .venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_startup.py --benchmark-only \
          -o python_files='bench_*.py' -s
 `-s` prints the summary line. WIREBEAM_BENCH_QUICK=1 runs one round (~10 s on an idle machine).
@@ -126,3 +132,100 @@ def test_startup_one_story(benchmark: Any, one_story: Path, tmp_path: Path) -> N
     info["target_wall_s"] = TARGET_WALL_S
     info["rounds"] = len(runs["command"])
     report("start-up, enrich with one story", info)
+
+
+# A fresh process timing the command's phases (CPU seconds of the process, all threads): the imports in the order
+# the command makes them, then the command itself with its big steps timed where they are called.
+PHASES = """
+import json, sys, time
+clock = time.process_time
+phases = {}
+start = clock()
+def lap(name, since):
+    now = clock(); phases[name] = phases.get(name, 0.0) + now - since; return now
+t = lap("python start", 0.0)
+import apache_beam, apache_beam.runners.portability.fn_api_runner
+t = lap("import apache_beam", t)
+import spacy
+t = lap("import spacy", t)
+import pipeline.cli, pipeline.options, pipeline.state, pipeline.driver, transforms.entities.stage
+t = lap("import wirebeam modules", t)
+from pipeline import build, driver
+from transforms.entities import ner
+import transforms.language as language
+def timed(owner, attribute, name):
+    original = getattr(owner, attribute)
+    def run(*args, **kwargs):
+        since = clock(); result = original(*args, **kwargs); lap(name, since); return result
+    setattr(owner, attribute, run)
+timed(driver, "build_pipeline", "build the Beam graph")
+timed(ner.EntityExtractor, "load", "load the entity model")
+timed(language, "_identifier", "load the language model")
+pipeline.cli.preload_identifier = lambda: None  # loaded in setup instead, so that its CPU time is its own phase
+since = clock()
+code = pipeline.cli.main(sys.argv[1:])
+phases["run the job (the rest)"] = clock() - since - sum(
+    phases.get(k, 0.0) for k in ("build the Beam graph", "load the entity model", "load the language model"))
+phases["total"] = clock()
+print(json.dumps(phases))
+sys.exit(code)
+"""
+
+
+def test_startup_phases(benchmark: Any, one_story: Path, tmp_path: Path) -> None:
+    laps: list[dict[str, float]] = []
+
+    def once() -> None:
+        out = tmp_path / f"out-{len(laps)}"
+        done = subprocess.run([sys.executable, "-c", PHASES, *enrich_argv(one_story, out)[2:]], cwd=ROOT,
+                              capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr[-3000:]
+        laps.append(json.loads(done.stdout.splitlines()[-1]))
+
+    benchmark.pedantic(once, rounds=1 if QUICK else 3, iterations=1)
+    assert len(stories_written(tmp_path / "out-0")) == 1
+    info = benchmark.extra_info
+    for name in laps[0]:
+        info[name.replace(" ", "_") + "_cpu_s"] = round(statistics.median(lap.get(name, 0.0) for lap in laps), 3)
+    info["load_average"] = round(os.getloadavg()[0], 2)
+    report("start-up phases (CPU s)", info)
+
+
+def test_tokenizer_built_once(benchmark: Any, one_story: Path) -> None:
+    """`spacy.load` as the entity stage calls it (the empty first tokenizer) against the same load without it,
+    alternating in this process; the two pipelines give the same tokens and entities on the story."""
+    import time
+
+    import spacy
+
+    from transforms.entities.loading import load_arguments
+
+    arguments = load_arguments(DEFAULT_MODEL)
+    assert "config" in arguments, "the installed English pipeline should get the empty first tokenizer"
+    cpu: dict[str, list[float]] = {"once": [], "twice": []}
+    loaded: dict[str, Any] = {}
+
+    def load(name: str, **kwargs: Any) -> None:
+        since = time.process_time()
+        loaded[name] = spacy.load(DEFAULT_MODEL, **kwargs)
+        cpu[name].append(time.process_time() - since)
+
+    spacy.load(DEFAULT_MODEL, exclude=arguments["exclude"])  # the first load pays spaCy's one-time registry work
+
+    def both() -> None:
+        load("twice", exclude=arguments["exclude"])
+        load("once", **arguments)
+
+    benchmark.pedantic(both, rounds=1 if QUICK else 5, iterations=1)
+    text = json.loads(one_story.read_text())["text"]
+    once, twice = loaded["once"](text), loaded["twice"](text)
+    assert [(t.text, t.idx) for t in once] == [(t.text, t.idx) for t in twice]
+    assert [(e.start_char, e.end_char, e.label_) for e in once.ents] == [
+        (e.start_char, e.end_char, e.label_) for e in twice.ents
+    ]
+    info = benchmark.extra_info
+    for name, values in cpu.items():
+        info[f"load_tokenizer_{name}_cpu_s"] = round(statistics.median(values), 3)
+    info["saved_cpu_s"] = round(info["load_tokenizer_twice_cpu_s"] - info["load_tokenizer_once_cpu_s"], 3)
+    info["load_average"] = round(os.getloadavg()[0], 2)
+    report("entity model load, tokenizer built once vs twice", info)
