@@ -8,7 +8,7 @@ does not say plainly (a sourced component, an unreadable config) is kept, and th
 loading, what it does not use.
 
 The tokenizer is built once, not twice: `Language.__init__` builds the one the config names (for English, its ~1,350
-special cases and affix regexes, as long again as the rest of the load) and `from_disk` then resets it and reads
+special cases and affix regexes, about a quarter of the load) and `from_disk` then resets it and reads
 every one of its settings from the pipeline's `tokenizer` file. When the config names spaCy's own tokenizer and
 the folder has that file, `load_arguments` has the first build make an empty tokenizer that the file fills in:
 the same settings, read once.
