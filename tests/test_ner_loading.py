@@ -4,6 +4,7 @@ empty first tokenizer that the pipeline's own tokenizer file fills in."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,8 +71,8 @@ def test_the_tokenizer_read_from_disk_is_the_one_spacy_builds() -> None:
     import spacy
 
     arguments = load_arguments(DEFAULT_MODEL)
-    plain = spacy.load(DEFAULT_MODEL, exclude=arguments["exclude"])
-    fast = spacy.load(DEFAULT_MODEL, **arguments)
+    plain: Any = spacy.load(DEFAULT_MODEL, exclude=arguments["exclude"])
+    fast: Any = spacy.load(DEFAULT_MODEL, **arguments)
     assert fast.tokenizer.to_bytes(exclude=["vocab"]) == plain.tokenizer.to_bytes(exclude=["vocab"])
     text = "U.S. officials didn't say whether Gov. Smith's e-mail (smith@example.org) reached Wall St. at 9 a.m."
     assert [(t.text, t.idx) for t in fast(text)] == [(t.text, t.idx) for t in plain(text)]
