@@ -15,6 +15,26 @@ import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
+# Runners that execute a job in this process: they hold its PCollections in memory (pipeline/chunks.py) and, in
+# Beam's default `in_memory` mode, run its DoFns here too.
+LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+
+
+def is_local_runner(runner: str | None) -> bool:
+    runner = runner or "DirectRunner"
+    return runner in LOCAL_RUNNERS or runner.endswith(tuple(f".{name}" for name in LOCAL_RUNNERS))
+
+
+def steps_run_here(beam_args: Iterable[str]) -> bool:
+    """Whether the job's steps (their `DoFn.setup`) run in this process: a local runner in its default `in_memory`
+    mode, not `multi_processing` or `loopback` (worker processes of their own). Read from the arguments alone,
+    before Beam is imported."""
+    parser = argparse.ArgumentParser(allow_abbrev=False, add_help=False)
+    parser.add_argument("--runner")
+    parser.add_argument("--direct_running_mode", default="in_memory")
+    known, _ = parser.parse_known_args(list(beam_args))
+    return is_local_runner(known.runner) and known.direct_running_mode == "in_memory"
+
 
 class BeamFlagError(ValueError):
     """An argument neither wirebeam nor Beam accepts; the message names it."""

@@ -28,12 +28,11 @@ from collections.abc import Iterable, Iterator
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline.beam_flags import is_local_runner
 from pipeline.state import join
 
 LOGGER = logging.getLogger(__name__)
 
-# The runners that hold a job's PCollections in this process's memory; any other runner runs one job.
-LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
 CHUNK_FOLDER = ".chunk-{:05d}"
 FETCH_FOLDER = ".fetch"  # the first job of a chunked `run`: fetch and parse every feed
 CHUNK_INPUT = ".input-{:05d}.jsonl"
@@ -45,8 +44,7 @@ LAST_ONLY = ("_index",)
 
 def runs_in_chunks(beam_args: list[str]) -> bool:
     """Whether the job's runner keeps its data in this process (the only case chunking is for)."""
-    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner or "DirectRunner"
-    return runner in LOCAL_RUNNERS or runner.endswith(tuple(f".{name}" for name in LOCAL_RUNNERS))
+    return is_local_runner(PipelineOptions(beam_args).view_as(StandardOptions).runner)
 
 
 def count_lines(paths: Iterable[str]) -> int:

@@ -6,6 +6,9 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from pipeline.beam_flags import steps_run_here
+from transforms.language import preload_identifier
+
 if TYPE_CHECKING:
     from schemas.story import Manifest
 
@@ -108,11 +111,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     prepare_logging()  # wirebeam's modules import Beam: filter its import-time noise first
     from pipeline.options import ConfigError, parse_args
-    from pipeline.state import StateError, StateLocked
 
     if argv and argv[0] in TOOLS:
         return run_tool(argv, out)
     config, beam_args = parse_args(argv)
+    if steps_run_here(beam_args):
+        preload_identifier()  # the language model decompresses on another core while Beam is imported
+    from pipeline.state import StateError, StateLocked
+
     configure_logging(config.log_level, config.quiet)
     if config.command == "stream":
         from pipeline.streaming import main_stream  # Beam's runners are imported only when a job runs

@@ -14,7 +14,6 @@ import unicodedata
 from functools import lru_cache
 from html import unescape as html_unescape
 
-import ftfy
 import lxml.etree
 import lxml.html
 
@@ -70,6 +69,8 @@ def _repair_mojibake(text: str) -> str:
     """ftfy, only when a mojibake signature is present; curly quotes are kept (uncurl_quotes=False)."""
     if not any(gate in text for gate in _MOJIBAKE_GATE) or _MOJIBAKE_HINT_RE.search(text) is None:
         return text
+    import ftfy  # a heavy import (its character tables) that only texts with a mojibake signature need
+
     return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", unescape_html=False)
 
 

@@ -17,9 +17,9 @@ import apache_beam as beam
 
 from schemas.story import AnchorSource, DateMention, EnrichedStory, Story, TextField
 from transforms.common import DEAD_LETTER, counter, dead_letter
-from transforms.dates.tagger import extract_dates, no_rules_reason
+from transforms.dates.tagger import extract_dates, no_rules_reason, rules_for
 from transforms.faults import ElementTimeout, check_failpoint, time_limit
-from transforms.language import enrichment_language
+from transforms.language import LEGACY_LANGUAGE, enrichment_language
 
 LOGGER = logging.getLogger(__name__)
 
@@ -80,6 +80,9 @@ class ExtractDatesFn(beam.DoFn):
     def __init__(self, element_timeout: float | None = None, *, failpoints: Mapping[str, str] | None = None) -> None:
         self._timeout = element_timeout
         self._failpoints = dict(failpoints or {})
+
+    def setup(self) -> None:
+        rules_for(LEGACY_LANGUAGE)  # English rules once per worker, before the first story; French on its first
 
     def process(self, story: EnrichedStory) -> Iterator[Any]:
         try:

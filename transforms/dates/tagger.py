@@ -14,22 +14,35 @@ with X placeholders ("Friday" → ``XXXX-WXX-5``, "Nov. 6" → ``XXXX-11-06``, "
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from functools import cache
 
 from transforms.dates.engine import Rule, TimexMention, tag
-from transforms.dates.rules import RULES
-from transforms.dates.rules_fr import RULES_FR
 
-__all__ = ["RULES_BY_LANGUAGE", "TimexMention", "extract_dates", "no_rules_reason"]
+__all__ = ["RULE_TABLES", "TimexMention", "extract_dates", "no_rules_reason", "rules_for"]
 
-# The languages with date rules; a story in any other language gets no dates (see ``no_rules_reason``).
-RULES_BY_LANGUAGE: dict[str, tuple[Rule, ...]] = {"en": RULES, "fr": RULES_FR}
+# The languages with date rules (module, rule table); a story in any other language gets no dates (see
+# ``no_rules_reason``). A table is imported when its language's first story is tagged: building one compiles
+# its rules' patterns, which a run without French stories need not pay for.
+RULE_TABLES: dict[str, tuple[str, str]] = {
+    "en": ("transforms.dates.rules", "RULES"),
+    "fr": ("transforms.dates.rules_fr", "RULES_FR"),
+}
+
+
+@cache
+def rules_for(language: str) -> tuple[Rule, ...]:
+    """The rule table of ``language`` (KeyError for a language without rules)."""
+    module, table = RULE_TABLES[language]
+    rules: tuple[Rule, ...] = getattr(importlib.import_module(module), table)
+    return rules
 
 
 def no_rules_reason(language: str | None) -> str | None:
     """Why a story in ``language`` gets no dates, or None when there are rules for it."""
     if language is None:
         return "language undetermined"
-    return None if language in RULES_BY_LANGUAGE else f"no rules for {language}"
+    return None if language in RULE_TABLES else f"no rules for {language}"
 
 
 def extract_dates(text: str, anchor: dt.date | None, language: str = "en") -> list[TimexMention]:
@@ -38,4 +51,4 @@ def extract_dates(text: str, anchor: dt.date | None, language: str = "en") -> li
 
     Never raises otherwise: a rule that fails on an odd input is logged and its mention skipped.
     """
-    return tag(text, anchor, RULES_BY_LANGUAGE[language])
+    return tag(text, anchor, rules_for(language))

@@ -18,7 +18,7 @@ from typing import Any
 from transforms.entities.canonical import canonicalize
 from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
 from transforms.entities.labels import LABEL_SANITY
-from transforms.entities.loading import unneeded_components
+from transforms.entities.loading import load_arguments
 from transforms.entities.places import load_names, load_places
 from transforms.entities.segments import ModelText, name_segments
 from transforms.entities.spans import (
@@ -354,7 +354,7 @@ class EntityExtractor:
 
         try:
             # Components NER does not use are never read (transforms/entities/loading.py).
-            nlp = spacy.load(self.model, exclude=unneeded_components(self.model))
+            nlp = spacy.load(self.model, **load_arguments(self.model))
         except (OSError, ImportError, ValueError) as exc:  # E050 "can't find model" is an OSError
             raise ValueError(f"spaCy pipeline {self.model!r} cannot be loaded: {exc}") from exc
         keep = _ner_components(nlp)

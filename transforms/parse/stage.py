@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import apache_beam as beam
-import feedparser
 import orjson
 
 from schemas.story import FeedSource, RawEntry
@@ -65,6 +64,8 @@ def parse_json_feed(body: bytes) -> dict[str, Any]:
     feedparser 6.0.14 (the current release) has no JSON Feed support, so this small adapter maps the spec's
     fields (https://www.jsonfeed.org/version/1.1/) onto feedparser's keys and reuses its date parser.
     """
+    import feedparser  # imported where feeds are parsed: `enrich`'s story lines never need it
+
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -332,6 +333,8 @@ def parse_feed_bytes(fetched: FetchedFeed) -> dict[str, Any]:
     """feedparser (or the JSON Feed adapter) over the fetched bytes and headers; never a URL or a path."""
     if looks_like_json_feed(fetched.body):
         return parse_json_feed(fetched.body)
+    import feedparser
+
     return feedparser.parse(
         io.BytesIO(fetched.body),
         # The body is already decoded: drop encoding headers; content-location gives relative links a base.

@@ -1,0 +1,59 @@
+"""What the command's start-up leaves out or does on the side (README, Performance: start-up)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.beam_flags import steps_run_here
+from transforms import language
+from transforms.dates.tagger import RULE_TABLES, extract_dates, rules_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("beam_args", "here"),
+    [
+        ([], True),
+        (["--runner=DirectRunner"], True),
+        (["--runner", "FnApiRunner", "--direct_num_workers=2"], True),
+        (["--runner=apache_beam.runners.direct.direct_runner.DirectRunner"], True),
+        (["--direct_running_mode=multi_processing", "--direct_num_workers=2"], False),
+        (["--direct_running_mode", "loopback"], False),
+        (["--runner=DataflowRunner", "--project=p"], False),
+    ],
+)
+def test_steps_run_here_only_on_an_in_memory_local_runner(beam_args: list[str], here: bool) -> None:
+    assert steps_run_here(beam_args) is here
+
+
+def test_the_enrich_modules_leave_feed_parsing_mojibake_repair_and_french_dates_out() -> None:
+    probe = (
+        "import sys; import pipeline.cli, pipeline.driver, pipeline.build, transforms.entities.stage; "
+        "print(' '.join(m for m in ('feedparser', 'ftfy', 'transforms.dates.rules_fr') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_a_rule_table_is_built_on_first_use_and_kept() -> None:
+    assert set(RULE_TABLES) == {"en", "fr"}
+    assert rules_for("fr") is rules_for("fr") and len(rules_for("fr")) > 10
+    (mention,) = extract_dates("La réunion aura lieu le 12 mars 2026.", None, "fr")
+    assert mention.value == "2026-03-12"
+    with pytest.raises(KeyError):
+        rules_for("de")
+
+
+def test_the_identifier_loaded_in_the_background_is_the_one_identify_uses() -> None:
+    thread = language.preload_identifier()
+    assert language.identify("The central bank kept its policy rate unchanged on Wednesday.")[0] == "en"
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    loaded = language._identifier()
+    language.preload_identifier().join(timeout=60)  # a second preload finds it loaded
+    assert language._identifier() is loaded
