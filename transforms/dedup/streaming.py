@@ -35,15 +35,16 @@ from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.members import (
     DUPLICATES,
     Member,
-    exact_keys,
     is_version,
+    member_info,
     member_of,
     near_duplicates,
     prior_member,
+    recorded_member,
 )
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.versions import as_next_version, fingerprint, story_info
+from transforms.dedup.versions import as_next_version, story_info
 
 VERSIONS = "versions"
 REVISED = "revised"  # PriorRuns → FirstSighting: a story changed since an earlier run's record
@@ -59,13 +60,15 @@ _MICROS = 1_000_000
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Sighting:
-    """A story as the keyed dedup steps see it: id, event time (µs), keys and the MinHash signature."""
+    """A story as the keyed dedup steps see it: id, event time (µs), keys, the MinHash signature and `info`, what
+    tells a later story from its outlet a version of this one (members.is_version)."""
 
     id: str
     ts: int
     keys: tuple[str, ...]
     signature: bytes = b""
     n_shingles: int = 0
+    info: VersionInfo | None = dataclasses.field(default=None, compare=False)
 
     @property
     def order(self) -> tuple[int, str]:
@@ -81,15 +84,17 @@ class Vote:
     duplicate_of: str | None = None
     reason: str | None = None
     original_ts: int | None = None
+    # What the key remembers of the earlier copy (its exact keys and version), for DecideFn's version rule.
+    original_keys: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    original_info: VersionInfo | None = dataclasses.field(default=None, compare=False)
 
 
 def sighting_of(story: Story, ts_micros: int, cfg: DedupConfig | None) -> Sighting:
     """The keys of a story, exactly as the batch dedup makes them (transforms/dedup.member_of): exact keys,
-    plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given."""
-    if cfg is None:
-        return Sighting(story.id, ts_micros, exact_keys(story))
+    plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given; its version as first seen."""
     member = member_of(story, cfg)
-    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles)
+    info = member_info(member, 1, [member.fingerprint])
+    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles, info)
 
 
 def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: DedupConfig) -> Vote:
@@ -115,14 +120,15 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
             best = entry
     if best is None:
         return Vote(story.id)
-    return Vote(story.id, best.id, kind_of(key).reason, best.ts)
+    return Vote(story.id, best.id, kind_of(key).reason, best.ts, best.keys, best.info)
 
 
 def stored_form(key: str, story: Sighting) -> Sighting:
-    """What a key remembers of a story: exact keys need only id and time, band keys also the signature."""
+    """What a key remembers of a story: id, time, exact keys and version; band keys also the signature."""
+    exact = tuple(k for k in story.keys if not is_band(k))
     if is_band(key):
-        return Sighting(story.id, story.ts, (), story.signature, story.n_shingles)
-    return Sighting(story.id, story.ts, ())
+        return Sighting(story.id, story.ts, exact, story.signature, story.n_shingles, story.info)
+    return Sighting(story.id, story.ts, exact, info=story.info)
 
 
 def decide(votes: Iterable[Vote]) -> Vote | None:
@@ -231,9 +237,11 @@ class FirstSightingFn(beam.DoFn):
             yield story
             return
         prior: VersionInfo | None = version.read() if self._versions else None
-        if prior is not None and is_changed(story, prior):
-            yield next_version(story, story.id, prior, version)
-            return
+        if prior is not None:
+            member = member_of(story)
+            if is_version(member, recorded_member(story.id, prior), member):
+                yield next_version(story, story.id, prior, version)
+                return
         counter("stream.dedup.seen_again").inc()
         yield beam.pvalue.TaggedOutput(
             DUPLICATES, duplicate_record(story, story.id, same_id_reason(story), cross_poll)
@@ -250,14 +258,6 @@ def next_version(story: Story, prior_id: str, prior: VersionInfo, version: Any) 
     counter("stream.dedup.versions").inc()
     version.write(story_info(story, prior.version + 1, prior.fingerprints))
     return beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), prior_id, prior))
-
-
-def is_changed(story: Story, prior: VersionInfo) -> bool:
-    """The batch rule for the same item (transforms/dedup/stage.is_version): a text the item was not seen with,
-    not published before the record it would supersede."""
-    if prior.published is not None and story.published_at and story.published_at.timestamp() < prior.published:
-        return False
-    return fingerprint(story.content_hash, story.title) not in prior.fingerprints
 
 
 class KeyVotesFn(beam.DoFn):
@@ -341,7 +341,11 @@ class KeyVotesFn(beam.DoFn):
 
 class DecideFn(beam.DoFn):
     """(story id, ("story", (Story, n_keys, µs)) | ("vote", Vote)) → EnrichedStory or Duplicate, once every
-    key has voted."""
+    key has voted. With `versions`, a story the earlier copy's outlet changed (the batch rule, members.is_version:
+    a wire's own update or correction, under a new id) is emitted as the version after that copy's record."""
+
+    def __init__(self, versions: bool = True) -> None:
+        self._versions = versions
 
     def process(
         self,
@@ -368,6 +372,13 @@ class DecideFn(beam.DoFn):
             counter("stream.dedup.stories").inc()
             yield singleton(story, utcnow())
             return
+        if self._versions and verdict.original_info is not None:
+            member = member_of(story)
+            prior = recorded_member(verdict.duplicate_of or "", verdict.original_info, verdict.original_keys)
+            if is_version(member, prior, member):
+                counter("stream.dedup.versions").inc()
+                yield as_next_version(singleton(story, utcnow()), prior.id, verdict.original_info)
+                return
         counter("stream.dedup.duplicates").inc()
         cross_poll = verdict.original_ts is not None and verdict.original_ts < ts
         yield beam.pvalue.TaggedOutput(
@@ -527,7 +538,7 @@ class StreamingDedup(beam.PTransform):
             (sketched.story, votes)
             | "StoryAndVotes" >> beam.Flatten()
             | "TypeMessages" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple[str, Any]])
-            | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
+            | "Decide" >> beam.ParDo(DecideFn(self._versions)).with_outputs(DUPLICATES, main="stories")
         )
         duplicates = (*earlier, first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
         stories_out = (decided.stories, first[VERSIONS]) | "StoriesAndVersions" >> beam.Flatten()
