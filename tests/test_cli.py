@@ -158,3 +158,37 @@ def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) 
     }
     letters = [json.loads(line) for f in (tmp_path / "out" / "r1").glob("dead_letter-*") for line in f.open()]
     assert sorted(d["error_type"] for d in letters) == ["dtd_entities", "not_a_feed", "ssrf_blocked"]
+
+
+@pytest.mark.parametrize(
+    ("header", "flags", "advice"),
+    [
+        ('{"format": "wirebeam-dedup-index", "version": 2, "shingle_size": 3}', [],
+         "dedup index was built with shingle_size=3, this run uses 4: their signatures cannot be compared; "
+         "rerun with --dedup-shingle-size 3 (the index's), or with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 2, "shingle_size": 4}', ["--dedup-shingle-size", "5"],
+         "dedup index was built with shingle_size=4, this run uses 5: their signatures cannot be compared; "
+         "rerun with --dedup-shingle-size 4 (the index's), or with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 2, "num_perm": 64}', [],
+         "dedup index was built with num_perm=64, this run uses 128: their signatures cannot be compared; "
+         "rerun with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 99}', [],
+         "dedup index version 99 is newer than this wirebeam reads (2); upgrade wirebeam or rerun with --reset-state"),
+        ('{"format": "other"}', [], "dedup index has no wirebeam header; fix it or rerun with --reset-state"),
+    ],
+)  # fmt: skip
+def test_an_unusable_dedup_index_is_refused_with_what_to_do(
+    tmp_path: Path, run_cli, capsys: pytest.CaptureFixture[str], header: str, flags: list[str], advice: str
+) -> None:
+    """The dedup index states what is wrong (transforms/dedup/index.py); the CLI adds which of its flags help."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "dedup_index.jsonl").write_text(header + "\n")
+    code, _ = run_cli(
+        "run", "--feeds", str(SAMPLES / "coastal-times.atom"), "--output", str(tmp_path / "out"), "--state",
+        str(state), *flags,
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err
+    assert err == f"wirebeam: {state / 'dedup_index.jsonl'}: {advice}\n"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # refused before the run
