@@ -390,6 +390,32 @@ def test_prior_runs_turn_copies_of_what_was_emitted_into_duplicates(tmp_path: Pa
     assert dups == [("a", "a", "index", True), ("b", "a", "index", True), ("c", "a", "index", True)]
 
 
+def test_prior_runs_read_the_index_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DoFn instances of one PriorRunsFn (a worker's threads each deserialize their own) share one copy of the
+    index (apache_beam.utils.shared); another PriorRunsFn (another stream in the same process) reads its own."""
+    from apache_beam.internal import pickler
+
+    from transforms.dedup import streaming
+
+    emitted = story("a", WIRE, url="https://x.example/a", canonical_url="https://x.example/a")
+    path = _index_file(tmp_path, [(emitted, NOW - dt.timedelta(days=1))])
+    reads: list[str] = []
+    parse = streaming.parse_index_line
+    monkeypatch.setattr(streaming, "parse_index_line", lambda line: reads.append(line) or parse(line))
+    fn = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    instances = [pickler.loads(pickler.dumps(fn)) for _ in range(3)]
+    for instance in instances:
+        instance.setup()
+    assert len(reads) == 2  # header and entry, once for the three instances
+    copy = story("b", WIRE, feed="https://b.example/rss")
+    for instance in instances:
+        (dup,) = instance.process(copy)
+        assert (dup.value.duplicate_of, dup.value.reason) == ("a", "index")
+    other = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    other.setup()
+    assert len(reads) == 4
+
+
 def test_prior_runs_without_an_index_pass_everything(tmp_path: Path) -> None:
     fn = PriorRunsFn(str(tmp_path / "absent.jsonl"), CFG, dt.timedelta(days=7), NOW)
     fn.setup()

@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import userstate
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.util import ReshufflePerKey
+from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
@@ -403,10 +404,17 @@ class _SketchFn(beam.DoFn):
             yield key, sighting
 
 
+class PriorIndex(dict[str, list[Member]]):
+    """The earlier runs' members by key ("id:<id>" and their dedup keys); a dict subclass, so that Shared can hold
+    it by weak reference."""
+
+
 class PriorRunsFn(beam.DoFn):
     """Story → itself, or a Duplicate of the earlier run's story an entry of the dedup index names (the same id, a
     shared exact key, or a band key whose signatures agree). The index, within the retention window, is read once
-    per worker in setup: earlier runs' memory is fixed for the life of the stream, the stream's own is keyed state.
+    per worker process (apache_beam.utils.shared: every DoFn instance of one PriorRunsFn, one per thread, gets the
+    same copy; it is only read): earlier runs' memory is fixed for the life of the stream, the stream's own is
+    keyed state.
     """
 
     def __init__(
@@ -417,12 +425,16 @@ class PriorRunsFn(beam.DoFn):
         self._cfg = cfg
         self._retention = retention
         self._now = now
-        self._by_key: dict[str, list[Member]] = {}
+        self._shared = Shared()  # pickled with the DoFn: its copies on a worker name one shared object
+        self._by_key: PriorIndex = PriorIndex()
 
     def setup(self) -> None:
-        self._by_key = {}
+        self._by_key = self._shared.acquire(self._load)
+
+    def _load(self) -> PriorIndex:
+        by_key = PriorIndex()
         if not FileSystems.exists(self._path):
-            return
+            return by_key
         with FileSystems.open(self._path) as handle:
             for raw in handle:
                 entry = parse_index_line(raw.decode("utf-8"))
@@ -430,7 +442,8 @@ class PriorRunsFn(beam.DoFn):
                     continue
                 member = prior_member(entry, self._cfg)
                 for key in (f"id:{member.id}", *member.keys):
-                    self._by_key.setdefault(key, []).append(member)
+                    by_key.setdefault(key, []).append(member)
+        return by_key
 
     def earlier(self, story: Story, member: Member | None = None) -> tuple[Member, str] | None:
         """The earlier run's member this story is a copy of, and why; None for a new story."""
