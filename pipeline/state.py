@@ -86,6 +86,13 @@ def unusable_index(path: str, exc: IndexFormatError) -> StateError:
     return StateError(f"{path}: {exc}; {index_advice(exc)}")
 
 
+def failure_note(exc: BaseException) -> str:
+    """For a job that failed on the dedup index (a corrupt line is only met when the job reads it): what to do."""
+    if isinstance(exc, IndexFormatError):
+        return f"\nthe state folder's dedup index is unusable: {index_advice(exc)}"
+    return ""
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -594,6 +594,26 @@ def test_a_state_folder_held_by_a_stream_refuses_runs_and_streams(
     assert not list((tmp_path / "out").glob("*"))
 
 
+@pytest.mark.e2e
+def test_a_corrupt_dedup_index_line_fails_runs_and_streams_in_one_message(
+    tmp_path: Path, run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header is checked before the job; a corrupt line is met by the job (PriorRuns, or the batch index read):
+    the failure is said in a few lines with what to do, no traceback (that is for --log-level INFO)."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "dedup_index.jsonl").write_text(index_header(CFG) + '\n{"id": broken\n')
+    feed = str(ROOT / "pipeline" / "samples" / "harbor-wire.xml")
+    common = ("--feeds", feed, "--output", str(tmp_path / "out"), "--state", str(state))
+    assert run_cli("stream", *common, "--duration", "2", "--interval", "1")[0] == 1
+    assert run_cli("run", *common)[0] == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (stream, run) = [line for line in err.splitlines() if "failed: IndexFormatError: corrupt dedup index line" in line]
+    assert stream.startswith("wirebeam stream: the stream failed: ") and run.startswith("wirebeam: the pipeline failed")
+    assert err.count("the state folder's dedup index is unusable: fix it or rerun with --reset-state") == 2
+
+
 def stream_command(url: str, out: Path, state: Path) -> list[str]:
     return [
         sys.executable, "-m", "pipeline", "stream", "--quiet", "--feeds", url, "--allow-private-hosts",

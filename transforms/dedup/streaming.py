@@ -437,7 +437,8 @@ class PriorRunsFn(beam.DoFn):
             return by_key
         with FileSystems.open(self._path) as handle:
             for raw in handle:
-                entry = parse_index_line(raw.decode("utf-8"))
+                line = raw.decode("utf-8").strip()
+                entry = parse_index_line(line) if line else None
                 if entry is None or expired(entry, self._now, self._retention):
                     continue
                 member = prior_member(entry, self._cfg)
