@@ -124,6 +124,11 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"--feeds-file {path!r} cannot be read: {exc}") from exc
+    from pipeline.textfiles import refusal
+
+    refused = refusal("--feeds-file", path, data)
+    if refused is not None:
+        raise ConfigError(refused)
     if b"\x00" in data:
         raise ConfigError(f"--feeds-file {path!r} is a binary file, not a list of feeds")
     try:
@@ -357,6 +362,12 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.command == "enrich":
         if not Path(args.input).is_file() and not args.input.startswith("gs://"):
             raise ConfigError(f"--input {args.input!r} is not a file")
+        if not args.input.startswith("gs://"):
+            from pipeline.textfiles import check_input
+
+            refused = check_input("--input", args.input)
+            if refused is not None:
+                raise ConfigError(refused)
         return RunConfig(input=args.input, dedup=args.dedup, **common)
     for flag, value in (
         ("--connect-timeout", args.connect_timeout),

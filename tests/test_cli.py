@@ -192,3 +192,40 @@ def test_an_unusable_dedup_index_is_refused_with_what_to_do(
     assert code == 3 and "Traceback" not in err
     assert err == f"wirebeam: {state / 'dedup_index.jsonl'}: {advice}\n"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # refused before the run
+
+
+@pytest.mark.parametrize(("encoding", "name"), [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+@pytest.mark.parametrize("flag", ["--feeds-file", "--input"])
+def test_a_utf16_or_utf32_file_is_refused_with_the_command_that_converts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, name: str, flag: str
+) -> None:
+    """Saved by a Windows editor or PowerShell's `>`: each line would be a dead letter (or a "binary" feeds file)."""
+    path = tmp_path / "in put.txt"
+    text = "https://wire.example/rss\n" if flag == "--feeds-file" else '{"id": "a", "text": "Café"}\n'
+    path.write_text(text, encoding=encoding)  # utf-16-be: no byte-order mark
+    command = "run" if flag == "--feeds-file" else "enrich"
+    code, err = exit_code([command, flag, str(path)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"wirebeam: error: {flag} {str(path)!r} is {name} text; wirebeam reads UTF-8: convert it first, e.g. "
+        f"iconv -f {name} -t UTF-8 '{path}' > '{path}.utf8'"
+    )
+
+
+def test_an_input_with_latin1_lines_is_read_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Its lines that are not UTF-8 are dead letters (tests/test_enrich_cli.py); the user hears why before the job."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "plain"}\n' + '{"id": "b", "text": "Café"}\n'.encode("latin-1"))
+    with caplog.at_level(logging.WARNING, logger="pipeline.textfiles"):
+        config, _ = parse_args(["enrich", "--input", str(path)])
+    assert config.input == str(path)
+    (warning,) = caplog.messages
+    assert warning == (
+        f"--input {str(path)!r} is not all UTF-8 (line 2 has byte 0xe9): such lines become dead letters (not_utf8); "
+        f"a file in Latin-1 or Windows-1252 reads whole once converted: iconv -f WINDOWS-1252 -t UTF-8 {path} > "
+        f"{path}.utf8"
+    )
+    caplog.clear()
+    path.write_text('{"id": "a", "text": "Café"}\n', encoding="utf-8")
+    parse_args(["enrich", "--input", str(path)])
+    assert caplog.messages == []
