@@ -292,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     enrich = sub.add_parser("enrich", help="clean, tag entities and dates on stories you already have (JSONL)")
-    enrich.add_argument("--input", required=True, help="JSONL: id, text or html, optional title, url, published_at")
+    # Required, checked in config_from_args: a mistyped flag ("--inptu") is named before a missing --input.
+    enrich.add_argument("--input", help="(required) JSONL: id, text or html, optional title, url, published_at")
     enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
     common(enrich)
     # Batch only, added after `stream` copied run's options: a stream is not cut into chunks.
@@ -360,6 +361,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.run_id is not None and (not args.run_id or "/" in args.run_id or args.run_id.startswith(".")):
         raise ConfigError(f"--run-id must be a plain folder name, got {args.run_id!r}")
     if args.command == "enrich":
+        if args.input is None:
+            raise ConfigError("--input is required: the JSONL file of stories to enrich")
         if not Path(args.input).is_file() and not args.input.startswith("gs://"):
             raise ConfigError(f"--input {args.input!r} is not a file")
         if not args.input.startswith("gs://"):
@@ -406,13 +409,13 @@ def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
     """argv → (wirebeam's RunConfig, the arguments left for Beam)."""
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
+    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
+        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
+    check_for_beam(parser, args.command, beam_args)  # first: a mistyped flag explains what else looks wrong
     try:
         config = config_from_args(args)
     except ConfigError as exc:
         parser.error(str(exc))
-    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
-        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
-    check_for_beam(parser, args.command, beam_args)
     return config, beam_args
 
 

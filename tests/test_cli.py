@@ -35,6 +35,10 @@ def exit_code(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
         (["run", "--direct_num_worker=2"], "--direct_num_worker", "--direct_num_workers"),  # one of Beam's
         (["stream", "--duration", "5", "--intervall", "9"], "--intervall", "--interval"),
         (["enrich", "--input", str(ROOT / "README.md"), "--dedupe"], "--dedupe", "--dedup"),
+        # A required flag mistyped: named as such, not as "--input is required".
+        (["enrich", "--inptu", str(ROOT / "README.md")], "--inptu", "--input"),
+        # Before a value wirebeam would refuse: the typo is what explains it.
+        (["run", "--dedup-retention-days", "0", "--fedds", "x"], "--fedds", "--feeds"),
     ],
 )
 def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
@@ -50,6 +54,17 @@ def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
 def test_a_stray_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = exit_code(["run", "feeds.xml"], capsys)
     assert code == 2 and err.splitlines()[-1] == "wirebeam: error: unexpected argument 'feeds.xml'"
+    # A usage line's optional part copied with its brackets.
+    code, err = exit_code(["enrich", "--input", str(ROOT / "README.md"), "[--dedup]"], capsys)
+    assert code == 2 and err.splitlines()[-1] == (
+        "wirebeam: error: unexpected argument '[--dedup]': the brackets mark an optional part, write --dedup without "
+        "them"
+    )
+
+
+def test_enrich_without_input_says_what_input_is(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(["enrich", "--output", "out"], capsys)
+    assert code == 2 and err.splitlines()[-1] == "wirebeam: error: --input is required: the JSONL file of stories to enrich"
 
 
 def test_beam_options_still_pass_through() -> None:
