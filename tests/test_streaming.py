@@ -37,6 +37,7 @@ from transforms.dedup.streaming import (
     decide,
     same_id_reason,
     sighting_of,
+    stored_form,
     vote_at_key,
 )
 from transforms.fetch.http import FetchSettings
@@ -139,6 +140,22 @@ def test_vote_at_band_key_is_verified_on_signatures() -> None:
     unrelated = sighting_of(story("c", OTHER), 20, CFG)
     assert vote_at_key("b:00:x", edited, [original], CFG) == Vote("b", "a", "near", 10)
     assert vote_at_key("b:00:x", unrelated, [original], CFG) == Vote("c")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Photos of the week, May 17", Vote("b")),  # the next edition of a series: another story
+        ("Photos of the week, May 10", Vote("b", "a", "near", 10)),  # the same edition again
+    ],
+)
+def test_vote_at_band_key_tells_editions_of_a_series_apart(title: str, expected: Vote) -> None:
+    """The batch check of a candidate pair (members.near_duplicates → editions_of_a_series) in the stream too."""
+    template = "The week in pictures, as chosen by our photo desk and our readers."
+    original = sighting_of(story("a", template, title="Photos of the week, May 10"), 10, CFG)
+    edition = sighting_of(story("b", template, feed="https://b.example/rss", title=title), 20, CFG)
+    (band, *_) = [k for k in edition.keys if k.startswith("b:") and k in original.keys]
+    assert vote_at_key(band, edition, [stored_form(band, original)], CFG) == expected
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 import apache_beam as beam
 import numpy as np
@@ -159,7 +159,17 @@ TEMPLATE_SHINGLES = 57
 _NUMBER_RE = re.compile(r"\d+")
 
 
-def editions_of_a_series(a: Member, b: Member) -> bool:
+class Sized(Protocol):
+    """What `editions_of_a_series` reads of a copy: a batch Member, or a stream Sighting."""
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def n_shingles(self) -> int: ...
+
+
+def editions_of_a_series(a: Sized, b: Sized) -> bool:
     """Two short items whose titles both carry numbers, and different ones ("Best of cartoons, May 17" / "May 18",
     two live-blog editions with their figures): editions sharing a template text, not copies of one story. (A
     title with no number beside one with a number says nothing: "Hear the 911 call" and the article it is from.)"""

@@ -36,6 +36,7 @@ from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.members import (
     DUPLICATES,
     Member,
+    editions_of_a_series,
     is_version,
     member_info,
     member_of,
@@ -70,6 +71,7 @@ class Sighting:
     signature: bytes = b""
     n_shingles: int = 0
     info: VersionInfo | None = dataclasses.field(default=None, compare=False)
+    title: str | None = dataclasses.field(default=None, compare=False)  # for members.editions_of_a_series
 
     @property
     def order(self) -> tuple[int, str]:
@@ -95,7 +97,7 @@ def sighting_of(story: Story, ts_micros: int, cfg: DedupConfig | None) -> Sighti
     plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given; its version as first seen."""
     member = member_of(story, cfg)
     info = member_info(member, 1, [member.fingerprint])
-    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles, info)
+    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles, info, story.title)
 
 
 def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: DedupConfig) -> Vote:
@@ -108,6 +110,8 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
     best: Sighting | None = None
     for entry in stored:
         if entry.order >= story.order or entry.id == story.id:
+            continue
+        if near and editions_of_a_series(entry, story):  # the batch check of a candidate (members.near_duplicates)
             continue
         if near and not estimated_near_duplicate(
             np.frombuffer(entry.signature, dtype="<u4"),
@@ -128,7 +132,7 @@ def stored_form(key: str, story: Sighting) -> Sighting:
     """What a key remembers of a story: id, time, exact keys and version; band keys also the signature."""
     exact = tuple(k for k in story.keys if not is_band(k))
     if is_band(key):
-        return Sighting(story.id, story.ts, exact, story.signature, story.n_shingles, story.info)
+        return Sighting(story.id, story.ts, exact, story.signature, story.n_shingles, story.info, story.title)
     return Sighting(story.id, story.ts, exact, info=story.info)
 
 
