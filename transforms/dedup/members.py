@@ -480,8 +480,9 @@ def is_version(member: Member, prior: Member | None, first: Member) -> bool:
 
 
 def recorded_member(story_id: str, info: VersionInfo, keys: Sequence[str] = ()) -> Member:
-    """An emitted record as `is_version` compares against it, from what is remembered of it: its id, exact keys
-    and version (the stream's keyed state; an index line is read by `prior_member`)."""
+    """An emitted record as `is_version` compares against it, from what is remembered of it: its id, version and
+    the keys known to be its own (the stream's keyed state: the key that found it; an index line is read by
+    `prior_member`)."""
     return Member(id=story_id, source="(emitted)", keys=tuple(keys), prior=True, outlet=info.outlet, info=info)
 
 

@@ -87,8 +87,9 @@ class Vote:
     duplicate_of: str | None = None
     reason: str | None = None
     original_ts: int | None = None
-    # What the key remembers of the earlier copy (its exact keys and version), for DecideFn's version rule.
-    original_keys: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    # For DecideFn's version rule: the key that voted (a shared GUID or URL key makes the two the same item) and
+    # what it remembers of the earlier copy's version.
+    key: str = dataclasses.field(default="", compare=False)
     original_info: VersionInfo | None = dataclasses.field(default=None, compare=False)
 
 
@@ -125,15 +126,14 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
             best = entry
     if best is None:
         return Vote(story.id)
-    return Vote(story.id, best.id, kind_of(key).reason, best.ts, best.keys, best.info)
+    return Vote(story.id, best.id, kind_of(key).reason, best.ts, key, best.info)
 
 
 def stored_form(key: str, story: Sighting) -> Sighting:
-    """What a key remembers of a story: id, time, exact keys and version; band keys also the signature."""
-    exact = tuple(k for k in story.keys if not is_band(k))
+    """What a key remembers of a story: id, time and version; band keys also the signature and title."""
     if is_band(key):
-        return Sighting(story.id, story.ts, exact, story.signature, story.n_shingles, story.info, story.title)
-    return Sighting(story.id, story.ts, exact, info=story.info)
+        return Sighting(story.id, story.ts, (), story.signature, story.n_shingles, story.info, story.title)
+    return Sighting(story.id, story.ts, (), info=story.info)
 
 
 def decide(votes: Iterable[Vote]) -> Vote | None:
@@ -379,7 +379,7 @@ class DecideFn(beam.DoFn):
             return
         if self._versions and verdict.original_info is not None:
             member = member_of(story)
-            prior = recorded_member(verdict.duplicate_of or "", verdict.original_info, verdict.original_keys)
+            prior = recorded_member(verdict.duplicate_of or "", verdict.original_info, (verdict.key,))
             if is_version(member, prior, member):
                 counter("stream.dedup.versions").inc()
                 yield as_next_version(singleton(story, utcnow()), prior.id, verdict.original_info)
