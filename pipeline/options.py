@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -135,6 +136,8 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"--feeds-file {path!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        raise ConfigError(f"--feeds-file {path!r} is a feed (XML), not a list of feeds: pass it with --feeds")
     base = Path(path).resolve().parent
 
     def located(url: str) -> str:
@@ -145,7 +148,13 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
 
     if text.lstrip().startswith("{"):
         try:
-            items = json.loads(text)["feeds"]
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f'--feeds-file {path!r} is not {{"feeds": [{{"url": …}}, …]}}: {exc}') from exc
+        if isinstance(data, dict) and "items" in data and "feeds" not in data:
+            raise ConfigError(f"--feeds-file {path!r} is a feed (JSON Feed), not a list of feeds: pass it with --feeds")
+        try:
+            items = data["feeds"]
             return tuple(FeedSource(**{**item, "url": located(item["url"])}) for item in items)
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f'--feeds-file {path!r} is not {{"feeds": [{{"url": …}}, …]}}: {exc}') from exc
@@ -156,6 +165,18 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
             url, _, name = line.partition(" ")
             sources.append(FeedSource(url=located(url), name=name.strip() or None))
     return tuple(sources)
+
+
+def is_feeds_list(location: str) -> bool:
+    """Whether a local --feeds file is a feeds file (one URL a line, or {"feeds": …}) given as a feed."""
+    if urlsplit(location).scheme in ("http", "https") or not Path(location).is_file():
+        return False
+    with open(location, "rb") as handle:
+        text = handle.read(1 << 16).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return bool(re.match(r'\{\s*"feeds"\s*:', text))
+    lines = [raw.split("#", 1)[0].strip() for raw in text.splitlines()]
+    return bool(text) and all(re.match(r"https?://\S+(\s|$)", line) for line in lines if line)
 
 
 def _spacy_pipeline_exists(name: str) -> bool:
@@ -381,6 +402,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.retries < 0:
         raise ConfigError(f"--retries must be >= 0, got {args.retries}")
     feeds = [FeedSource(url=_check_location("--feeds", u)) for u in args.feeds]
+    for feed in feeds:
+        if is_feeds_list(feed.url):
+            raise ConfigError(f"--feeds {feed.url!r} is a list of feeds, not a feed: pass it with --feeds-file")
     if args.feeds_file:
         feeds.extend(feeds_from_file(args.feeds_file))
     for feed in feeds:

@@ -243,3 +243,32 @@ def test_an_input_with_latin1_lines_is_read_with_a_warning(tmp_path: Path, caplo
     path.write_text('{"id": "a", "text": "Café"}\n', encoding="utf-8")
     parse_args(["enrich", "--input", str(path)])
     assert caplog.messages == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "content", "message"),
+    [
+        ("--feeds", "# wires\nhttps://a.example/rss\n\nhttps://b.example/rss Bee\n",
+         "is a list of feeds, not a feed: pass it with --feeds-file"),
+        ("--feeds", '{"feeds": [{"url": "https://a.example/rss"}]}', "is a list of feeds, not a feed: pass it with --feeds-file"),
+        ("--feeds-file", (SAMPLES / "coastal-times.atom").read_text(encoding="utf-8"),
+         "is a feed (XML), not a list of feeds: pass it with --feeds"),
+        ("--feeds-file", (SAMPLES / "metro-daily.json").read_text(encoding="utf-8"),
+         "is a feed (JSON Feed), not a list of feeds: pass it with --feeds"),
+    ],
+)  # fmt: skip
+def test_a_feed_and_a_list_of_feeds_swapped_are_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, content: str, message: str
+) -> None:
+    """Otherwise a list given as a feed is one `not_a_feed` dead letter, a feed given as the list a missing path."""
+    path = tmp_path / "given"
+    path.write_text(content, encoding="utf-8")
+    code, err = exit_code(["run", flag, str(path)], capsys)
+    assert code == 2 and err.splitlines()[-1] == f"wirebeam: error: {flag} {str(path)!r} {message}"
+
+
+def test_the_bundled_feeds_are_feeds() -> None:
+    from pipeline.options import is_feeds_list
+
+    assert not any(is_feeds_list(str(p)) for p in SAMPLES.iterdir() if p.name != "feeds.json")
+    assert is_feeds_list(str(SAMPLES / "feeds.json"))
