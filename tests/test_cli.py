@@ -3,6 +3,7 @@ file, Beam's import-time noise, and the per-feed reason in the summary."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from pipeline.cli import drop_import_noise, main
 from pipeline.options import parse_args
-from schemas.story import Manifest
+from schemas.story import FeedCounts, Manifest
 from tests.conftest import ROOT, SAMPLES
 from tests.test_parse import BILLION_LAUGHS
 
@@ -112,6 +113,21 @@ def test_an_output_that_is_a_file_is_named_as_such(tmp_path: Path, run_cli, caps
     assert blocker.read_text() == "x"
 
 
+@pytest.mark.parametrize(
+    ("entries", "feeds", "line"),
+    [(0, 0, ""), (1, 0, "1 entry failed"), (2, 1, "2 entries and 1 feed failed"), (0, 2, "2 feeds failed")],
+)
+def test_the_last_line_says_where_to_read_why_entries_or_feeds_failed(entries: int, feeds: int, line: str) -> None:
+    from pipeline.cli import failures_line
+
+    t = FeedCounts(dead_letters=entries, feed_errors=feeds)
+    at = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    manifest = Manifest(run_id="r", command="run", started_at=at, finished_at=at, wirebeam_version="0", options={},
+                        feeds={}, totals=t, reconciled=True, files={})  # fmt: skip
+    expected = f"{line}: why is in out/r/dead_letter-*.jsonl (`wirebeam report out/r` groups them)" if line else ""
+    assert failures_line(manifest, "out/r") == expected
+
+
 def test_beams_apitools_warning_is_filtered_and_other_warnings_are_not() -> None:
     def record(name: str, msg: str) -> logging.LogRecord:
         return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
@@ -163,6 +179,10 @@ def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) 
     assert row(str(page))[6:] == ["1", "0", "-", "not_a_feed"]
     assert row(str(laughs))[6:] == ["1", "0", "-", "dtd_entities"]
     assert row(good)[6:] == ["0", "0", "-"] and int(row(good)[2]) > 0
+    run = tmp_path / "out" / "r1"
+    assert printed.splitlines()[-1] == (
+        f"3 feeds failed: why is in {run}/dead_letter-*.jsonl (`wirebeam report {run}` groups them)"
+    )
     manifest = Manifest.model_validate_json((tmp_path / "out" / "r1" / "manifest.json").read_text())
     assert {feed: c.feed_error for feed, c in manifest.feeds.items()} == {
         refused: "ssrf_blocked",
