@@ -555,13 +555,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
+def runs_hint(folder: str) -> str:
+    """For an --output folder given instead of one of its runs: the runs it holds, the latest named."""
+    runs = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(glob.escape(folder), "*", "manifest.json")))
+    if not runs:
+        return ""
+    latest = max(runs, key=lambda p: os.path.getmtime(os.path.join(p, "manifest.json")))
+    return f"; it holds {len(runs)} finished run{'s' if len(runs) != 1 else ''}, the latest {latest}"
+
+
 def main_from_args(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         path = write_report(args.run_dir.rstrip("/"), args.out)
     except FileNotFoundError as exc:
         print(
-            f"wirebeam report: {args.run_dir} is not a finished run ({exc.strerror}: {exc.filename})", file=sys.stderr
+            f"wirebeam report: {args.run_dir} is not a finished run ({exc.strerror}: {exc.filename})"
+            + runs_hint(args.run_dir),
+            file=sys.stderr,
         )
         return EXIT_NOT_A_RUN
     print(path, file=out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -205,7 +206,22 @@ def test_cli_writes_the_page(run_dir: Path, tmp_path: Path) -> None:
 
 def test_cli_refuses_a_folder_without_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["report", str(tmp_path)], out=io.StringIO()) == 3
-    assert "is not a finished run" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"wirebeam report: {tmp_path} is not a finished run (No such file or directory: {tmp_path}/manifest.json)\n"
+    )
+
+
+def test_cli_given_the_output_folder_names_its_latest_run(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    older, latest = out / "20261123T090000Z-aaaaaa", out / "20261124T090000Z-bbbbbb"
+    for n, folder in enumerate((older, latest)):
+        shutil.copytree(run_dir, folder)
+        os.utime(folder / "manifest.json", (1_800_000_000 + n, 1_800_000_000 + n))
+    (out / "20261125T090000Z-cccccc").mkdir()  # an incomplete run: no manifest
+    assert cli_main(["report", str(out)], out=io.StringIO()) == 3
+    assert capsys.readouterr().err.endswith(f"; it holds 2 finished runs, the latest {latest}\n")
 
 
 CHROMIUM = shutil.which("chromium")
