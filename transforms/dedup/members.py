@@ -153,6 +153,19 @@ def member_of(
     )
 
 
+def version_member(story: Story) -> Member:
+    """What `is_version` reads of a new story: id, exact keys, outlet, publish time and fingerprint (`member_of`
+    without the sketch and the paragraph hashes: the stream asks it of every repeat sighting)."""
+    return Member(
+        id=story.id,
+        source=story.source.url,
+        keys=exact_keys(story),
+        published_at=story.published_at,
+        outlet=outlet(story),
+        fingerprint=fingerprint(story.content_hash, story.title),
+    )
+
+
 # A body with fewer shingles than this (about 60 words) may be a template an outlet puts on many items; see
 # `editions_of_a_series` (the exact-content key of such bodies includes the title: transforms/clean/stage.py).
 TEMPLATE_SHINGLES = 57

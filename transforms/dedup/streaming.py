@@ -43,6 +43,7 @@ from transforms.dedup.members import (
     near_duplicates,
     prior_member,
     recorded_member,
+    version_member,
 )
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
@@ -243,7 +244,7 @@ class FirstSightingFn(beam.DoFn):
             return
         prior: VersionInfo | None = version.read() if self._versions else None
         if prior is not None:
-            member = member_of(story)
+            member = version_member(story)
             if is_version(member, recorded_member(story.id, prior), member):
                 yield next_version(story, story.id, prior, version)
                 return
@@ -378,7 +379,7 @@ class DecideFn(beam.DoFn):
             yield singleton(story, utcnow())
             return
         if self._versions and verdict.original_info is not None:
-            member = member_of(story)
+            member = version_member(story)
             prior = recorded_member(verdict.duplicate_of or "", verdict.original_info, (verdict.key,))
             if is_version(member, prior, member):
                 counter("stream.dedup.versions").inc()
