@@ -65,7 +65,8 @@ def test_a_stray_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_enrich_without_input_says_what_input_is(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = exit_code(["enrich", "--output", "out"], capsys)
-    assert code == 2 and err.splitlines()[-1] == "wirebeam: error: --input is required: the JSONL file of stories to enrich"
+    assert code == 2
+    assert err.splitlines()[-1] == "wirebeam: error: --input is required: the JSONL file of stories to enrich"
 
 
 def test_beam_options_still_pass_through() -> None:
@@ -270,7 +271,8 @@ def test_an_input_with_latin1_lines_is_read_with_a_warning(tmp_path: Path, caplo
     [
         ("--feeds", "# wires\nhttps://a.example/rss\n\nhttps://b.example/rss Bee\n",
          "is a list of feeds, not a feed: pass it with --feeds-file"),
-        ("--feeds", '{"feeds": [{"url": "https://a.example/rss"}]}', "is a list of feeds, not a feed: pass it with --feeds-file"),
+        ("--feeds", '{"feeds": [{"url": "https://a.example/rss"}]}',
+         "is a list of feeds, not a feed: pass it with --feeds-file"),
         ("--feeds-file", (SAMPLES / "coastal-times.atom").read_text(encoding="utf-8"),
          "is a feed (XML), not a list of feeds: pass it with --feeds"),
         ("--feeds-file", (SAMPLES / "metro-daily.json").read_text(encoding="utf-8"),

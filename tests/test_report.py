@@ -83,7 +83,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "duplicates-00000-of-00001.jsonl").write_text("".join(d.model_dump_json() + "\n" for d in dups))
     dead = [
         DeadLetter(
-            stage="fetch", error_type="http_error", message="HTTP 404 <Not Found>", source=FEED_B, http_status=404, at=AT
+            stage="fetch", error_type="http_error", message="HTTP 404 <Not Found>", source=FEED_B, http_status=404,
+            at=AT,
         ),
         DeadLetter(stage="clean", error_type="empty_body", message="no text", source=FEED_A, entry_id="e9", at=AT),
         DeadLetter(stage="clean", error_type="empty_body", message="no text", source=FEED_A, entry_id="e8", at=AT),
