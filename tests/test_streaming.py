@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -132,6 +133,18 @@ def test_vote_at_exact_key(
 ) -> None:
     entries = [Sighting(i, ts, ()) for i, ts in stored]
     assert vote_at_key(key, Sighting(incoming[0], incoming[1], ()), entries, CFG) == expected
+
+
+def test_keyed_state_written_by_an_earlier_wirebeam_still_reads() -> None:
+    """A Dataflow `--update` keeps the keyed state: Sightings and Votes pickled without the version fields."""
+    entry = Sighting.__new__(Sighting)
+    entry.__setstate__(["a", 10, (), b"", 0])  # the five fields of wirebeam before versions in the stream
+    assert (entry.info, entry.title) == (None, None)
+    assert vote_at_key("h:x", Sighting("b", 20, ()), [entry], CFG) == Vote("b", "a", "content_hash", 10)
+    vote = Vote.__new__(Vote)
+    vote.__setstate__(["b", "a", "content_hash", 10])
+    assert (vote.key, vote.original_info) == ("", None)
+    assert pickle.loads(pickle.dumps(_stored("c", 5))).info is not None  # today's records round-trip whole
 
 
 def test_vote_at_band_key_is_verified_on_signatures() -> None:

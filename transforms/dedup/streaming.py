@@ -61,6 +61,14 @@ _MICROS = 1_000_000
 # --- what the keyed steps carry ----------------------------------------------------------------------------
 
 
+def _setstate_with_defaults(self: Any, state: Sequence[Any]) -> None:
+    """Unpickle a keyed-state record; one written by an earlier wirebeam (state kept by a Dataflow `--update`)
+    lacks the fields added since, which take their defaults."""
+    values = list(state)
+    for i, field in enumerate(dataclasses.fields(self)):
+        object.__setattr__(self, field.name, values[i] if i < len(values) else field.default)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Sighting:
     """A story as the keyed dedup steps see it: id, event time (µs), keys, the MinHash signature and `info`, what
@@ -73,6 +81,8 @@ class Sighting:
     n_shingles: int = 0
     info: VersionInfo | None = dataclasses.field(default=None, compare=False)
     title: str | None = dataclasses.field(default=None, compare=False)  # for members.editions_of_a_series
+
+    __setstate__ = _setstate_with_defaults
 
     @property
     def order(self) -> tuple[int, str]:
@@ -92,6 +102,8 @@ class Vote:
     # what it remembers of the earlier copy's version.
     key: str = dataclasses.field(default="", compare=False)
     original_info: VersionInfo | None = dataclasses.field(default=None, compare=False)
+
+    __setstate__ = _setstate_with_defaults
 
 
 def sighting_of(story: Story, ts_micros: int, cfg: DedupConfig | None) -> Sighting:
