@@ -82,7 +82,9 @@ def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> None:
     if unknown:
         bad = next((a for a in unknown if a.startswith("-")), unknown[0])
         if not bad.startswith("-"):
-            raise BeamFlagError(f"unexpected argument {bad!r}")
+            optional = bad.startswith("[") and bad.endswith("]")  # a usage line's "[--dedup]", copied as is
+            hint = f": the brackets mark an optional part, write {bad[1:-1]} without them" if optional else ""
+            raise BeamFlagError(f"unexpected argument {bad!r}{hint}")
         name = bad.split("=", 1)[0]
         near = difflib.get_close_matches(name, [*own_options, *option_names(parser)], n=1)
         hint = f"; did you mean {near[0]}?" if near else ""

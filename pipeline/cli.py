@@ -93,6 +93,16 @@ def summary_table(manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
+def failures_line(manifest: Manifest, run_dir: str) -> str:
+    """Where to read why entries or feeds failed; "" when none did."""
+    t = manifest.totals
+    counts = ((t.dead_letters, "entry", "entries"), (t.feed_errors, "feed", "feeds"))
+    failed = " and ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
+    if not failed:
+        return ""
+    return f"{failed} failed: why is in {run_dir}/dead_letter-*.jsonl (`wirebeam report {run_dir}` groups them)"
+
+
 def run_tool(argv: list[str], out: TextIO) -> int:
     """`wirebeam report` / `wirebeam validate`: read a finished run's files, no Beam job, no Beam options."""
     from pipeline.options import build_parser
@@ -144,6 +154,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(summary_table(manifest), file=out)
         verdict = "counts reconcile" if manifest.reconciled else "COUNTS DO NOT RECONCILE"
         print(f"\n{manifest.totals.stories} stories written to {run_dir} ({verdict})", file=out)
+        failed = failures_line(manifest, run_dir)
+        if failed:
+            print(failed, file=out)
     return 0 if manifest.reconciled else EXIT_FAILED
 
 

@@ -42,7 +42,7 @@ from pipeline.chunks import (
 )
 from pipeline.options import ConfigError, RunConfig
 from pipeline.progress import ProgressDisplay, progress_display
-from pipeline.state import StateError, StateStore, join, write_atomic
+from pipeline.state import StateError, StateStore, failure_note, join, write_atomic
 from schemas.story import FeedCounts, Manifest
 from transforms.dedup.neardup import DedupConfig
 from transforms.faults import crash_point
@@ -311,7 +311,7 @@ def _execute(
                 run_job(pipeline)
     except Exception as exc:  # whatever killed the job: report it plainly, leave state and run folder as they are
         raise RunFailed(
-            f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}\n"
+            f"the pipeline failed: {type(exc).__name__}: {str(exc)[:2000]}{failure_note(exc)}\n"
             f"{run_dir} has no manifest (incomplete run); the state was not advanced"
         ) from exc
     feeds = tally(run_dir, config)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -124,12 +125,19 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"--feeds-file {path!r} cannot be read: {exc}") from exc
+    from pipeline.textfiles import refusal
+
+    refused = refusal("--feeds-file", path, data)
+    if refused is not None:
+        raise ConfigError(refused)
     if b"\x00" in data:
         raise ConfigError(f"--feeds-file {path!r} is a binary file, not a list of feeds")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"--feeds-file {path!r} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        raise ConfigError(f"--feeds-file {path!r} is a feed (XML), not a list of feeds: pass it with --feeds")
     base = Path(path).resolve().parent
 
     def located(url: str) -> str:
@@ -140,7 +148,13 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
 
     if text.lstrip().startswith("{"):
         try:
-            items = json.loads(text)["feeds"]
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f'--feeds-file {path!r} is not {{"feeds": [{{"url": …}}, …]}}: {exc}') from exc
+        if isinstance(data, dict) and "items" in data and "feeds" not in data:
+            raise ConfigError(f"--feeds-file {path!r} is a feed (JSON Feed), not a list of feeds: pass it with --feeds")
+        try:
+            items = data["feeds"]
             return tuple(FeedSource(**{**item, "url": located(item["url"])}) for item in items)
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f'--feeds-file {path!r} is not {{"feeds": [{{"url": …}}, …]}}: {exc}') from exc
@@ -151,6 +165,18 @@ def feeds_from_file(path: str) -> tuple[FeedSource, ...]:
             url, _, name = line.partition(" ")
             sources.append(FeedSource(url=located(url), name=name.strip() or None))
     return tuple(sources)
+
+
+def is_feeds_list(location: str) -> bool:
+    """Whether a local --feeds file is a feeds file (one URL a line, or {"feeds": …}) given as a feed."""
+    if urlsplit(location).scheme in ("http", "https") or not Path(location).is_file():
+        return False
+    with open(location, "rb") as handle:
+        text = handle.read(1 << 16).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return bool(re.match(r'\{\s*"feeds"\s*:', text))
+    lines = [raw.split("#", 1)[0].strip() for raw in text.splitlines()]
+    return bool(text) and all(re.match(r"https?://\S+(\s|$)", line) for line in lines if line)
 
 
 def _spacy_pipeline_exists(name: str) -> bool:
@@ -287,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     enrich = sub.add_parser("enrich", help="clean, tag entities and dates on stories you already have (JSONL)")
-    enrich.add_argument("--input", required=True, help="JSONL: id, text or html, optional title, url, published_at")
+    # Required, checked in config_from_args: a mistyped flag ("--inptu") is named before a missing --input.
+    enrich.add_argument("--input", help="(required) JSONL: id, text or html, optional title, url, published_at")
     enrich.add_argument("--dedup", action="store_true", help="also deduplicate the input stories")
     common(enrich)
     # Batch only, added after `stream` copied run's options: a stream is not cut into chunks.
@@ -355,8 +382,16 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.run_id is not None and (not args.run_id or "/" in args.run_id or args.run_id.startswith(".")):
         raise ConfigError(f"--run-id must be a plain folder name, got {args.run_id!r}")
     if args.command == "enrich":
+        if args.input is None:
+            raise ConfigError("--input is required: the JSONL file of stories to enrich")
         if not Path(args.input).is_file() and not args.input.startswith("gs://"):
             raise ConfigError(f"--input {args.input!r} is not a file")
+        if not args.input.startswith("gs://"):
+            from pipeline.textfiles import check_input
+
+            refused = check_input("--input", args.input)
+            if refused is not None:
+                raise ConfigError(refused)
         return RunConfig(input=args.input, dedup=args.dedup, **common)
     for flag, value in (
         ("--connect-timeout", args.connect_timeout),
@@ -367,6 +402,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.retries < 0:
         raise ConfigError(f"--retries must be >= 0, got {args.retries}")
     feeds = [FeedSource(url=_check_location("--feeds", u)) for u in args.feeds]
+    for feed in feeds:
+        if is_feeds_list(feed.url):
+            raise ConfigError(f"--feeds {feed.url!r} is a list of feeds, not a feed: pass it with --feeds-file")
     if args.feeds_file:
         feeds.extend(feeds_from_file(args.feeds_file))
     for feed in feeds:
@@ -395,13 +433,13 @@ def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
     """argv → (wirebeam's RunConfig, the arguments left for Beam)."""
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
+    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
+        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
+    check_for_beam(parser, args.command, beam_args)  # first: a mistyped flag explains what else looks wrong
     try:
         config = config_from_args(args)
     except ConfigError as exc:
         parser.error(str(exc))
-    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
-        beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
-    check_for_beam(parser, args.command, beam_args)
     return config, beam_args
 
 

@@ -34,6 +34,8 @@ TOP_CLUSTERS = 10
 TOP_VERSIONS = 20
 TOP_ENTITIES = 30
 TOP_DEAD_EXAMPLES = 1
+# A feed's error text (the message of its feed-level dead letter) is cut to this many characters in the table.
+FEED_MESSAGE_CHARS = 300
 # Beyond this many bars a chart is unreadable: bins are widened (hour → day → month → year) until it fits.
 MAX_BARS = 90
 EXIT_OK, EXIT_NOT_A_RUN = 0, 3
@@ -71,6 +73,9 @@ class RunSummary:
     # the first TOP_VERSIONS read are shown (README, Story versions).
     versions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     version_stories: int = 0
+    # Per (feed, error class), the message of its first dead letter for the feed as a whole (a failed fetch or
+    # parse): the manifest names the class of a feed's failure (FeedCounts.feed_error), this is its text.
+    feed_messages: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
 
 
 def run_files(run_dir: str, prefix: str) -> list[str]:
@@ -166,6 +171,8 @@ def collect(run_dir: str) -> RunSummary:
         key = (str(letter.get("stage")), str(letter.get("error_type")))
         summary.dead_classes[key] += 1
         summary.dead_examples.setdefault(key, letter)
+        if letter.get("entry_id") is None and letter.get("message"):
+            summary.feed_messages.setdefault((str(letter.get("source")), key[1]), str(letter["message"]))
     return summary
 
 
@@ -287,15 +294,21 @@ def bar_chart(bins: Sequence[tuple[str, int]], title: str, width: int = 760, hei
     return "".join(parts)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: int = 1) -> str:
-    """An HTML table; columns from `numeric_from` on are right-aligned numbers. Cells are escaped."""
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: int = 1, last_text: bool = False
+) -> str:
+    """An HTML table; columns from `numeric_from` on are right-aligned numbers (but the last with `last_text`).
+    Cells are escaped."""
     if not rows:
         return '<p class="empty">None.</p>'
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for row in rows:
+        text_to = len(row) - 1 if last_text else len(row)
         cells = "".join(
-            f'<td class="num">{html.escape(str(v))}</td>' if i >= numeric_from else f"<td>{html.escape(str(v))}</td>"
+            f'<td class="num">{html.escape(str(v))}</td>'
+            if numeric_from <= i < text_to
+            else f"<td>{html.escape(str(v))}</td>"
             for i, v in enumerate(row)
         )
         body.append(f"<tr>{cells}</tr>")
@@ -318,7 +331,21 @@ ul.copies{margin:.2rem 0 .2rem 1rem;padding:0;color:#3b4754}code{font-size:12px}
 """
 
 
-def _feeds_section(m: Manifest) -> str:
+def feed_error_text(s: RunSummary, feed: str, error_type: str | None) -> str:
+    """"http_error: HTTP 404 Not Found": why a feed failed as a whole, its class and (cut) message; "" for a feed
+    that did not fail."""
+    if error_type is None:
+        return ""
+    message = s.feed_messages.get((feed, error_type))
+    if message is None or message == error_type:
+        return error_type
+    if len(message) > FEED_MESSAGE_CHARS:
+        message = message[: FEED_MESSAGE_CHARS - 1] + "…"
+    return f"{error_type}: {message}"
+
+
+def _feeds_section(s: RunSummary) -> str:
+    m = s.manifest
     rows = [
         (
             feed,
@@ -332,6 +359,7 @@ def _feeds_section(m: Manifest) -> str:
             c.bozo,
             c.http_status if c.http_status is not None else "-",
             "yes" if c.reconciled else "NO",
+            feed_error_text(s, feed, c.feed_error),
         )
         for feed, c in sorted(m.feeds.items())
     ]
@@ -349,12 +377,14 @@ def _feeds_section(m: Manifest) -> str:
             t.bozo,
             "",
             "yes" if m.reconciled else "NO",
+            "",
         )
     )
     header = (
-        "feed", "read", "stories", "versions", "dups", "dead", "feed errors", "304", "bozo", "status", "reconciled"
+        "feed", "read", "stories", "versions", "dups", "dead", "feed errors", "304", "bozo", "status", "reconciled",
+        "feed error",
     )
-    return table(header, rows)
+    return table(header, rows, last_text=True)
 
 
 def _dead_section(s: RunSummary) -> str:
@@ -484,7 +514,7 @@ def render(s: RunSummary) -> str:
     ]
     card_html = "".join(f'<div class="card"><b>{html.escape(str(v))}</b>{html.escape(k)}</div>' for k, v in cards)
     sections = [
-        ("feeds", "Counts per feed", _feeds_section(m)),
+        ("feeds", "Counts per feed", _feeds_section(s)),
         ("dead-letters", "Dead letters by class", _dead_section(s)),
         ("duplicates", "Largest duplicate clusters", _duplicates_section(s)),
         ("versions", "Story versions", _versions_section(s)),
@@ -525,13 +555,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
+def runs_hint(folder: str) -> str:
+    """For an --output folder given instead of one of its runs: the runs it holds, the latest named."""
+    runs = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(glob.escape(folder), "*", "manifest.json")))
+    if not runs:
+        return ""
+    latest = max(runs, key=lambda p: os.path.getmtime(os.path.join(p, "manifest.json")))
+    return f"; it holds {len(runs)} finished run{'s' if len(runs) != 1 else ''}, the latest {latest}"
+
+
 def main_from_args(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         path = write_report(args.run_dir.rstrip("/"), args.out)
     except FileNotFoundError as exc:
         print(
-            f"wirebeam report: {args.run_dir} is not a finished run ({exc.strerror}: {exc.filename})", file=sys.stderr
+            f"wirebeam report: {args.run_dir} is not a finished run ({exc.strerror}: {exc.filename})"
+            + runs_hint(args.run_dir),
+            file=sys.stderr,
         )
         return EXIT_NOT_A_RUN
     print(path, file=out)

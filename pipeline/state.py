@@ -32,7 +32,15 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.dedup.index import IndexFormatError, check_index_header, expired, index_header, parse_index_line
+from transforms.dedup.index import (
+    IndexFormatError,
+    IndexParameterMismatch,
+    IndexTooNew,
+    check_index_header,
+    expired,
+    index_header,
+    parse_index_line,
+)
 from transforms.dedup.neardup import DedupConfig
 from transforms.faults import crash_point
 from transforms.sink.files import join, read_text, write_atomic
@@ -56,6 +64,33 @@ class StateError(RuntimeError):
 
 class StateLocked(StateError):
     """Another run holds the state folder."""
+
+
+# The DedupConfig fields a user sets on the command line, and the flag that sets each.
+INDEX_PARAMETER_FLAGS = {"shingle_size": "--dedup-shingle-size"}
+
+
+def index_advice(exc: IndexFormatError) -> str:
+    """What a user can do about an unusable dedup index, in the CLI's flags."""
+    if isinstance(exc, IndexTooNew):
+        return "upgrade wirebeam or rerun with --reset-state"
+    if isinstance(exc, IndexParameterMismatch):
+        flag = INDEX_PARAMETER_FLAGS.get(exc.parameter)
+        if flag is not None:
+            return f"rerun with {flag} {exc.indexed} (the index's), or with --reset-state to start a new index"
+        return "rerun with --reset-state to start a new index"
+    return "fix it or rerun with --reset-state"
+
+
+def unusable_index(path: str, exc: IndexFormatError) -> StateError:
+    return StateError(f"{path}: {exc}; {index_advice(exc)}")
+
+
+def failure_note(exc: BaseException) -> str:
+    """For a job that failed on the dedup index (a corrupt line is only met when the job reads it): what to do."""
+    if isinstance(exc, IndexFormatError):
+        return f"\nthe state folder's dedup index is unusable: {index_advice(exc)}"
+    return ""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -210,7 +245,7 @@ class StateStore:
         try:
             check_index_header(first, cfg)
         except IndexFormatError as exc:
-            raise StateError(f"{self.index_path}: {exc}") from exc
+            raise unusable_index(self.index_path, exc) from exc
         return True
 
     def pending_run(self) -> str | None:
@@ -300,7 +335,10 @@ class StateStore:
             self.has_index(cfg)  # refuses an index this configuration cannot extend
             index = []
             for line in self._index_lines():
-                entry = parse_index_line(line)
+                try:
+                    entry = parse_index_line(line)
+                except IndexFormatError as exc:
+                    raise unusable_index(self.index_path, exc) from exc
                 if entry is not None and not expired(entry, now, retention):
                     index.append(line)
             known = set(index)

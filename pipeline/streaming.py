@@ -46,7 +46,7 @@ from apache_beam.transforms.window import FixedWindows
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from pipeline.build import process_stories
-from pipeline.cli import EXIT_LOCKED, EXIT_STATE
+from pipeline.cli import EXIT_FAILED, EXIT_LOCKED, EXIT_STATE
 from pipeline.options import ConfigError, RunConfig
 from pipeline.state import (
     INDEX_FILE,
@@ -55,6 +55,7 @@ from pipeline.state import (
     StateError,
     StateLocked,
     StateStore,
+    failure_note,
     join,
     write_atomic,
 )
@@ -215,8 +216,9 @@ def stream_state(config: RunConfig, run_dir: str, local: bool, dry_run: bool) ->
 
 def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None = None) -> tuple[str, Any]:
     """Start `wirebeam stream`; returns (run folder, Beam result). Waits on local runners.
-    Raises ConfigError (options, output folder), StateError / StateLocked (the state folder)."""
-    from pipeline.driver import create_run_dir, new_run_id
+    Raises ConfigError (options, output folder), StateError / StateLocked (the state folder), RunFailed (the job).
+    """
+    from pipeline.driver import RunFailed, create_run_dir, element_tracebacks_muted, new_run_id
 
     check_stream_config(config, beam_args)
     args = list(beam_args)
@@ -237,15 +239,24 @@ def run_stream(config: RunConfig, beam_args: Sequence[str], start: float | None 
                 + "\n",
             )
         pipeline = build_stream_pipeline(config, options, run_dir, start=start, feed_state=feed_state)
-        result = pipeline.run()
-        if local:
-            result.wait_until_finish()
+        try:
+            with element_tracebacks_muted(config.log_level):
+                result = pipeline.run()
+                if local:
+                    result.wait_until_finish()
+        except Exception as exc:  # whatever killed the job: said in one line (the traceback at --log-level INFO)
+            raise RunFailed(
+                f"the stream failed: {type(exc).__name__}: {str(exc)[:2000]}{failure_note(exc)}\n"
+                f"the windows written to {run_dir} before it failed are complete"
+            ) from exc
     return run_dir, result
 
 
 def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int:
-    """`wirebeam stream` for the CLI: exit 0 when started (Dataflow) or finished (local), 2 bad arguments,
-    3 unusable output or state folder, 75 another run holds the state folder."""
+    """`wirebeam stream` for the CLI: exit 0 when started (Dataflow) or finished (local), 1 the job failed,
+    2 bad arguments, 3 unusable output or state folder, 75 another run holds the state folder."""
+    from pipeline.driver import RunFailed
+
     try:
         check_stream_config(config, beam_args)
     except ConfigError as exc:
@@ -259,6 +270,9 @@ def main_stream(config: RunConfig, beam_args: Sequence[str], out: TextIO) -> int
     except (ConfigError, StateError) as exc:
         print(f"wirebeam stream: {exc}", file=sys.stderr)
         return EXIT_STATE
+    except RunFailed as exc:
+        print(f"wirebeam stream: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if config.quiet:
         return 0
     if is_local_runner(beam_args):

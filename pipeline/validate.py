@@ -130,6 +130,8 @@ def _read_lines(path: str) -> Iterator[bytes]:
 
 def check_file(path: str, kind: str | None = None) -> FileCheck:
     """Check one file; raises ValueError when its kind is unknown, OSError when it cannot be read."""
+    if not path.startswith("gs://"):
+        missing(path)
     kind = kind or kind_for_path(path)
     if kind is None:
         raise ValueError(f"{path}: cannot tell the record kind from the name; pass --kind")
@@ -140,6 +142,18 @@ def check_file(path: str, kind: str | None = None) -> FileCheck:
         return FileCheck(path, kind, 0 if problem else 1, problem)
     count, problem = first_problem(_read_lines(path), kind)
     return FileCheck(path, kind, count, problem)
+
+
+def missing(path: str) -> None:
+    """Raise FileNotFoundError / IsADirectoryError, saying what the user likely meant, for a local path that is
+    not a file: a shell pattern that matched nothing reaches us as it was typed."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a folder; pass its files, e.g. {os.path.join(path, '*.jsonl')}")
+    if os.path.exists(path):
+        return
+    if any(c in path for c in "*?["):
+        raise FileNotFoundError(f"{path}: no file matches this pattern (the shell passed it on unexpanded)")
+    raise FileNotFoundError(f"{path}: No such file")
 
 
 def format_check(check: FileCheck) -> str:

@@ -3,6 +3,7 @@ file, Beam's import-time noise, and the per-feed reason in the summary."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from pipeline.cli import drop_import_noise, main
 from pipeline.options import parse_args
-from schemas.story import Manifest
+from schemas.story import FeedCounts, Manifest
 from tests.conftest import ROOT, SAMPLES
 from tests.test_parse import BILLION_LAUGHS
 
@@ -35,6 +36,10 @@ def exit_code(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
         (["run", "--direct_num_worker=2"], "--direct_num_worker", "--direct_num_workers"),  # one of Beam's
         (["stream", "--duration", "5", "--intervall", "9"], "--intervall", "--interval"),
         (["enrich", "--input", str(ROOT / "README.md"), "--dedupe"], "--dedupe", "--dedup"),
+        # A required flag mistyped: named as such, not as "--input is required".
+        (["enrich", "--inptu", str(ROOT / "README.md")], "--inptu", "--input"),
+        # Before a value wirebeam would refuse: the typo is what explains it.
+        (["run", "--dedup-retention-days", "0", "--fedds", "x"], "--fedds", "--feeds"),
     ],
 )
 def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
@@ -50,6 +55,18 @@ def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
 def test_a_stray_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = exit_code(["run", "feeds.xml"], capsys)
     assert code == 2 and err.splitlines()[-1] == "wirebeam: error: unexpected argument 'feeds.xml'"
+    # A usage line's optional part copied with its brackets.
+    code, err = exit_code(["enrich", "--input", str(ROOT / "README.md"), "[--dedup]"], capsys)
+    assert code == 2 and err.splitlines()[-1] == (
+        "wirebeam: error: unexpected argument '[--dedup]': the brackets mark an optional part, write --dedup without "
+        "them"
+    )
+
+
+def test_enrich_without_input_says_what_input_is(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(["enrich", "--output", "out"], capsys)
+    assert code == 2
+    assert err.splitlines()[-1] == "wirebeam: error: --input is required: the JSONL file of stories to enrich"
 
 
 def test_beam_options_still_pass_through() -> None:
@@ -97,6 +114,21 @@ def test_an_output_that_is_a_file_is_named_as_such(tmp_path: Path, run_cli, caps
     assert blocker.read_text() == "x"
 
 
+@pytest.mark.parametrize(
+    ("entries", "feeds", "line"),
+    [(0, 0, ""), (1, 0, "1 entry failed"), (2, 1, "2 entries and 1 feed failed"), (0, 2, "2 feeds failed")],
+)
+def test_the_last_line_says_where_to_read_why_entries_or_feeds_failed(entries: int, feeds: int, line: str) -> None:
+    from pipeline.cli import failures_line
+
+    t = FeedCounts(dead_letters=entries, feed_errors=feeds)
+    at = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    manifest = Manifest(run_id="r", command="run", started_at=at, finished_at=at, wirebeam_version="0", options={},
+                        feeds={}, totals=t, reconciled=True, files={})  # fmt: skip
+    expected = f"{line}: why is in out/r/dead_letter-*.jsonl (`wirebeam report out/r` groups them)" if line else ""
+    assert failures_line(manifest, "out/r") == expected
+
+
 def test_beams_apitools_warning_is_filtered_and_other_warnings_are_not() -> None:
     def record(name: str, msg: str) -> logging.LogRecord:
         return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
@@ -115,8 +147,7 @@ def test_a_command_prints_no_apitools_warning_when_apitools_is_missing(tmp_path:
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert done.stderr == f"wirebeam validate: {tmp_path / 'x.txt'}: cannot tell the record kind from the name; " \
-        "pass --kind\n"
+    assert done.stderr == f"wirebeam validate: {tmp_path / 'x.txt'}: No such file\n"
     # the block works: importing Beam's BigQuery clients without apitools is what logs the warning
     probe = "import sys; sys.modules['apitools'] = None\nimport apache_beam.io.gcp.internal.clients.bigquery\n"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
@@ -149,6 +180,10 @@ def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) 
     assert row(str(page))[6:] == ["1", "0", "-", "not_a_feed"]
     assert row(str(laughs))[6:] == ["1", "0", "-", "dtd_entities"]
     assert row(good)[6:] == ["0", "0", "-"] and int(row(good)[2]) > 0
+    run = tmp_path / "out" / "r1"
+    assert printed.splitlines()[-1] == (
+        f"3 feeds failed: why is in {run}/dead_letter-*.jsonl (`wirebeam report {run}` groups them)"
+    )
     manifest = Manifest.model_validate_json((tmp_path / "out" / "r1" / "manifest.json").read_text())
     assert {feed: c.feed_error for feed, c in manifest.feeds.items()} == {
         refused: "ssrf_blocked",
@@ -158,3 +193,104 @@ def test_the_summary_names_why_each_failed_feed_failed(tmp_path: Path, run_cli) 
     }
     letters = [json.loads(line) for f in (tmp_path / "out" / "r1").glob("dead_letter-*") for line in f.open()]
     assert sorted(d["error_type"] for d in letters) == ["dtd_entities", "not_a_feed", "ssrf_blocked"]
+
+
+@pytest.mark.parametrize(
+    ("header", "flags", "advice"),
+    [
+        ('{"format": "wirebeam-dedup-index", "version": 2, "shingle_size": 3}', [],
+         "dedup index was built with shingle_size=3, this run uses 4: their signatures cannot be compared; "
+         "rerun with --dedup-shingle-size 3 (the index's), or with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 2, "shingle_size": 4}', ["--dedup-shingle-size", "5"],
+         "dedup index was built with shingle_size=4, this run uses 5: their signatures cannot be compared; "
+         "rerun with --dedup-shingle-size 4 (the index's), or with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 2, "num_perm": 64}', [],
+         "dedup index was built with num_perm=64, this run uses 128: their signatures cannot be compared; "
+         "rerun with --reset-state to start a new index"),
+        ('{"format": "wirebeam-dedup-index", "version": 99}', [],
+         "dedup index version 99 is newer than this wirebeam reads (2); upgrade wirebeam or rerun with --reset-state"),
+        ('{"format": "other"}', [], "dedup index has no wirebeam header; fix it or rerun with --reset-state"),
+    ],
+)  # fmt: skip
+def test_an_unusable_dedup_index_is_refused_with_what_to_do(
+    tmp_path: Path, run_cli, capsys: pytest.CaptureFixture[str], header: str, flags: list[str], advice: str
+) -> None:
+    """The dedup index states what is wrong (transforms/dedup/index.py); the CLI adds which of its flags help."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "dedup_index.jsonl").write_text(header + "\n")
+    code, _ = run_cli(
+        "run", "--feeds", str(SAMPLES / "coastal-times.atom"), "--output", str(tmp_path / "out"), "--state",
+        str(state), *flags,
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err
+    assert err == f"wirebeam: {state / 'dedup_index.jsonl'}: {advice}\n"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # refused before the run
+
+
+@pytest.mark.parametrize(("encoding", "name"), [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+@pytest.mark.parametrize("flag", ["--feeds-file", "--input"])
+def test_a_utf16_or_utf32_file_is_refused_with_the_command_that_converts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, name: str, flag: str
+) -> None:
+    """Saved by a Windows editor or PowerShell's `>`: each line would be a dead letter (or a "binary" feeds file)."""
+    path = tmp_path / "in put.txt"
+    text = "https://wire.example/rss\n" if flag == "--feeds-file" else '{"id": "a", "text": "Café"}\n'
+    path.write_text(text, encoding=encoding)  # utf-16-be: no byte-order mark
+    command = "run" if flag == "--feeds-file" else "enrich"
+    code, err = exit_code([command, flag, str(path)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"wirebeam: error: {flag} {str(path)!r} is {name} text; wirebeam reads UTF-8: convert it first, e.g. "
+        f"iconv -f {name} -t UTF-8 '{path}' > '{path}.utf8'"
+    )
+
+
+def test_an_input_with_latin1_lines_is_read_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Its lines that are not UTF-8 are dead letters (tests/test_enrich_cli.py); the user hears why before the job."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "plain"}\n' + '{"id": "b", "text": "Café"}\n'.encode("latin-1"))
+    with caplog.at_level(logging.WARNING, logger="pipeline.textfiles"):
+        config, _ = parse_args(["enrich", "--input", str(path)])
+    assert config.input == str(path)
+    (warning,) = caplog.messages
+    assert warning == (
+        f"--input {str(path)!r} is not all UTF-8 (line 2 has byte 0xe9): such lines become dead letters (not_utf8); "
+        f"a file in Latin-1 or Windows-1252 reads whole once converted: iconv -f WINDOWS-1252 -t UTF-8 {path} > "
+        f"{path}.utf8"
+    )
+    caplog.clear()
+    path.write_text('{"id": "a", "text": "Café"}\n', encoding="utf-8")
+    parse_args(["enrich", "--input", str(path)])
+    assert caplog.messages == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "content", "message"),
+    [
+        ("--feeds", "# wires\nhttps://a.example/rss\n\nhttps://b.example/rss Bee\n",
+         "is a list of feeds, not a feed: pass it with --feeds-file"),
+        ("--feeds", '{"feeds": [{"url": "https://a.example/rss"}]}',
+         "is a list of feeds, not a feed: pass it with --feeds-file"),
+        ("--feeds-file", (SAMPLES / "coastal-times.atom").read_text(encoding="utf-8"),
+         "is a feed (XML), not a list of feeds: pass it with --feeds"),
+        ("--feeds-file", (SAMPLES / "metro-daily.json").read_text(encoding="utf-8"),
+         "is a feed (JSON Feed), not a list of feeds: pass it with --feeds"),
+    ],
+)  # fmt: skip
+def test_a_feed_and_a_list_of_feeds_swapped_are_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, content: str, message: str
+) -> None:
+    """Otherwise a list given as a feed is one `not_a_feed` dead letter, a feed given as the list a missing path."""
+    path = tmp_path / "given"
+    path.write_text(content, encoding="utf-8")
+    code, err = exit_code(["run", flag, str(path)], capsys)
+    assert code == 2 and err.splitlines()[-1] == f"wirebeam: error: {flag} {str(path)!r} {message}"
+
+
+def test_the_bundled_feeds_are_feeds() -> None:
+    from pipeline.options import is_feeds_list
+
+    assert not any(is_feeds_list(str(p)) for p in SAMPLES.iterdir() if p.name != "feeds.json")
+    assert is_feeds_list(str(SAMPLES / "feeds.json"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 from pathlib import Path
 
 import apache_beam as beam
@@ -11,10 +12,16 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.story import FeedSource, Story
-from transforms.dedup.index import IndexFormatError, check_index_header, index_header, index_line
+from transforms.dedup.index import (
+    IndexFormatError,
+    IndexParameterMismatch,
+    check_index_header,
+    index_header,
+    index_line,
+)
 from transforms.dedup.keys import BAND, CONTENT_HASH, GUID, REASON_RANK, URL, kind_of
 from transforms.dedup.members import Member, duplicate_reason, exact_keys, member_of, rank
-from transforms.dedup.neardup import canonical_url, content_hash
+from transforms.dedup.neardup import DedupConfig, canonical_url, content_hash
 from transforms.dedup.stage import DedupStories
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
@@ -202,9 +209,20 @@ def test_earlier_runs_index_turns_copies_into_cross_run_duplicates(tmp_path: Pat
     ],
 )
 def test_unusable_index_is_refused(header: str, message: str) -> None:
-    with pytest.raises(IndexFormatError, match=message):
+    with pytest.raises(IndexFormatError, match=message) as refused:
         check_index_header(header)
+    assert "--" not in str(refused.value)  # the facts only: what to do is the CLI's to say (test_cli.py)
     check_index_header(index_header())
+
+
+def test_an_index_of_other_minhash_parameters_is_refused_with_the_facts() -> None:
+    with pytest.raises(IndexParameterMismatch) as refused:
+        check_index_header(index_header(DedupConfig(shingle_size=3)), DedupConfig(shingle_size=5))
+    assert (refused.value.parameter, refused.value.indexed, refused.value.current) == ("shingle_size", 3, 5)
+    assert str(refused.value) == (
+        "dedup index was built with shingle_size=3, this run uses 5: their signatures cannot be compared"
+    )
+    assert pickle.loads(pickle.dumps(refused.value)).parameter == "shingle_size"  # crosses Beam's processes
 
 
 @pytest.mark.parametrize("near", [False, True])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -81,14 +82,17 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     (folder / "duplicates-00000-of-00001.jsonl").write_text("".join(d.model_dump_json() + "\n" for d in dups))
     dead = [
-        DeadLetter(stage="fetch", error_type="http_error", message="HTTP 404", source=FEED_B, http_status=404, at=AT),
+        DeadLetter(
+            stage="fetch", error_type="http_error", message="HTTP 404 <Not Found>", source=FEED_B, http_status=404,
+            at=AT,
+        ),
         DeadLetter(stage="clean", error_type="empty_body", message="no text", source=FEED_A, entry_id="e9", at=AT),
         DeadLetter(stage="clean", error_type="empty_body", message="no text", source=FEED_A, entry_id="e8", at=AT),
     ]
     (folder / "dead_letter-00000-of-00001.jsonl").write_text("".join(d.model_dump_json() + "\n" for d in dead))
     feeds = {
         FEED_A: FeedCounts(entries_read=8, stories=3, duplicates=3, dead_letters=2),
-        FEED_B: FeedCounts(feed_errors=1, http_status=404),
+        FEED_B: FeedCounts(feed_errors=1, http_status=404, feed_error="http_error"),
     }
     manifest = Manifest(
         run_id=folder.name,
@@ -124,6 +128,25 @@ def test_page_escapes_text_and_has_no_external_resource(run_dir: Path) -> None:
     assert not re.search(r"""(src|href)\s*=|@import|url\(""", page)
     for section in ("feeds", "dead-letters", "duplicates", "entities", "timeline", "dates"):
         assert f'<section id="{section}">' in page
+
+
+def test_the_feeds_table_shows_why_a_feed_failed(run_dir: Path) -> None:
+    summary = collect(str(run_dir))
+    assert summary.feed_messages == {(FEED_B, "http_error"): "HTTP 404 <Not Found>"}  # not the entries' letters
+    feeds = render(summary).split('<section id="feeds">', 1)[1].split("</section>", 1)[0]
+    assert "<th>feed error</th>" in feeds
+    rows = {row.split("</td>", 1)[0].removeprefix("<td>"): row for row in feeds.split("<tr>")[2:]}
+    assert rows[FEED_B].endswith("<td>http_error: HTTP 404 &lt;Not Found&gt;</td></tr>")  # the error text, escaped
+    assert rows[FEED_A].endswith("<td></td></tr>")
+
+
+def test_a_feed_error_without_its_dead_letter_shows_its_class(run_dir: Path, tmp_path: Path) -> None:
+    """A run folder whose dead-letter files are gone (or a feed whose letter was cut) still names the class."""
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    (copy / "dead_letter-00000-of-00001.jsonl").unlink()
+    page = render(collect(str(copy)))
+    assert "<td>http_error</td></tr>" in page
 
 
 @pytest.mark.parametrize(
@@ -184,7 +207,22 @@ def test_cli_writes_the_page(run_dir: Path, tmp_path: Path) -> None:
 
 def test_cli_refuses_a_folder_without_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["report", str(tmp_path)], out=io.StringIO()) == 3
-    assert "is not a finished run" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"wirebeam report: {tmp_path} is not a finished run (No such file or directory: {tmp_path}/manifest.json)\n"
+    )
+
+
+def test_cli_given_the_output_folder_names_its_latest_run(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    older, latest = out / "20261123T090000Z-aaaaaa", out / "20261124T090000Z-bbbbbb"
+    for n, folder in enumerate((older, latest)):
+        shutil.copytree(run_dir, folder)
+        os.utime(folder / "manifest.json", (1_800_000_000 + n, 1_800_000_000 + n))
+    (out / "20261125T090000Z-cccccc").mkdir()  # an incomplete run: no manifest
+    assert cli_main(["report", str(out)], out=io.StringIO()) == 3
+    assert capsys.readouterr().err.endswith(f"; it holds 2 finished runs, the latest {latest}\n")
 
 
 CHROMIUM = shutil.which("chromium")

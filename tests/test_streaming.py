@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -37,6 +38,7 @@ from transforms.dedup.streaming import (
     decide,
     same_id_reason,
     sighting_of,
+    stored_form,
     vote_at_key,
 )
 from transforms.fetch.http import FetchSettings
@@ -133,12 +135,40 @@ def test_vote_at_exact_key(
     assert vote_at_key(key, Sighting(incoming[0], incoming[1], ()), entries, CFG) == expected
 
 
+def test_keyed_state_written_by_an_earlier_wirebeam_still_reads() -> None:
+    """A Dataflow `--update` keeps the keyed state: Sightings and Votes pickled without the version fields."""
+    entry = Sighting.__new__(Sighting)
+    entry.__setstate__(["a", 10, (), b"", 0])  # the five fields of wirebeam before versions in the stream
+    assert (entry.info, entry.title) == (None, None)
+    assert vote_at_key("h:x", Sighting("b", 20, ()), [entry], CFG) == Vote("b", "a", "content_hash", 10)
+    vote = Vote.__new__(Vote)
+    vote.__setstate__(["b", "a", "content_hash", 10])
+    assert (vote.key, vote.original_info) == ("", None)
+    assert pickle.loads(pickle.dumps(_stored("c", 5))).info is not None  # today's records round-trip whole
+
+
 def test_vote_at_band_key_is_verified_on_signatures() -> None:
     original = _stored("a", 10)
     edited = sighting_of(story("b", WIRE.replace("Tuesday", "Wednesday") + " More to follow."), 20, CFG)
     unrelated = sighting_of(story("c", OTHER), 20, CFG)
     assert vote_at_key("b:00:x", edited, [original], CFG) == Vote("b", "a", "near", 10)
     assert vote_at_key("b:00:x", unrelated, [original], CFG) == Vote("c")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Photos of the week, May 17", Vote("b")),  # the next edition of a series: another story
+        ("Photos of the week, May 10", Vote("b", "a", "near", 10)),  # the same edition again
+    ],
+)
+def test_vote_at_band_key_tells_editions_of_a_series_apart(title: str, expected: Vote) -> None:
+    """The batch check of a candidate pair (members.near_duplicates → editions_of_a_series) in the stream too."""
+    template = "The week in pictures, as chosen by our photo desk and our readers."
+    original = sighting_of(story("a", template, title="Photos of the week, May 10"), 10, CFG)
+    edition = sighting_of(story("b", template, feed="https://b.example/rss", title=title), 20, CFG)
+    (band, *_) = [k for k in edition.keys if k.startswith("b:") and k in original.keys]
+    assert vote_at_key(band, edition, [stored_form(band, original)], CFG) == expected
 
 
 @pytest.mark.parametrize(
@@ -390,6 +420,32 @@ def test_prior_runs_turn_copies_of_what_was_emitted_into_duplicates(tmp_path: Pa
     assert dups == [("a", "a", "index", True), ("b", "a", "index", True), ("c", "a", "index", True)]
 
 
+def test_prior_runs_read_the_index_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DoFn instances of one PriorRunsFn (a worker's threads each deserialize their own) share one copy of the
+    index (apache_beam.utils.shared); another PriorRunsFn (another stream in the same process) reads its own."""
+    from apache_beam.internal import pickler
+
+    from transforms.dedup import streaming
+
+    emitted = story("a", WIRE, url="https://x.example/a", canonical_url="https://x.example/a")
+    path = _index_file(tmp_path, [(emitted, NOW - dt.timedelta(days=1))])
+    reads: list[str] = []
+    parse = streaming.parse_index_line
+    monkeypatch.setattr(streaming, "parse_index_line", lambda line: reads.append(line) or parse(line))
+    fn = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    instances = [pickler.loads(pickler.dumps(fn)) for _ in range(3)]
+    for instance in instances:
+        instance.setup()
+    assert len(reads) == 2  # header and entry, once for the three instances
+    copy = story("b", WIRE, feed="https://b.example/rss")
+    for instance in instances:
+        (dup,) = instance.process(copy)
+        assert (dup.value.duplicate_of, dup.value.reason) == ("a", "index")
+    other = PriorRunsFn(path, CFG, dt.timedelta(days=7), NOW)
+    other.setup()
+    assert len(reads) == 4
+
+
 def test_prior_runs_without_an_index_pass_everything(tmp_path: Path) -> None:
     fn = PriorRunsFn(str(tmp_path / "absent.jsonl"), CFG, dt.timedelta(days=7), NOW)
     fn.setup()
@@ -566,6 +622,26 @@ def test_a_state_folder_held_by_a_stream_refuses_runs_and_streams(
     assert run_cli("stream", *common, "--duration", "5")[0] == 75
     assert capsys.readouterr().err.count("in use by the streaming job writing gs://b/out/s1") == 2
     assert not list((tmp_path / "out").glob("*"))
+
+
+@pytest.mark.e2e
+def test_a_corrupt_dedup_index_line_fails_runs_and_streams_in_one_message(
+    tmp_path: Path, run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header is checked before the job; a corrupt line is met by the job (PriorRuns, or the batch index read):
+    the failure is said in a few lines with what to do, no traceback (that is for --log-level INFO)."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "dedup_index.jsonl").write_text(index_header(CFG) + '\n{"id": broken\n')
+    feed = str(ROOT / "pipeline" / "samples" / "harbor-wire.xml")
+    common = ("--feeds", feed, "--output", str(tmp_path / "out"), "--state", str(state))
+    assert run_cli("stream", *common, "--duration", "2", "--interval", "1")[0] == 1
+    assert run_cli("run", *common)[0] == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (stream, run) = [line for line in err.splitlines() if "failed: IndexFormatError: corrupt dedup index line" in line]
+    assert stream.startswith("wirebeam stream: the stream failed: ") and run.startswith("wirebeam: the pipeline failed")
+    assert err.count("the state folder's dedup index is unusable: fix it or rerun with --reset-state") == 2
 
 
 def stream_command(url: str, out: Path, state: Path) -> list[str]:

@@ -147,7 +147,11 @@ def test_cli_reports_the_first_bad_line(tmp_path: Path, capsys: pytest.CaptureFi
     ("args", "code", "message"),
     [
         (["notes.jsonl"], 2, "cannot tell the record kind from the name; pass --kind"),
-        (["missing/stories-1.jsonl"], 2, "No such file"),
+        (["missing/stories-1.jsonl"], 2, "missing/stories-1.jsonl: No such file"),
+        (["missing.jsonl"], 2, "missing.jsonl: No such file"),  # not "cannot tell the record kind"
+        # A shell glob that matched nothing arrives as typed (README: wirebeam validate out/<run-id>/*.jsonl).
+        (["out/*/*.jsonl"], 2, "out/*/*.jsonl: no file matches this pattern (the shell passed it on unexpanded)"),
+        ([""], 2, ": is a folder; pass its files, e.g. "),
     ],
 )
 def test_cli_usage_errors(

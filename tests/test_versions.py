@@ -364,3 +364,56 @@ def test_stream_on_a_state_folder_emits_what_changed_since_an_earlier_run(tmp_pa
             equal_to([("s", "s", "index"), ("s", "s", "guid")]),
             label="Duplicates",
         )
+
+
+@pytest.mark.parametrize(
+    ("versions", "stories", "dups"),
+    [
+        (True, [("s", 1, None), ("t", 2, "s")], [("o", "s", "near"), ("u", "s", "content_hash")]),
+        # --one-record-per-story: the reissue is a duplicate, as in batch.
+        (False, [("s", 1, None)], [("o", "s", "near"), ("t", "s", "near"), ("u", "s", "content_hash")]),
+    ],
+)
+def test_stream_emits_the_same_outlets_changed_story_under_a_new_id_as_its_next_version(
+    versions: bool, stories: list[tuple[str, int, str | None]], dups: list[tuple[str, str, str]]
+) -> None:
+    """The batch rule (members.is_version) in the stream's Decide step: a wire's own reissue with changed text is
+    a version even under a new GUID and URL; another outlet's changed copy and the same outlet's unchanged text
+    under a new id are duplicates."""
+    import apache_beam as beam
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from tests.test_streaming import at, streaming_pipeline
+    from transforms.dedup.streaming import StreamingDedup
+
+    def reissued(sid: str, title: str, body: str, host: str = "wire.example", hours: int = 0) -> Story:
+        s = story(sid, title, body, host=host, hours=hours, guid=sid)
+        return s.model_copy(update={"url": f"https://{host}/uk-output-{sid}", "canonical_url": None})
+
+    first = story("s", "UK factory output falls")
+    update = reissued("t", "UK factory output falls", BODY + "\n\nNew paragraph.", hours=2)
+    other = reissued("o", "Output falls", BODY + "\n\nTheir own line.", host="outlet.example", hours=3)
+    again = reissued("u", "UK factory output falls", BODY, hours=4)
+    events = (
+        TestStream()
+        .add_elements([at(first, 10)])
+        .advance_watermark_to(50)
+        .add_elements([at(update, 70)])
+        .advance_watermark_to(100)
+        .add_elements([at(other, 130), at(again, 190)])
+        .advance_watermark_to(300)
+        .advance_watermark_to_infinity()
+    )
+    with streaming_pipeline() as p:
+        out = p | events | StreamingDedup(dt.timedelta(hours=1), versions=versions)
+        assert_that(
+            out["stories"] | "Versions" >> beam.Map(lambda s: (s.id, s.version, s.supersedes and s.supersedes.id)),
+            equal_to(stories),
+            label="Stories",
+        )
+        assert_that(
+            out["duplicates"] | "Dups" >> beam.Map(lambda d: (d.id, d.duplicate_of, d.reason)),
+            equal_to(dups),
+            label="Duplicates",
+        )

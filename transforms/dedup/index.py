@@ -50,7 +50,27 @@ class VersionInfo:
 
 
 class IndexFormatError(ValueError):
-    """The dedup index in the state dir cannot be used (not JSON, no wirebeam header, newer, other parameters)."""
+    """The dedup index in the state dir cannot be used: the message states what is wrong with it. What to do
+    about it is the caller's to say (the CLI names its flags: pipeline/state.py)."""
+
+
+class IndexTooNew(IndexFormatError):
+    """The index was written by a newer wirebeam, in a format version this one does not read."""
+
+
+class IndexParameterMismatch(IndexFormatError):
+    """The index's signatures were made with another MinHash parameter than this run's: they cannot be compared.
+    `parameter` names it (a DedupConfig field), `indexed` and `current` are its two values."""
+
+    def __init__(self, parameter: str, indexed: Any, current: Any) -> None:
+        super().__init__(parameter, indexed, current)  # the args pickle: Beam may carry the error between processes
+        self.parameter, self.indexed, self.current = parameter, indexed, current
+
+    def __str__(self) -> str:
+        return (
+            f"dedup index was built with {self.parameter}={self.indexed}, this run uses {self.current}: "
+            "their signatures cannot be compared"
+        )
 
 
 def index_header(cfg: DedupConfig | None = None) -> str:
@@ -111,26 +131,22 @@ def version_info(obj: dict[str, Any]) -> VersionInfo:
 
 
 def check_index_header(line: str, cfg: DedupConfig | None = None) -> None:
-    """Refuse an index this version cannot read, with a message that says what to do."""
+    """Refuse an index this version cannot read: IndexTooNew, IndexParameterMismatch, else IndexFormatError."""
     try:
         header = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise IndexFormatError(f"dedup index header is not JSON ({exc}); fix it or rerun with --reset-state") from exc
+        raise IndexFormatError(f"dedup index header is not JSON ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
-        raise IndexFormatError("dedup index has no wirebeam header; fix it or rerun with --reset-state")
+        raise IndexFormatError("dedup index has no wirebeam header")
     version = header.get("version")
-    if not isinstance(version, int) or version > INDEX_VERSION:
-        raise IndexFormatError(
-            f"dedup index version {version!r} is newer than this wirebeam reads ({INDEX_VERSION}); "
-            "upgrade wirebeam or rerun with --reset-state"
-        )
+    if not isinstance(version, int):
+        raise IndexFormatError(f"dedup index header has no format version ({version!r})")
+    if version > INDEX_VERSION:
+        raise IndexTooNew(f"dedup index version {version!r} is newer than this wirebeam reads ({INDEX_VERSION})")
     cfg = cfg or DedupConfig()
     for name in ("num_perm", "seed", "shingle_size"):
         if name in header and header[name] != getattr(cfg, name):
-            raise IndexFormatError(
-                f"dedup index was built with {name}={header[name]}, this run uses {getattr(cfg, name)}: their "
-                "signatures cannot be compared; use the same --dedup-shingle-size or rerun with --reset-state"
-            )
+            raise IndexParameterMismatch(name, header[name], getattr(cfg, name))
 
 
 def parse_index_line(line: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 import apache_beam as beam
 import numpy as np
@@ -153,13 +153,36 @@ def member_of(
     )
 
 
+def version_member(story: Story) -> Member:
+    """What `is_version` reads of a new story: id, exact keys, outlet, publish time and fingerprint (`member_of`
+    without the sketch and the paragraph hashes: the stream asks it of every repeat sighting)."""
+    return Member(
+        id=story.id,
+        source=story.source.url,
+        keys=exact_keys(story),
+        published_at=story.published_at,
+        outlet=outlet(story),
+        fingerprint=fingerprint(story.content_hash, story.title),
+    )
+
+
 # A body with fewer shingles than this (about 60 words) may be a template an outlet puts on many items; see
 # `editions_of_a_series` (the exact-content key of such bodies includes the title: transforms/clean/stage.py).
 TEMPLATE_SHINGLES = 57
 _NUMBER_RE = re.compile(r"\d+")
 
 
-def editions_of_a_series(a: Member, b: Member) -> bool:
+class Sized(Protocol):
+    """What `editions_of_a_series` reads of a copy: a batch Member, or a stream Sighting."""
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def n_shingles(self) -> int: ...
+
+
+def editions_of_a_series(a: Sized, b: Sized) -> bool:
     """Two short items whose titles both carry numbers, and different ones ("Best of cartoons, May 17" / "May 18",
     two live-blog editions with their figures): editions sharing a template text, not copies of one story. (A
     title with no number beside one with a number says nothing: "Hear the 911 call" and the article it is from.)"""
@@ -346,7 +369,7 @@ def _duplicate(m: Member, kept: Member, reason: str | None = None) -> beam.pvalu
     )
 
 
-def _member_info(m: Member, version: int, fingerprints: Iterable[str]) -> VersionInfo:
+def member_info(m: Member, version: int, fingerprints: Iterable[str]) -> VersionInfo:
     """The index's memory of an emitted member: its version, outlet, headline and paragraph hashes."""
     return VersionInfo(
         version=version,
@@ -441,7 +464,7 @@ def resolve_cluster(
     version = (prior.info or VersionInfo()).version + 1 if prior is not None else 1
     yield beam.pvalue.TaggedOutput(
         INDEX_ENTRIES,
-        index_line(kept.id, keys, now, kept.signature, kept.n_shingles, _member_info(kept, version, seen)),
+        index_line(kept.id, keys, now, kept.signature, kept.n_shingles, member_info(kept, version, seen)),
     )
 
 
@@ -449,15 +472,16 @@ def is_version(member: Member, prior: Member | None, first: Member) -> bool:
     """Whether a new member is a version of the cluster's story rather than a copy (README, Story versions).
 
     Without an earlier run's record, the story is the first copy's: the members from its outlet are its versions.
-    Against an earlier record, a member is the next version when it is the same item (a GUID or canonical-URL key
-    of the record) or from the record's outlet, not published before the record, and its text is one the record
+    Against an earlier record (an index line, or what the stream remembers: `recorded_member`), a member is the
+    next version when it is the same item (the record's id, or a GUID or canonical-URL key of the record) or from
+    the record's outlet, not published before the record, and its text is one the record
     has not been seen with; a version-1 index line recorded no text, so there only a body hash missing from its
     keys proves a change.
     """
     if prior is None:
         return member.outlet == first.outlet
     info = prior.info or VersionInfo()
-    same_item = any((URL.owns(k) or GUID.owns(k)) and k in prior.keys for k in member.keys)
+    same_item = member.id == prior.id or any((URL.owns(k) or GUID.owns(k)) and k in prior.keys for k in member.keys)
     outlet = info.outlet or _outlet_of_keys(prior.keys)
     if not same_item and member.outlet != outlet:
         return False
@@ -466,6 +490,13 @@ def is_version(member: Member, prior: Member | None, first: Member) -> bool:
     if info.known:
         return member.fingerprint not in info.fingerprints
     return any(CONTENT_HASH.owns(k) and k not in prior.keys for k in member.keys)
+
+
+def recorded_member(story_id: str, info: VersionInfo, keys: Sequence[str] = ()) -> Member:
+    """An emitted record as `is_version` compares against it, from what is remembered of it: its id, version and
+    the keys known to be its own (the stream's keyed state: the key that found it; an index line is read by
+    `prior_member`)."""
+    return Member(id=story_id, source="(emitted)", keys=tuple(keys), prior=True, outlet=info.outlet, info=info)
 
 
 def _outlet_of_keys(keys: Sequence[str]) -> str | None:
@@ -490,7 +521,7 @@ def _resolve_first_copy(
             yield _duplicate(m, kept)
     yield _emit(story_of[id(kept)], kept, ordered, [], now)  # type: ignore[arg-type]
     keys = sorted({k for m in members for k in m.keys})
-    info = _member_info(kept, 1, [m.fingerprint for m in new])
+    info = member_info(kept, 1, [m.fingerprint for m in new])
     yield beam.pvalue.TaggedOutput(
         INDEX_ENTRIES, index_line(kept.id, keys, now, kept.signature, kept.n_shingles, info)
     )

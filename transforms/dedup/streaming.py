@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import userstate
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.util import ReshufflePerKey
+from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 
 from schemas.story import Duplicate, Story
@@ -35,15 +36,18 @@ from transforms.dedup.keys import BAND, REASON_RANK, is_band, kind_of
 from transforms.dedup.members import (
     DUPLICATES,
     Member,
-    exact_keys,
+    editions_of_a_series,
     is_version,
+    member_info,
     member_of,
     near_duplicates,
     prior_member,
+    recorded_member,
+    version_member,
 )
 from transforms.dedup.neardup import DedupConfig, estimated_near_duplicate
 from transforms.dedup.singleton import singleton
-from transforms.dedup.versions import as_next_version, fingerprint, story_info
+from transforms.dedup.versions import as_next_version, story_info
 
 VERSIONS = "versions"
 REVISED = "revised"  # PriorRuns → FirstSighting: a story changed since an earlier run's record
@@ -57,15 +61,28 @@ _MICROS = 1_000_000
 # --- what the keyed steps carry ----------------------------------------------------------------------------
 
 
+def _setstate_with_defaults(self: Any, state: Sequence[Any]) -> None:
+    """Unpickle a keyed-state record; one written by an earlier wirebeam (state kept by a Dataflow `--update`)
+    lacks the fields added since, which take their defaults."""
+    values = list(state)
+    for i, field in enumerate(dataclasses.fields(self)):
+        object.__setattr__(self, field.name, values[i] if i < len(values) else field.default)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Sighting:
-    """A story as the keyed dedup steps see it: id, event time (µs), keys and the MinHash signature."""
+    """A story as the keyed dedup steps see it: id, event time (µs), keys, the MinHash signature and `info`, what
+    tells a later story from its outlet a version of this one (members.is_version)."""
 
     id: str
     ts: int
     keys: tuple[str, ...]
     signature: bytes = b""
     n_shingles: int = 0
+    info: VersionInfo | None = dataclasses.field(default=None, compare=False)
+    title: str | None = dataclasses.field(default=None, compare=False)  # for members.editions_of_a_series
+
+    __setstate__ = _setstate_with_defaults
 
     @property
     def order(self) -> tuple[int, str]:
@@ -81,15 +98,20 @@ class Vote:
     duplicate_of: str | None = None
     reason: str | None = None
     original_ts: int | None = None
+    # For DecideFn's version rule: the key that voted (a shared GUID or URL key makes the two the same item) and
+    # what it remembers of the earlier copy's version.
+    key: str = dataclasses.field(default="", compare=False)
+    original_info: VersionInfo | None = dataclasses.field(default=None, compare=False)
+
+    __setstate__ = _setstate_with_defaults
 
 
 def sighting_of(story: Story, ts_micros: int, cfg: DedupConfig | None) -> Sighting:
     """The keys of a story, exactly as the batch dedup makes them (transforms/dedup.member_of): exact keys,
-    plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given."""
-    if cfg is None:
-        return Sighting(story.id, ts_micros, exact_keys(story))
+    plus LSH band keys ("b:…") and the MinHash signature when `cfg` is given; its version as first seen."""
     member = member_of(story, cfg)
-    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles)
+    info = member_info(member, 1, [member.fingerprint])
+    return Sighting(story.id, ts_micros, tuple(member.keys), member.signature, member.n_shingles, info, story.title)
 
 
 def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: DedupConfig) -> Vote:
@@ -103,6 +125,8 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
     for entry in stored:
         if entry.order >= story.order or entry.id == story.id:
             continue
+        if near and editions_of_a_series(entry, story):  # the batch check of a candidate (members.near_duplicates)
+            continue
         if near and not estimated_near_duplicate(
             np.frombuffer(entry.signature, dtype="<u4"),
             entry.n_shingles,
@@ -115,14 +139,14 @@ def vote_at_key(key: str, story: Sighting, stored: Sequence[Sighting], cfg: Dedu
             best = entry
     if best is None:
         return Vote(story.id)
-    return Vote(story.id, best.id, kind_of(key).reason, best.ts)
+    return Vote(story.id, best.id, kind_of(key).reason, best.ts, key, best.info)
 
 
 def stored_form(key: str, story: Sighting) -> Sighting:
-    """What a key remembers of a story: exact keys need only id and time, band keys also the signature."""
+    """What a key remembers of a story: id, time and version; band keys also the signature and title."""
     if is_band(key):
-        return Sighting(story.id, story.ts, (), story.signature, story.n_shingles)
-    return Sighting(story.id, story.ts, ())
+        return Sighting(story.id, story.ts, (), story.signature, story.n_shingles, story.info, story.title)
+    return Sighting(story.id, story.ts, (), info=story.info)
 
 
 def decide(votes: Iterable[Vote]) -> Vote | None:
@@ -231,9 +255,11 @@ class FirstSightingFn(beam.DoFn):
             yield story
             return
         prior: VersionInfo | None = version.read() if self._versions else None
-        if prior is not None and is_changed(story, prior):
-            yield next_version(story, story.id, prior, version)
-            return
+        if prior is not None:
+            member = version_member(story)
+            if is_version(member, recorded_member(story.id, prior), member):
+                yield next_version(story, story.id, prior, version)
+                return
         counter("stream.dedup.seen_again").inc()
         yield beam.pvalue.TaggedOutput(
             DUPLICATES, duplicate_record(story, story.id, same_id_reason(story), cross_poll)
@@ -250,14 +276,6 @@ def next_version(story: Story, prior_id: str, prior: VersionInfo, version: Any) 
     counter("stream.dedup.versions").inc()
     version.write(story_info(story, prior.version + 1, prior.fingerprints))
     return beam.pvalue.TaggedOutput(VERSIONS, as_next_version(singleton(story, utcnow()), prior_id, prior))
-
-
-def is_changed(story: Story, prior: VersionInfo) -> bool:
-    """The batch rule for the same item (transforms/dedup/stage.is_version): a text the item was not seen with,
-    not published before the record it would supersede."""
-    if prior.published is not None and story.published_at and story.published_at.timestamp() < prior.published:
-        return False
-    return fingerprint(story.content_hash, story.title) not in prior.fingerprints
 
 
 class KeyVotesFn(beam.DoFn):
@@ -341,7 +359,11 @@ class KeyVotesFn(beam.DoFn):
 
 class DecideFn(beam.DoFn):
     """(story id, ("story", (Story, n_keys, µs)) | ("vote", Vote)) → EnrichedStory or Duplicate, once every
-    key has voted."""
+    key has voted. With `versions`, a story the earlier copy's outlet changed (the batch rule, members.is_version:
+    a wire's own update or correction, under a new id) is emitted as the version after that copy's record."""
+
+    def __init__(self, versions: bool = True) -> None:
+        self._versions = versions
 
     def process(
         self,
@@ -368,6 +390,13 @@ class DecideFn(beam.DoFn):
             counter("stream.dedup.stories").inc()
             yield singleton(story, utcnow())
             return
+        if self._versions and verdict.original_info is not None:
+            member = version_member(story)
+            prior = recorded_member(verdict.duplicate_of or "", verdict.original_info, (verdict.key,))
+            if is_version(member, prior, member):
+                counter("stream.dedup.versions").inc()
+                yield as_next_version(singleton(story, utcnow()), prior.id, verdict.original_info)
+                return
         counter("stream.dedup.duplicates").inc()
         cross_poll = verdict.original_ts is not None and verdict.original_ts < ts
         yield beam.pvalue.TaggedOutput(
@@ -392,10 +421,17 @@ class _SketchFn(beam.DoFn):
             yield key, sighting
 
 
+class PriorIndex(dict[str, list[Member]]):
+    """The earlier runs' members by key ("id:<id>" and their dedup keys); a dict subclass, so that Shared can hold
+    it by weak reference."""
+
+
 class PriorRunsFn(beam.DoFn):
     """Story → itself, or a Duplicate of the earlier run's story an entry of the dedup index names (the same id, a
     shared exact key, or a band key whose signatures agree). The index, within the retention window, is read once
-    per worker in setup: earlier runs' memory is fixed for the life of the stream, the stream's own is keyed state.
+    per worker process (apache_beam.utils.shared: every DoFn instance of one PriorRunsFn, one per thread, gets the
+    same copy; it is only read): earlier runs' memory is fixed for the life of the stream, the stream's own is
+    keyed state.
     """
 
     def __init__(
@@ -406,20 +442,26 @@ class PriorRunsFn(beam.DoFn):
         self._cfg = cfg
         self._retention = retention
         self._now = now
-        self._by_key: dict[str, list[Member]] = {}
+        self._shared = Shared()  # pickled with the DoFn: its copies on a worker name one shared object
+        self._by_key: PriorIndex = PriorIndex()
 
     def setup(self) -> None:
-        self._by_key = {}
+        self._by_key = self._shared.acquire(self._load)
+
+    def _load(self) -> PriorIndex:
+        by_key = PriorIndex()
         if not FileSystems.exists(self._path):
-            return
+            return by_key
         with FileSystems.open(self._path) as handle:
             for raw in handle:
-                entry = parse_index_line(raw.decode("utf-8"))
+                line = raw.decode("utf-8").strip()
+                entry = parse_index_line(line) if line else None
                 if entry is None or expired(entry, self._now, self._retention):
                     continue
                 member = prior_member(entry, self._cfg)
                 for key in (f"id:{member.id}", *member.keys):
-                    self._by_key.setdefault(key, []).append(member)
+                    by_key.setdefault(key, []).append(member)
+        return by_key
 
     def earlier(self, story: Story, member: Member | None = None) -> tuple[Member, str] | None:
         """The earlier run's member this story is a copy of, and why; None for a new story."""
@@ -527,7 +569,7 @@ class StreamingDedup(beam.PTransform):
             (sketched.story, votes)
             | "StoryAndVotes" >> beam.Flatten()
             | "TypeMessages" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple[str, Any]])
-            | "Decide" >> beam.ParDo(DecideFn()).with_outputs(DUPLICATES, main="stories")
+            | "Decide" >> beam.ParDo(DecideFn(self._versions)).with_outputs(DUPLICATES, main="stories")
         )
         duplicates = (*earlier, first[DUPLICATES], decided[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
         stories_out = (decided.stories, first[VERSIONS]) | "StoriesAndVersions" >> beam.Flatten()
