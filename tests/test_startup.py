@@ -57,3 +57,21 @@ def test_the_identifier_loaded_in_the_background_is_the_one_identify_uses() -> N
     loaded = language._identifier()
     language.preload_identifier().join(timeout=60)  # a second preload finds it loaded
     assert language._identifier() is loaded
+
+
+def test_a_failed_background_load_is_left_to_the_step_that_needs_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from py3langid.langid import LanguageIdentifier
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(27, "File too large")
+
+    seen: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", seen.append)
+    monkeypatch.setattr(language, "_IDENTIFIER", None)
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", full_disk)
+    language.preload_identifier().join(timeout=60)
+    assert seen == []  # no thread traceback on the console
+    with pytest.raises(OSError, match="File too large"):
+        language.load_identifier()  # the step's own load fails, where the run handles it

@@ -101,11 +101,21 @@ def load_identifier() -> None:
     _identifier()
 
 
+def _preload() -> None:
+    """The background load: a failure (a full disk for py3langid's temporary file, say) is left to the step that
+    needs the model, which loads it again and fails there, with the run's own error handling — not a thread's
+    traceback on the console."""
+    try:
+        _identifier()
+    except Exception as exc:  # reported again by the foreground load
+        logging.getLogger(__name__).debug("background load of the language identifier failed: %s", exc)
+
+
 def preload_identifier() -> threading.Thread:
     """Start loading the model in a background thread and return it. Most of the load is LZMA decompression of
     the 4.6 MB model file (68 MB of arrays), which runs without the GIL: started before Beam is imported, it
     takes another core's time instead of the command's (``load_identifier`` then waits for it, if need be)."""
-    thread = threading.Thread(target=_identifier, name="load-language-identifier", daemon=True)
+    thread = threading.Thread(target=_preload, name="load-language-identifier", daemon=True)
     thread.start()
     return thread
 
