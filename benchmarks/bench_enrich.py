@@ -2,9 +2,10 @@
 
 Input: N stories of evaluation/wirecopy.py (bodies of ~450 words of real article sentences, no syndicated copies),
 as `enrich` JSONL. Two fresh processes per round, both with start-up included:
-  * ``bare``    — the spaCy pipeline with only the components its `ner` uses, `nlp.pipe` (batches of 32, thinc's
-                  default matrix products) inside `transforms.entities.fastops.one_blas_thread()` over the same
-                  title + body texts the entity stage tags: what running the model alone costs;
+  * ``bare``    — the spaCy pipeline with only the components its `ner` uses, `nlp.pipe` (batches of 32) with
+                  the matrix products the entity stage picks (`fastops.choose_ops`), freed memory retained
+                  (`retain_freed_memory`) and one BLAS thread (`one_blas_thread`) — the issue's bare model — over
+                  the same title + body texts the entity stage tags: what running the model alone costs;
   * ``command`` — `python -m pipeline enrich --quiet` on the JSONL: parse, clean and language, entities (the
                   model and its rules), dates, validation and the sink, on Beam's in-process runner.
 Each round runs the bare model first (pytest-benchmark's `setup`), then the command; wall and CPU time
@@ -40,12 +41,14 @@ pytestmark = pytest.mark.skipif(not ARTICLES.exists(), reason="../shared/corpora
 BARE = """
 import sys
 import orjson, spacy
-from transforms.entities.fastops import one_blas_thread
+from transforms.entities.fastops import choose_ops, one_blas_thread, retain_freed_memory, use_ops
 from transforms.entities.ner import join_title
 path, model, exclude = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 with open(path, "rb") as handle:
     texts = [join_title(r.get("title") or "", r["text"]) for r in map(orjson.loads, handle)]
 nlp = spacy.load(model, exclude=[name for name in exclude if name])
+use_ops(nlp, choose_ops("auto"))
+retain_freed_memory()
 with one_blas_thread():
     docs = list(nlp.pipe(texts, batch_size=32))
 print(len(docs), sum(len(doc.ents) for doc in docs))
