@@ -69,9 +69,10 @@ def option_names(parser: argparse.ArgumentParser) -> list[str]:
     return [name for action in parser._actions for name in action.option_strings]
 
 
-def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> None:
+def check_beam_args(beam_args: list[str], own_options: Iterable[str], argv: list[str] | None = None) -> None:
     """Beam's parse of `beam_args`; BeamFlagError for a runner Beam does not have, or an argument that is neither
-    Beam's nor in `own_options` (wirebeam's flags for the command), naming the nearest known flag."""
+    Beam's nor in `own_options` (wirebeam's flags for the command), naming the nearest known flag (`argv`, the whole
+    command line, tells which flag a stray value follows)."""
     runner = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     runner.add_argument("--runner")
     path = check_runner(runner.parse_known_args(beam_args)[0].runner or "DirectRunner")
@@ -84,11 +85,26 @@ def check_beam_args(beam_args: list[str], own_options: Iterable[str]) -> None:
         if not bad.startswith("-"):
             optional = bad.startswith("[") and bad.endswith("]")  # a usage line's "[--dedup]", copied as is
             hint = f": the brackets mark an optional part, write {bad[1:-1]} without them" if optional else ""
+            flag = _flag_before(argv or beam_args, bad)
+            if flag and not hint:  # "--feeds a.xml b.xml": a second value after a flag that takes one
+                hint = f": {flag} takes one value; repeat it for each ({flag} A {flag} B)"
             raise BeamFlagError(f"unexpected argument {bad!r}{hint}")
         name = bad.split("=", 1)[0]
         near = difflib.get_close_matches(name, [*own_options, *option_names(parser)], n=1)
         hint = f"; did you mean {near[0]}?" if near else ""
         raise BeamFlagError(f"unrecognized option {name} (neither wirebeam nor Beam knows it){hint}")
+
+
+def _flag_before(args: list[str], value: str) -> str | None:
+    """The flag whose values run up to ``value`` in ``args`` ("--feeds" in ``--feeds a b``), when ``value`` follows
+    another value rather than the flag itself; None otherwise."""
+    if value not in args:
+        return None
+    i = args.index(value)
+    if i < 2 or args[i - 1].startswith("-") or "=" in args[i - 1]:
+        return None
+    flag = args[i - 2]
+    return flag.split("=", 1)[0] if flag.startswith("--") and "=" not in flag else None
 
 
 def check_runner(name: str) -> str:

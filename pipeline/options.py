@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -435,7 +436,8 @@ def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
     args, beam_args = parser.parse_known_args(argv)
     if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
         beam_args = [f"--runner={DEFAULT_RUNNER}", *beam_args]
-    check_for_beam(parser, args.command, beam_args)  # first: a mistyped flag explains what else looks wrong
+    # First: a mistyped flag explains what else looks wrong.
+    check_for_beam(parser, args.command, beam_args, sys.argv[1:] if argv is None else argv)
     try:
         config = config_from_args(args)
     except ConfigError as exc:
@@ -443,12 +445,13 @@ def parse_args(argv: list[str] | None) -> tuple[RunConfig, list[str]]:
     return config, beam_args
 
 
-def check_for_beam(parser: argparse.ArgumentParser, command: str, beam_args: list[str]) -> None:
+def check_for_beam(parser: argparse.ArgumentParser, command: str, beam_args: list[str],
+                   argv: list[str] | None = None) -> None:
     """What wirebeam left for Beam must be Beam's flags, with a runner Beam has (argparse's exit 2 otherwise)."""
     from pipeline.beam_flags import BeamFlagError, check_beam_args, option_names
 
     (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     try:
-        check_beam_args(beam_args, option_names(commands.choices[command]))
+        check_beam_args(beam_args, option_names(commands.choices[command]), argv)
     except BeamFlagError as exc:
         parser.error(str(exc))

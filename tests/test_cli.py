@@ -55,6 +55,12 @@ def test_an_option_neither_wirebeam_nor_beam_knows_is_refused(
 def test_a_stray_argument_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = exit_code(["run", "feeds.xml"], capsys)
     assert code == 2 and err.splitlines()[-1] == "wirebeam: error: unexpected argument 'feeds.xml'"
+    # Two feeds after one --feeds (a flag that takes one value and is repeated).
+    code, err = exit_code(["run", "--feeds", "a.xml", "b.xml"], capsys)
+    assert code == 2 and err.splitlines()[-1] == (
+        "wirebeam: error: unexpected argument 'b.xml': --feeds takes one value; repeat it for each "
+        "(--feeds A --feeds B)"
+    )
     # A usage line's optional part copied with its brackets.
     code, err = exit_code(["enrich", "--input", str(ROOT / "README.md"), "[--dedup]"], capsys)
     assert code == 2 and err.splitlines()[-1] == (
