@@ -501,10 +501,11 @@ def test_story_aliases(text: str, items: list[tuple[str, str]], expected: dict[s
 def test_aliases_group_short_and_long_forms_as_one_entity() -> None:
     text = ("The International Monetary Fund (IMF) told the U.S. and Britain that the IMF expects the United States "
             "and the United Kingdom to agree. Delta Air Lines and the UAE agreed; Delta said the United Arab "
-            "Emirates would host talks.")
+            "Emirates would host talks. Mideast supplies fell as the Middle East war went on.")
     spans = spans_of(text, ("International Monetary Fund", "ORG"), ("IMF", "ORG"), ("U.S.", "GPE"),
                      ("Britain", "GPE"), ("IMF", "ORG"), ("United States", "GPE"), ("United Kingdom", "GPE"),
-                     ("Delta Air Lines", "ORG"), ("UAE", "GPE"), ("Delta", "GPE"), ("United Arab Emirates", "GPE"))
+                     ("Delta Air Lines", "ORG"), ("UAE", "GPE"), ("Delta", "GPE"), ("United Arab Emirates", "GPE"),
+                     ("Mideast", "LOC"), ("Middle East", "LOC"))
     assert by_canonical(canonicalize(text, spans)) == {
         "International Monetary Fund": ("ORG", ["International Monetary Fund", "IMF", "IMF"]),
         "United States": ("GPE", ["U.S.", "United States"]),
@@ -512,6 +513,7 @@ def test_aliases_group_short_and_long_forms_as_one_entity() -> None:
         # The short form's label (the model's "Delta" GPE) does not outvote the full name's.
         "Delta Air Lines": ("ORG", ["Delta Air Lines", "Delta"]),
         "United Arab Emirates": ("GPE", ["UAE", "United Arab Emirates"]),
+        "Middle East": ("LOC", ["Mideast", "Middle East"]),
     }
 
 
