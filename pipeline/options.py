@@ -410,6 +410,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         feeds.extend(feeds_from_file(args.feeds_file))
     for feed in feeds:
         if urlsplit(feed.url).scheme not in ("http", "https") and not Path(feed.url).is_file():
+            if Path(feed.url).is_dir():
+                raise ConfigError(f"--feeds {feed.url!r} is a folder, not a feed file: pass its feed files one by "
+                                  "one (--feeds DIR/a.xml --feeds DIR/b.xml) or list them in a --feeds-file")
             raise ConfigError(f"--feeds {feed.url!r}: no such file")
     if args.command == "stream":
         common.update(stream_settings(args))

@@ -36,6 +36,7 @@ def test_beam_options_pass_through_untouched() -> None:
     [
         (["run", "--feeds", "ftp://example.org/rss"], "--feeds must be an http(s) URL or a local path"),
         (["run", "--feeds", "/no/such/feed.xml"], "--feeds '/no/such/feed.xml': no such file"),
+        (["run", "--feeds", str(Path(__file__).parent)], "is a folder, not a feed file: pass its feed files"),
         (["run", "--timeout", "0"], "--timeout must be positive"),
         (["run", "--retries", "-1"], "--retries must be >= 0"),
         (["run", "--dedup-threshold", "1.5"], "--dedup-threshold must be in (0, 1]"),
