@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from transforms.entities.canonical import _BUSINESS_WORDS, _norm, load_aliases
 from transforms.entities.places import NameTables
 from transforms.entities.spans import _CAP_WORD, _PLACE_PREPOSITION_RE, _TITLE_RE, _TITLE_SET, _SpanSet, _wordset
-from transforms.entities.view import _caps_line
+from transforms.entities.view import LIST_MARKS, _caps_line, _sentence_initial
 
 # Words after a given name that make a name an organisation or a place, not a person ("Grant Thornton" stays).
 _NOT_SURNAMES = _BUSINESS_WORDS | _wordset(
@@ -255,12 +255,8 @@ def _capitalised_inside(text: str, word: str) -> bool:
 
 
 def _opens_clause(text: str, pos: int) -> bool:
-    """Whether the word at ``pos`` opens a sentence, a line or a list item (over spaces, quotes, brackets, bullets
-    and dashes)."""
-    j = pos - 1
-    while j >= 0 and text[j] in " \t\"'“‘(•·*-–—":
-        j -= 1
-    return j < 0 or text[j] in ".!?:\n"
+    """Whether the word at ``pos`` opens a sentence, a line or a list item ("• Travel")."""
+    return _sentence_initial(text, pos, LIST_MARKS)
 
 
 # An acronym standing alone in prose: capitals (digits, "&" inside), three to six characters.
@@ -301,6 +297,8 @@ def _repeated_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], na
 # and the small-letter words before it.
 _BRACKET_ACRONYM_RE = re.compile(r" \(([A-Z]{2,6})s?\)")
 _SMALL_WORDS_BEFORE_RE = re.compile(r"(?<![\w-])(?:[a-z][a-z-]* ){0,5}[a-z][a-z-]*$")
+# Small words an acronym's letters skip ("Organisation of the Petroleum Exporting Countries" → OPEC).
+_ACRONYM_SMALL_WORDS = _wordset("of the and for in on to a an")
 
 
 def _defined_common_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
@@ -320,8 +318,6 @@ def _defined_common_acronyms(text: str, fixed: _SpanSet, places: Mapping[str, st
             fixed.keys.remove(key)
             del fixed.labels[key]
 
-
-_ACRONYM_SMALL_WORDS = _wordset("of the and for in on to a an")
 
 
 def _lone_surnames(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:

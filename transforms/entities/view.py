@@ -98,9 +98,16 @@ def model_view(text: str, places: Mapping[str, str] | None = None) -> str:
     return "".join(out)
 
 
-def _sentence_initial(text: str, pos: int) -> bool:
-    """Whether the word at ``pos`` opens a sentence or line (skipping spaces, quotes and brackets)."""
+# What may stand between a sentence's end and its first word: spaces, quotes and brackets; ``LIST_MARKS`` adds the
+# bullets and dashes that open list items.
+OPENING_MARKS = " \t\"'“‘("
+LIST_MARKS = OPENING_MARKS + "•·*-–—"
+
+
+def _sentence_initial(text: str, pos: int, marks: str = OPENING_MARKS) -> bool:
+    """Whether the word at ``pos`` opens a sentence or line (over ``marks``: spaces, quotes and brackets; with
+    ``LIST_MARKS`` also a list item)."""
     j = pos - 1
-    while j >= 0 and text[j] in " \t\"'“‘(":
+    while j >= 0 and text[j] in marks:
         j -= 1
     return j < 0 or text[j] in ".!?:\n"
