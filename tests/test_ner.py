@@ -184,6 +184,8 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
         # Initials, and an athlete with nationality.
         ("C. Hooper 58 and Steffi Graf (Russia) won.", [],
          [("C. Hooper", "PERSON"), ("Steffi Graf", "PERSON"), ("Russia", "GPE")]),
+        # A middle initial inside a person the model found whole stays inside it.
+        ("the race against John F. Kennedy was lost", [(17, 32, "PERSON")], [("John F. Kennedy", "PERSON")]),
         # A country the model called ORG, a stand-alone region it missed, a repeat it missed.
         ("Russia and Europe. Kerry met Kerry.", [(0, 6, "ORG"), (19, 24, "PERSON")],
          [("Russia", "GPE"), ("Europe", "LOC"), ("Kerry", "PERSON"), ("Kerry", "PERSON")]),

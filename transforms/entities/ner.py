@@ -121,6 +121,15 @@ def _table_spans(text: str, places: Mapping[str, str]) -> list[Span]:
     return out
 
 
+def _middle_initial(text: str, m: re.Match[str], fixed: _SpanSet) -> bool:
+    """Whether the initial + surname ``m`` follows a given name inside one PERSON span ("John F. Kennedy")."""
+    given = text[max(0, m.start() - 40) : m.start()].rstrip().rsplit(None, 1)[-1:]
+    if not given or given[0] not in load_names().given:
+        return False
+    return any(fixed.labels[k] == "PERSON" and k[0] < m.start() and m.end() <= k[1]
+               for k in fixed.overlapping(m.start(), m.end()))
+
+
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
@@ -161,9 +170,10 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
                 fixed.labels[key] = "ORG"
     # Person patterns the small model misses in sports lists: initials, and athletes with their nationality.
     for m in _INITIAL_NAME_RE.finditer(text):
-        # "N. Korea", "S. Africa" are places, not initials.
+        # "N. Korea", "S. Africa" are places, not initials; a middle initial after a given name inside a person
+        # the model found ("John F. Kennedy") is part of that name.
         if places.get(m.group().rsplit(" ", 1)[-1]) not in _REGION_KINDS and \
-                fixed.labels.get((m.start(), m.end())) != "PERSON":
+                fixed.labels.get((m.start(), m.end())) != "PERSON" and not _middle_initial(text, m, fixed):
             fixed.put(m.start(), m.end(), "PERSON")
     for m in _NAME_COUNTRY_RE.finditer(text):
         if places.get(m.group("c")) == "country" and m.group("p") not in places and \
