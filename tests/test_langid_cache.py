@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -153,12 +152,14 @@ def test_the_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert langid_cache.cache_root() == tmp_path / "home" / ".cache" / "wirebeam"
 
 
-def test_a_new_key_replaces_the_old_folder(filled: Path, cache_dir: Path) -> None:
-    folder = copy_of(filled, cache_dir)
-    old = cache_dir / f"{PREFIX}0.3.0-1-2-f1"
-    folder.rename(old)
-    arrays = langid_cache.read_cache(old)
-    langid_cache.write_cache(cache_dir, folder.name, arrays)
-    assert [p.name for p in cache_dir.iterdir()] == [folder.name]
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    assert set(manifest) == set(ARRAYS)
+def test_the_key_follows_the_model_files_content_not_its_path_or_mtime(tmp_path: Path) -> None:
+    import os
+
+    same = tmp_path / "model.npz.xz"
+    same.write_bytes(model_path().read_bytes())
+    os.utime(same, (1, 1))  # another environment's install: another path and mtime, the same file
+    assert cache_key(same) == cache_key(model_path())
+    other = tmp_path / "other.npz.xz"
+    other.write_bytes(model_path().read_bytes()[:-1] + b"x")
+    assert cache_key(other) != cache_key(model_path())
+    assert cache_key(same).startswith(PREFIX + "0.4.0-")
