@@ -2,7 +2,7 @@
 
 py3langid 0.4 ships its model as an LZMA-compressed npz (4.6 MB, 68 MB of arrays): each load decompresses it
 into a temporary file and converts the arrays, 0.8–1.1 CPU-s of every command's start-up. The first load also
-writes the arrays as .npy files into ``<cache>/wirebeam/py3langid-<key>/`` (a folder written under a temporary
+writes the arrays as .npy files into ``py3langid-<key>/`` of the cache folder (a folder written under a temporary
 name, then renamed: other processes see all of it or none of it); later loads memory-map them (0.05–0.10 CPU-s).
 
 Where: ``$WIREBEAM_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/wirebeam``, else ``~/.cache/wirebeam``;
