@@ -6,6 +6,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from pipeline import startup_gc
 from pipeline.beam_flags import steps_run_here
 from transforms.language import preload_identifier
 
@@ -117,6 +118,14 @@ def run_tool(argv: list[str], out: TextIO) -> int:
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    startup_gc.pause()  # until the first job starts (pipeline/startup_gc.py)
+    try:
+        return _main(argv, out)
+    finally:
+        startup_gc.resume()
+
+
+def _main(argv: list[str] | None, out: TextIO | None) -> int:
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else argv
     prepare_logging()  # wirebeam's modules import Beam: filter its import-time noise first
@@ -133,6 +142,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if config.command == "stream":
         from pipeline.streaming import main_stream  # Beam's runners are imported only when a job runs
 
+        startup_gc.resume()  # a stream runs for hours: its graphs are not start-up
         return main_stream(config, beam_args, out)
     from pipeline.driver import DryRun, RunFailed, execute  # Beam's runners are imported only when a job runs
 

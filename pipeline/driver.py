@@ -30,6 +30,7 @@ import orjson
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 
+from pipeline import startup_gc
 from pipeline.build import ENTRIES, build_fetch_pipeline, build_pipeline
 from pipeline.chunks import (
     FETCH_FOLDER,
@@ -204,6 +205,7 @@ def roll_forward(store: StateStore) -> None:
 
 
 def run_job(pipeline: beam.Pipeline) -> None:
+    startup_gc.resume()  # the first job: start-up is over
     result = pipeline.run()
     result.wait_until_finish()
 

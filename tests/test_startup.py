@@ -70,8 +70,50 @@ def test_a_failed_background_load_is_left_to_the_step_that_needs_the_model(monke
     seen: list[object] = []
     monkeypatch.setattr(threading, "excepthook", seen.append)
     monkeypatch.setattr(language, "_IDENTIFIER", None)
+    monkeypatch.setenv("WIREBEAM_NO_CACHE", "1")  # the packaged model's own load fails, not the cache's
     monkeypatch.setattr(LanguageIdentifier, "from_model_file", full_disk)
     language.preload_identifier().join(timeout=60)
     assert seen == []  # no thread traceback on the console
     with pytest.raises(OSError, match="File too large"):
         language.load_identifier()  # the step's own load fails, where the run handles it
+
+
+def test_collection_is_off_while_the_command_starts_and_on_from_the_first_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from pipeline import cli, driver, startup_gc
+
+    seen: dict[str, bool] = {}
+
+    class Job:
+        def run(self) -> Job:
+            seen["job"] = gc.isenabled()
+            return self
+
+        def wait_until_finish(self) -> None:
+            pass
+
+    def execute(config: object, beam_args: list[str]) -> None:
+        seen["start-up"] = gc.isenabled()
+        frozen = gc.get_freeze_count()
+        driver.run_job(Job())  # type: ignore[arg-type]
+        seen["frozen"] = gc.get_freeze_count() > frozen
+        raise driver.DryRun("stop here")
+
+    monkeypatch.setattr(driver, "execute", execute)
+    try:
+        assert cli.main(["enrich", "--input", __file__, "--output", "out", "--quiet"]) == 0
+        assert seen == {"start-up": False, "job": True, "frozen": True}
+        assert gc.isenabled()
+        with pytest.raises(SystemExit):
+            cli.main(["enrich", "--output", "out", "--chunk-size", "many"])  # refused while parsing
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+    gc.disable()  # a caller that turned collection off keeps it off
+    try:
+        startup_gc.pause()
+        startup_gc.resume()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -85,14 +85,15 @@ _IDENTIFIER_LOCK = threading.Lock()
 
 def _identifier() -> Any:
     """py3langid's identifier with normalized probabilities, loaded once per process on first use (a second
-    caller waits for the first's load)."""
+    caller waits for the first's load), from the decompressed copy in the user's cache when there is one
+    (transforms/langid_cache.py)."""
     global _IDENTIFIER
     if _IDENTIFIER is None:
         with _IDENTIFIER_LOCK:
             if _IDENTIFIER is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+                from transforms.langid_cache import load_identifier as load_cached
 
-                _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                _IDENTIFIER = load_cached(norm_probs=True)
     return _IDENTIFIER
 
 
@@ -112,9 +113,10 @@ def _preload() -> None:
 
 
 def preload_identifier() -> threading.Thread:
-    """Start loading the model in a background thread and return it. Most of the load is LZMA decompression of
-    the 4.6 MB model file (68 MB of arrays), which runs without the GIL: started before Beam is imported, it
-    takes another core's time instead of the command's (``load_identifier`` then waits for it, if need be)."""
+    """Start loading the model in a background thread and return it. Without the cache most of the load is LZMA
+    decompression of the 4.6 MB model file (68 MB of arrays), which runs without the GIL: started before Beam is
+    imported, it takes another core's time instead of the command's (``load_identifier`` then waits for it, if
+    need be); from the cache it is ~0.05 CPU-s."""
     thread = threading.Thread(target=_preload, name="load-language-identifier", daemon=True)
     thread.start()
     return thread
