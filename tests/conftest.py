@@ -37,3 +37,11 @@ def run_cli() -> Callable[..., tuple[int, str]]:
         return code, out.getvalue()
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The test run's caches (the language model's arrays) go to a temporary folder, not the user's ~/.cache;
+    CLI subprocesses inherit it."""
+    if "WIREBEAM_CACHE_DIR" not in os.environ:
+        os.environ["WIREBEAM_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
