@@ -7,7 +7,7 @@ output records, dates, and the sink's validation + serialisation), each over all
 Inputs: `--stories` records of evaluation/wirecopy.py (~450 words of real article sentences each, no copies), the
 same as `python -m evaluation.wirecopy --stories N --copy-share 0 --out …` writes.
 
-    python -m benchmarks.outside_model --stories 1000
+    python -m benchmarks.outside_model --stories 1000 [--input wire.jsonl]
 
 For a before/after, run the same command from another revision's tree (`git archive REV | tar -x -C DIR`), the two
 alternating, and compare step by step: on a shared machine CPU time still moves by ±10 % between runs.
@@ -97,15 +97,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stories", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--input", type=Path, help="an enrich JSONL to read instead (its first --stories lines)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "wire.jsonl"
-        write_stories(path, args.stories, article_sentences(), copy_share=0.0)
-        lines = path.read_text(encoding="utf-8").splitlines()
+    if args.input:
+        lines = args.input.read_text(encoding="utf-8").splitlines()[: args.stories]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "wire.jsonl"
+            write_stories(path, args.stories, article_sentences(), copy_share=0.0)
+            lines = path.read_text(encoding="utf-8").splitlines()
     costs = step_costs(lines, args.rounds)
     for name, seconds in costs.items():
         print(f"{name:32s} {seconds:7.3f} CPU-s")
-    print(f"{'total':32s} {sum(costs.values()):7.3f} CPU-s  ({args.stories} stories, best of {args.rounds})")
+    print(f"{'total':32s} {sum(costs.values()):7.3f} CPU-s  ({len(lines)} stories, best of {args.rounds})")
 
 
 if __name__ == "__main__":
