@@ -89,3 +89,37 @@ def test_every_kind_written_once_and_counted_through_a_pipeline(tmp_path: Path, 
     assert not [n for n in names if n.startswith(TEMP_PREFIX)]
     shards = [n for n in names if n.startswith("stories-")]
     assert all(n.endswith(f"-of-{len(shards):05d}.jsonl") for n in shards)
+
+
+def enriched_story(**fields: Any) -> Any:
+    import datetime as dt
+
+    from schemas.story import Cluster, EnrichedStory, FeedSource
+
+    when = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.UTC)
+    defaults: dict[str, Any] = {"id": "s1", "title": "Kerry meets Lavrov", "body": "John Kerry met Sergei Lavrov.",
+                                "source": FeedSource(url="feed.xml"), "content_hash": "h", "fetched_at": when,
+                                "cluster": Cluster(id="s1", size=1, copies=[]), "processed_at": when}
+    return EnrichedStory(**{**defaults, **fields})
+
+
+def test_validate_writes_the_line_it_checked_and_routes_a_story_the_schema_rejects() -> None:
+    from apache_beam.pvalue import TaggedOutput
+
+    from schemas.story import STORY_ADAPTER, Entity, Mention
+    from transforms.sink.stage import ValidateStoryFn, json_line
+
+    kerry = Entity(text="John Kerry", label="PERSON", start=0, end=10, canonical="John Kerry", count=1,
+                   mentions=[Mention(start=0, end=10, text="John Kerry")])
+    story = enriched_story(entities=[kerry], version=2, body="John Kerry met Sergei Lavrov in London.\u2028")
+    versions, (feed, line) = list(ValidateStoryFn().process(story))
+    assert versions.tag == "versions" and versions.value == feed == "feed.xml"
+    assert line == json_line(story) and "\u2028" not in line  # one line, as written
+    assert STORY_ADAPTER.validate_json(line) == story
+
+    # model_copy does not validate: a mention that no longer indexes the body is caught at the sink.
+    shifted = story.model_copy(update={"body": "Yesterday John Kerry met Sergei Lavrov."})
+    (letter,) = list(ValidateStoryFn().process(shifted))
+    assert isinstance(letter, TaggedOutput) and letter.tag == "dead_letter"
+    assert letter.value.error_type == "schema_error" and letter.value.entry_id == "s1"
+    assert "does not match body[0:10]" in letter.value.message

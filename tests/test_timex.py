@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from evaluation.eval_dates import granular_equal, load_corpus, load_doc
-from transforms.dates import calendar, engine
+from transforms.dates import calendar, engine, fragments
 from transforms.dates import rules as rules_package
-from transforms.dates.rules import RULES, vague
+from transforms.dates.fragments import MON_ABBR, MON_FULL, Y4
+from transforms.dates.rules import RULES, absolute, months, vague, years
 from transforms.dates.tagger import TimexMention, extract_dates
 from transforms.dates.tense import clause_tense
 
@@ -451,3 +452,26 @@ def test_tbaq_timebank_value_accuracy() -> None:
     assert metrics["extent_recall"] >= 0.93
     assert metrics["extent_precision"] >= 0.90
     assert metrics["value_acc_strict"] >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("trigger", "plain"),
+    [
+        (absolute.T_MON, rf"(?<![A-Za-z])(?:{MON_FULL}|{MON_ABBR}|{MON_ABBR.upper()})(?![a-z])"),
+        (months.MONTH.trigger.pattern, rf"(?<![A-Za-z])(?:{MON_FULL})(?![a-z])"),
+        (years.YEAR.trigger.pattern, rf"(?<!\d){Y4}(?!\d)"),
+    ],
+)
+def test_triggers_with_the_look_behind_after_the_first_character_find_what_the_plain_form_finds(
+    trigger: str, plain: str
+) -> None:
+    """fragments.not_after: the same hits as the look-behind in front, on every rule's text and on edges."""
+    edges = "xJanuary January JANUARY Jan. JanX MAYBE May Mayor aMay 31999 1999 2020s 19999 a1999 _1999 ９1999 Ｊune"
+    for text in (EVERY_RULE_TEXT, EVERY_RULE_TEXT.upper(), EVERY_RULE_TEXT.swapcase(), edges, "May", "1999"):
+        assert [m.span() for m in re.finditer(trigger, text)] == [m.span() for m in re.finditer(plain, text)]
+    assert re.findall(trigger, EVERY_RULE_TEXT)
+
+
+def test_not_after_wants_words_that_open_with_a_letter_or_digit() -> None:
+    with pytest.raises(ValueError, match="must open with a letter or digit"):
+        fragments.not_after(r"\d", ["(?:a|b)"])

@@ -62,20 +62,28 @@ def json_line(record: BaseModel | dict[str, Any] | str) -> str:
 
 
 class ValidateStoryFn(beam.DoFn):
-    """Re-validate each story against the schema (model_copy does not) before it is written."""
+    """Re-validate each story against the schema (model_copy does not) before it is written.
+
+    What is validated is the line itself: the story serialised once, parsed back by the schema, and written as it
+    was — not dumped to a dict, validated into a second story and serialised again (a third of the sink's time),
+    so the check is on exactly the bytes that reach the file."""
+
+    def __init__(self) -> None:
+        self._stories = counter("sink.stories")
 
     def process(self, story: EnrichedStory) -> Iterator[Any]:
+        line = json_line(story)
         try:
-            valid = STORY_ADAPTER.validate_python(story.model_dump())
+            STORY_ADAPTER.validate_json(line)
         except ValidationError as exc:
             yield dead_letter(
                 STAGE, exc, story.source.url, entry_id=story.id, payload=story, error_type="schema_error"
             )
             return
-        counter("sink.stories").inc()
-        if valid.version > 1:
-            yield beam.pvalue.TaggedOutput(VERSIONS, valid.source.url)
-        yield valid.source.url, json_line(valid)
+        self._stories.inc()
+        if story.version > 1:
+            yield beam.pvalue.TaggedOutput(VERSIONS, story.source.url)
+        yield story.source.url, line
 
 
 def feed_count(element: Any) -> tuple[str, str]:

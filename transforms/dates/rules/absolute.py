@@ -9,7 +9,7 @@ import re
 
 from transforms.dates.calendar import PART_OF_DAY, iso_week, resolve_year
 from transforms.dates.engine import Context, group, rule
-from transforms.dates.fragments import DAY, MON, MON_ABBR, MON_FULL, ORD_WORDS, SP, WEEKDAY, Y4, YEAR4
+from transforms.dates.fragments import DAY, MON, MON_ABBR, MON_FULL, ORD_WORDS, SP, WEEKDAY, Y4, YEAR4, not_after
 from transforms.dates.lexicon import ORDINAL_WORDS
 from transforms.vocabulary import MONTHS, WEEKDAYS
 
@@ -28,8 +28,9 @@ P_DAY_MONTH = (
 )
 P_MONTH_YEAR = rf"(?<![A-Za-z]){MON}(?:{SP}(?i:of))?,?{SP}{_YPHR}"
 P_WEEK_OF = rf"\b(?i:the[ \t]week[ \t]of){SP}(?<![A-Za-z]){MON}{SP}{DAY}(?![A-Za-z])(?:,?{SP}{YEAR4})?"
-# Any month name or abbreviation, the trigger of the rules above.
-T_MON = rf"(?<![A-Za-z])(?:{MON_FULL}|{MON_ABBR}|{MON_ABBR.upper()})(?![a-z])"
+# Any month name or abbreviation, the trigger of the rules above: rf"(?<![A-Za-z])(?:{MON_FULL}|{MON_ABBR}|
+# {MON_ABBR.upper()})(?![a-z])", the look-behind after the first letter (fragments.not_after).
+T_MON = rf"{not_after('[A-Za-z]', f'{MON_FULL}|{MON_ABBR}|{MON_ABBR.upper()}'.split('|'))}(?![a-z])"
 
 
 def day_of(m: re.Match[str]) -> int | None:

@@ -8,7 +8,7 @@ import re
 
 from transforms.dates.calendar import SEASONS, resolve_year, season_year
 from transforms.dates.engine import Context, group, rule
-from transforms.dates.fragments import MON_FULL, REL, SP, Y4
+from transforms.dates.fragments import MON_FULL, REL, SP, Y4, not_after
 from transforms.dates.rules.absolute import month_of, year_from_phrase
 
 # A bare month must be spelled out: "Jan" alone is more often a name than a month.
@@ -96,6 +96,8 @@ def _norm_season_guarded(m: re.Match[str], ctx: Context) -> tuple[str, str] | No
     return None
 
 
-MONTH = rule("month", P_MONTH, _norm_month, rf"(?<![A-Za-z])(?:{MON_FULL})(?![a-z])", before=14, after=12)
+# rf"(?<![A-Za-z])(?:{MON_FULL})(?![a-z])", the look-behind after the first letter (fragments.not_after).
+_T_MONTH = rf"{not_after('[A-Za-z]', MON_FULL.split('|'))}(?![a-z])"
+MONTH = rule("month", P_MONTH, _norm_month, _T_MONTH, before=14, after=12)
 SEASON = rule("season", P_SEASON, _norm_season_guarded, r"(?i:spring|summer|fall|autumn|winter)", before=18,
               after=14, caseless=True)  # fmt: skip

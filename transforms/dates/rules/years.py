@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from transforms.dates.engine import Context, group, rule
-from transforms.dates.fragments import MON_FULL, ORD_WORDS, SP, Y4, YEAR4
+from transforms.dates.fragments import MON_FULL, ORD_WORDS, SP, YEAR4, not_after
 from transforms.dates.lexicon import NUMBER_WORDS, ORDINAL_WORDS, UNITS_1_19
 from transforms.vocabulary import MONTHS
 
@@ -78,7 +78,9 @@ def _norm_spelled_year(m: re.Match[str], ctx: Context) -> tuple[str, str] | None
     return "DATE", f"{year:04d}"
 
 
-YEAR = rule("year", P_YEAR, _norm_year, rf"(?<!\d){Y4}(?!\d)", before=16, after=2)
+# rf"(?<!\d){Y4}(?!\d)", the look-behind after the first digit (fragments.not_after).
+_T_YEAR = not_after(r"\d", ("1[0-9]", "20")) + r"\d\d(?!\d)"
+YEAR = rule("year", P_YEAR, _norm_year, _T_YEAR, before=16, after=2)
 DECADE = rule("decade", P_DECADE, _norm_decade, r"\d0['’]?s\b", before=12)
 CENTURY = rule("century", P_CENTURY, _norm_century, r"(?i:century)", before=24, after=7, caseless=True)
 SPELLED_YEAR = rule("spelled_year", P_SPELLED_YEAR, _norm_spelled_year, r"(?i:nineteen|two[ \t]thousand)",
