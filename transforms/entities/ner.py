@@ -20,7 +20,7 @@ from transforms.entities.fastops import choose_ops, one_blas_thread, retain_free
 from transforms.entities.labels import LABEL_SANITY
 from transforms.entities.loading import load_arguments
 from transforms.entities.places import load_names, load_places
-from transforms.entities.segments import ModelText, name_segments
+from transforms.entities.segments import CONTEXT_WORDS, ModelText, name_segments
 from transforms.entities.spans import (
     _ACRONYM_AFTER_RE,
     _CAP_WORD,
@@ -331,13 +331,15 @@ class EntityExtractor:
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *, refine: bool = True,
                  max_chunk_chars: int = 100_000, gemm: str | None = None, malloc: str | None = None,
-                 skip_nameless: bool = True) -> None:
+                 skip_nameless: bool = True, context_words: int = CONTEXT_WORDS) -> None:
         if not model or not isinstance(model, str):
             raise ValueError(f"model must be a spaCy pipeline name or path, got {model!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if max_chunk_chars < 4 * _OVERLAP:
             raise ValueError(f"max_chunk_chars must be >= {4 * _OVERLAP}, got {max_chunk_chars}")
+        if context_words < 0:
+            raise ValueError(f"context_words must be >= 0, got {context_words}")
         self.model = model
         self.batch_size = batch_size
         self.refine = refine
@@ -346,6 +348,7 @@ class EntityExtractor:
         self.malloc = malloc  # freed memory: "retain" (default) or "default" (glibc's); see fastops
         # With the document rules, the model reads only the sentences that can hold a name (segments.py).
         self.skip_nameless = skip_nameless
+        self.context_words = context_words  # words read either side of a capital (segments.name_segments)
         self._nlp: Any = None
         self._places: Mapping[str, str] = {}
 
@@ -395,7 +398,7 @@ class EntityExtractor:
             view = model_view(text, self._places) if self.refine else text
             read: ModelText | None = None
             if self.refine and self.skip_nameless:
-                segments = name_segments(view)
+                segments = name_segments(view, self.context_words)
                 if segments != [(0, len(view))]:
                     read = ModelText(view, segments)
                     view = read.text
