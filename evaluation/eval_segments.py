@@ -12,7 +12,8 @@ that differ (in one run and not the other) and the identical share (common / uni
 those holding a capital (the rest are lower-case strays such as "n’t" GPE, which the model finds anywhere).
 
 Run: ``python -m evaluation.eval_segments`` (defaults: 1,000 stories, contexts 2 3 4 5 6, separator "\\n\\n"; about
-5 CPU-minutes); ``--separator nl --separator space`` compares junctions; ``--show 10`` prints differing mentions that hold a capital.
+5 CPU-minutes); ``--separator nl --separator space`` compares junctions, ``--min-skip 2 --min-skip 8`` the
+shortest gap skipped; ``--show 10`` prints differing mentions that hold a capital.
 """
 
 from __future__ import annotations
@@ -89,13 +90,14 @@ def words_read(texts: Sequence[str], places: Any, context: int) -> float:
     return round(read / total, 3) if total else 1.0
 
 
-def _with_separator(separator: str, run: Callable[[], Any]) -> Any:
-    saved = segments.SEGMENT_SEPARATOR
-    segments.SEGMENT_SEPARATOR = separator  # ModelText reads it when it joins the parts
+def _with_settings(separator: str, min_skip: int, run: Callable[[], Any]) -> Any:
+    saved = segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS
+    # ModelText reads the separator when it joins the parts, name_segments the gap it skips when it cuts them.
+    segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS = separator, min_skip
     try:
         return run()
     finally:
-        segments.SEGMENT_SEPARATOR = saved
+        segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS = saved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--context", type=int, action="append", help="context words (repeatable; default 2-6)")
     parser.add_argument("--separator", action="append", choices=sorted(SEPARATORS),
                         help="junction between the parts (repeatable; default para = a paragraph break)")
+    parser.add_argument("--min-skip", type=int, action="append",
+                        help=f"fewest words skipped between two parts (repeatable; default {segments.MIN_SKIP_WORDS})")
     parser.add_argument("--corpus", action="append", choices=("wirecopy", "articles"),
                         help="corpus (repeatable; default both)")
     parser.add_argument("--show", type=int, default=0, help="print up to N differing mentions per row")
@@ -116,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(contexts) < 0:
         parser.error(f"--context must be >= 0, got {min(contexts)}")
     separators = args.separator or ["para"]
+    min_skips = args.min_skip or [segments.MIN_SKIP_WORDS]
+    if min(min_skips) < 1:
+        parser.error(f"--min-skip must be >= 1, got {min(min_skips)}")
     reading_all = EntityExtractor(skip_nameless=False)
     reading_all.load()
     rows: list[dict[str, Any]] = []
@@ -128,16 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for context in contexts:
             extractor = EntityExtractor(context_words=context)
             extractor._nlp, extractor._places = reading_all._nlp, reading_all._places  # the same loaded model
-            read = words_read(texts, extractor._places, context)
-            for name in separators:
-                got, secs = _with_separator(SEPARATORS[name], lambda ex=extractor: _mentions(ex, texts))
-                row = {"corpus": corpus, "context": context, "separator": name, "words_read": read,
-                       "cpu_s": round(secs, 1), "cpu_vs_whole": round(secs / ref_secs, 3), **compare(reference, got)}
+            for name, min_skip in ((n, k) for n in separators for k in min_skips):
+                read = _with_settings(SEPARATORS[name], min_skip,
+                                      lambda c=context: words_read(texts, extractor._places, c))
+                got, secs = _with_settings(SEPARATORS[name], min_skip, lambda ex=extractor: _mentions(ex, texts))
+                row = {"corpus": corpus, "context": context, "separator": name, "min_skip": min_skip,
+                       "words_read": read, "cpu_s": round(secs, 1), "cpu_vs_whole": round(secs / ref_secs, 3),
+                       **compare(reference, got)}
                 rows.append(row)
-                print(f"  context {context:2d} {name:8s} reads {read:.1%} of words, {secs:6.1f} CPU-s "
-                      f"({row['cpu_vs_whole']:.3f}x), {row['differing']:3d} of {row['mentions']} mentions differ, "
-                      f"{row['identical']:.2%} identical; with a capital {row['capitalised_differing']} differ, "
-                      f"{row['capitalised_identical']:.2%} identical", flush=True)
+                print(f"  context {context:2d} {name:8s} skip>={min_skip:2d} reads {read:.1%} of words, {secs:6.1f} "
+                      f"CPU-s ({row['cpu_vs_whole']:.3f}x), {row['differing']:3d} of {row['mentions']} mentions "
+                      f"differ, {row['identical']:.2%} identical; with a capital {row['capitalised_differing']} "
+                      f"differ, {row['capitalised_identical']:.2%} identical", flush=True)
                 shown = 0
                 for i, (a, b) in enumerate(zip(reference, got, strict=True)):
                     for m in [m for m in sorted(a ^ b) if not _stray(m)][: max(0, args.show - shown)]:
