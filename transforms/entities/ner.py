@@ -1,8 +1,8 @@
 """Named entities for stories: spaCy NER plus document-level rules and in-story canonical names.
 
 ``EntityExtractor`` runs only the spaCy components NER needs, over ``nlp.pipe`` in batches, on long texts cut at
-safe points, each text as the model's view of it (``view``) and, with the document rules, only its sentences that can
-hold a name (``segments``); ``extract_stories`` tags a story's headline and body as
+safe points, each text as the model's view of it (``view``) and, with the document rules, only its words near a
+capital that may be part of a name (``segments``); ``extract_stories`` tags a story's headline and body as
 one text, so that a name in both is one entity. ``refine_spans`` (pure, no spaCy) corrects the model's spans by the
 shapes of results tables, the gazetteer, tickers (``tickers``), the label checks (``labels``) and the repeats of
 names found; ``canonicalize`` (``canonical``) then groups them into one entity per thing.
@@ -325,8 +325,9 @@ class EntityExtractor:
 
     Construction is cheap and picklable; ``load()`` (call it from ``DoFn.setup``) loads the pipeline with only the
     components NER needs.  ``refine=False`` gives the bare model's entities (canonicalized) for comparison; it reads
-    every sentence, as does ``skip_nameless=False`` (the shipped stage's model skips sentences without a capital
-    but a common opening word, ``segments.name_segments``: the same entities, less of the model's time).
+    every word, as does ``skip_nameless=False`` (the shipped stage's model reads only the words within
+    ``context_words`` of a capital that may be part of a name, ``segments.name_segments``: the same names, about half
+    the model's words).
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *, refine: bool = True,
@@ -346,7 +347,7 @@ class EntityExtractor:
         self.max_chunk_chars = max_chunk_chars
         self.gemm = gemm  # matrix products: "auto" (default), "blis" or "numpy"; see fastops
         self.malloc = malloc  # freed memory: "retain" (default) or "default" (glibc's); see fastops
-        # With the document rules, the model reads only the sentences that can hold a name (segments.py).
+        # With the document rules, the model reads only the words near a capital (segments.py).
         self.skip_nameless = skip_nameless
         self.context_words = context_words  # words read either side of a capital (segments.name_segments)
         self._nlp: Any = None
