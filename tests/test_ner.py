@@ -200,6 +200,11 @@ PLACES = {"Russia": "country", "Scotland": "country", "Europe": "continent", "Lo
          [("London", "GPE"), ("London", "GPE")]),
         ("Jack London wrote. London said.", [(0, 11, "PERSON"), (19, 25, "PERSON")],
          [("Jack London", "PERSON"), ("London", "PERSON")]),
+        # A span written without a capital names nothing; a script without case is no small letter.
+        ("Kazakhstan's energy ministry said democratic standards", [(0, 10, "GPE"), (13, 28, "ORG"),
+                                                                      (34, 44, "NORP")],
+         [("Kazakhstan", "GPE")]),
+        ("東京 said", [(0, 2, "GPE")], [("東京", "GPE")]),
         # Surname and capitalised headline repeats of a person.
         ("ERNIE ELS LEADS\nErnie Els shot 66. Els leads.", [(16, 25, "PERSON")],
          [("ERNIE ELS", "PERSON"), ("Ernie Els", "PERSON"), ("Els", "PERSON")]),

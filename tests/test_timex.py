@@ -151,6 +151,8 @@ def test_kerry_lavrov_reference_story() -> None:
         ("It earns $5 million a year.", FRI_2014, "a year", "SET", "P1Y"),
         ("Buses leave every other week.", FRI_2014, "every other week", "SET", "P2W"),
         ("The shop shuts on Sundays.", FRI_2014, "Sundays", "SET", "XXXX-WXX-7"),
+        ("A second later the car exploded.", FRI_2014, "A second", "DURATION", "PT1S"),
+        ("He paused for a second.", FRI_2014, "a second", "DURATION", "PT1S"),
     ],
 )
 def test_rule_values(text: str, anchor: dt.date, phrase: str, typ: str, value: str) -> None:
@@ -173,6 +175,8 @@ def test_rule_values(text: str, anchor: dt.date, phrase: str, typ: str, value: s
         "Call 555-1989 or flight 2001 today",
         "He scored 12 points, a 3-2 win.",
         "Current account deficits widened.",
+        "People facing a second virus lockdown share their tips.",
+        "She won a second term in office.",
     ],
 )
 def test_non_dates_are_ignored(text: str) -> None:
@@ -258,6 +262,10 @@ def test_resolve_year(month: int, day: int | None, anchor: dt.date, tense: str |
         ("The event will be held Friday.", "Friday", "future"),
         ("The company announced the plan Friday.", "Friday", "past"),
         ("Friday.", "Friday", None),
+        ("The final is to be played Sunday.", "Sunday", "future"),
+        # "to be" after a participle is no future: the cue before it is ("have been").
+        ("The bones, which have been determined to be human, were found Wednesday.", "Wednesday", "past"),
+        ("The bones have been found to be human on Wednesday.", "Wednesday", "past"),
     ],
 )
 def test_clause_tense(sentence: str, phrase: str, tense: str | None) -> None:

@@ -22,8 +22,11 @@ _INTENT = (
 FUTURE_BIGRAMS = frozenset(
     {(w, "to") for w in _INTENT.split()}
     | {(w, "for") for w in ["set", "planned", "scheduled", "slated", "due"]}
-    | {("as", "soon"), ("to", "be")}
+    | {("as", "soon")}
 )
+# "to be" looks forward after a form of "be" or a verb of intention ("is to be held", "are to be named"), not
+# after a participle ("have been determined to be those of a human", "was found to be").
+FUTURE_TO_BE_AFTER = frozenset({"is", "are", "am", "set", "due", "going", "expected", "scheduled", "slated"})
 PAST_WORDS = frozenset(
     (
         "said", "was", "were", "had", "did", "told", "met", "made", "took", "came", "went", "saw", "gave",
@@ -64,6 +67,8 @@ def _cue(tokens: list[str], i: int) -> str | None:
     w = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
     if (w, nxt) in FUTURE_BIGRAMS:
+        return "future"
+    if (w, nxt) == ("to", "be") and i > 0 and tokens[i - 1] in FUTURE_TO_BE_AFTER:
         return "future"
     if w in FUTURE_WORDS:
         return "future"

@@ -130,6 +130,12 @@ def _middle_initial(text: str, m: re.Match[str], fixed: _SpanSet) -> bool:
                for k in fixed.overlapping(m.start(), m.end()))
 
 
+def _all_small_letters(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` has small letters and no capital (letters of scripts without case count as neither)."""
+    surface = text[start:end]
+    return surface.lower() == surface and surface.upper() != surface
+
+
 def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | None = None) -> list[Span]:
     """Document-level corrections of model spans (pure; no spaCy).
 
@@ -150,6 +156,8 @@ def refine_spans(text: str, spans: Sequence[Span], places: Mapping[str, str] | N
     table = _table_spans(text, places)
     fixed = _SpanSet()
     for s, e, label in sorted(spans):
+        if _all_small_letters(text, s, e):
+            continue  # "energy ministry", "democratic", "n’t": names are written with a capital
         kind = places.get(text[s:e])
         if kind in _REGION_KINDS and label not in ("GPE", "LOC"):
             label = "LOC" if kind in ("continent", "region") else "GPE"

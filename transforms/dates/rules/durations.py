@@ -17,6 +17,12 @@ P_DURATION = (
 )
 T_UNIT = r"(?i:second|minute|hour|day|week|month|year|decade|centur|quarter)"
 
+# Words after "a second" that keep it a duration ("a second later", "for a second or two"); any other word makes
+# it the ordinal ("a second wave", "a second virus lockdown", "a second time").
+_AFTER_A_SECOND_RE = re.compile(
+    r"[ \t]+(?!(?:later|earlier|ago|before|after|longer|more|or|and|of|to|in|on|at|for|when|while|than|that|"
+    r"too|apart|each|per|faster|slower)\b)[A-Za-z]"
+)
 # An amount or a multiplier right before "a"/"an" + unit: a rate ("$5 million a year", "twice a day").
 _RATE_BEFORE_RE = re.compile(r"(?:illion|\d|percent|%|cents?|dollars|times|twice|once|thrice)\W{0,2}$")
 
@@ -30,6 +36,8 @@ def _norm_duration(m: re.Match[str], ctx: Context) -> tuple[str, str] | None:
         before = ctx.text[max(0, m.start() - 12) : m.start()].lower()
         if _RATE_BEFORE_RE.search(before):
             return "SET", f"P1{UNIT_CODES[unit.rstrip('s').replace('centurie', 'century')]}"
+        if unit == "second" and _AFTER_A_SECOND_RE.match(ctx.text, m.end()):
+            return None
     if n is not None and n > 1000:
         return None
     return "DURATION", duration_value(n, unit)
