@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
     args = parser.parse_args(argv)
     if not ARTICLES.exists():
-        print(f"{ARTICLES} absent (set WIREBEAM_SHARED to the folder holding corpora/)", file=sys.stderr)
+        print(f"{ARTICLES} absent (evaluation/wirecopy.py reads it beside the project folder)", file=sys.stderr)
         return 2
     contexts = args.context or [2, 3, 4, 5, 6]
     if min(contexts) < 0:
