@@ -178,11 +178,6 @@ def _mentions(groups: list[EntityGroup]) -> list[tuple[int, int, str, str, str]]
     return sorted((m.start, m.end, m.field, g.label, g.canonical) for g in groups for m in g.mentions)
 
 
-def _named(groups: list[EntityGroup]) -> list[tuple[int, int, str, str, str]]:
-    """The mentions holding a capital."""
-    return [m for m in _mentions(groups) if any(map(_is_capital, m[4]))]
-
-
 STORIES = [
     ("Kerry to meet Lavrov", WRITTEN),
     ("Markets", "Shares rose. It was not clear why, and nobody said much about it all day long at the exchange. "
@@ -226,13 +221,7 @@ def test_same_entities_on_real_wire_copy(extractors: tuple[EntityExtractor, Enti
                for e in entries]
     skipping, reading_all = extractors
     assert sum(name_segments(body) != [(0, len(body))] for _, body in stories) >= 5  # some sentences are skipped
-    got, expected = skipping.extract_stories(stories), reading_all.extract_stories(stories)
-    # The names are the same; what the model no longer finds are lower-case strays ("democratic" NORP,
-    # "renewable‑rich" ORG) near the edge of what it reads.
-    assert [_named(g) for g in got] == [_named(g) for g in expected]
-    lost = [m for g, e in zip(got, expected, strict=True) for m in set(_mentions(e)) - set(_mentions(g))]
-    assert all(set(_mentions(g)) <= set(_mentions(e)) for g, e in zip(got, expected, strict=True))
-    assert len(lost) <= 5 and not any(map(_is_capital, "".join(m[4] for m in lost)))
+    assert skipping.extract_stories(stories) == reading_all.extract_stories(stories)
 
 
 def test_same_entities_when_the_joined_segments_are_chunked(extractors: tuple[EntityExtractor, EntityExtractor]
