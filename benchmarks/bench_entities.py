@@ -275,7 +275,8 @@ def test_stage_on_bodies(benchmark: Any, bodies: list[tuple[str, str]], body_wor
     assert sum(len(g) for g in groups) > 3 * len(bodies)
     _record(benchmark, medians, "bodies_stage", body_words, cpu)
     views = [model_view(join_title(t, b), extractor._places) for t, b in bodies]
-    read = sum(len(v[s:e].split()) for v in views for s, e in name_segments(v))
+    texts = [join_title(t, b) for t, b in bodies]
+    read = sum(len(v[s:e].split()) for t, v in zip(texts, views, strict=True) for s, e in name_segments(t))
     benchmark.extra_info["words_skipped_share"] = round(1 - read / body_words, 3)
     if "groups" in reading_all_groups:
         # What the model finds far from any capital is a lower-case stray ("n’t" GPE); names hardly move.

@@ -86,7 +86,7 @@ def words_read(texts: Sequence[str], places: Any, context: int) -> float:
     """Share of the words of the model's views that the model reads at ``context`` words either side."""
     views = [model_view(t, places) for t in texts]
     total = sum(len(v.split()) for v in views)
-    read = sum(len(v[s:e].split()) for v in views for s, e in name_segments(v, context))
+    read = sum(len(v[s:e].split()) for t, v in zip(texts, views, strict=True) for s, e in name_segments(t, context))
     return round(read / total, 3) if total else 1.0
 
 

@@ -212,6 +212,26 @@ def test_model_reads_only_the_segments(extractors: tuple[EntityExtractor, Entity
     assert "nobody expects it to be quick" not in seen[0] and len(seen[0]) < len(WRITTEN)
 
 
+def test_model_reads_all_caps_lines_whole_though_the_view_writes_them_small(
+        extractors: tuple[EntityExtractor, EntityExtractor], monkeypatch: pytest.MonkeyPatch) -> None:
+    skipping, _ = extractors
+    seen: list[str] = []
+    pipe = skipping._nlp.pipe
+
+    def recording_pipe(texts: list[str], **kwargs: object) -> object:
+        texts = list(texts)
+        seen.extend(texts)
+        return pipe(texts, **kwargs)
+
+    monkeypatch.setattr(skipping._nlp, "pipe", recording_pipe)
+    caps = "COMPETITIVE PRE-SALE CONTRIBUTED BY THE BOND DESK AND J.J. KENNY K-SHEETS FOR THE WEEK:"
+    text = LOWER.format("Apple") + "\n" + caps + "\n" + LOWER.format("Boeing")
+    skipping.extract([text])
+    # The view writes "j.j. kenny k-sheets" in small letters; the words are read because the text has capitals.
+    assert len(seen) == 1 and len(seen[0]) < len(text)
+    assert " ".join(caps.lower().split()[5:]) in seen[0].lower()
+
+
 @pytest.mark.skipif(not REUTERS.exists(), reason="../shared/corpora/real-feeds/evilgodfahim-wl absent")
 def test_same_entities_on_real_wire_copy(extractors: tuple[EntityExtractor, EntityExtractor]) -> None:
     import feedparser

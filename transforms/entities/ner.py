@@ -407,7 +407,9 @@ class EntityExtractor:
             view = model_view(text, self._places) if self.refine else text
             read: ModelText | None = None
             if self.refine and self.skip_nameless:
-                segments = name_segments(view, self.context_words)
+                # The capitals of the text, not of the view: a name in an ALL-CAPS line that the view writes in
+                # small letters ("J.J. KENNY" → "j.j. kenny") is still one the model may find.
+                segments = name_segments(text, self.context_words)
                 if segments != [(0, len(view))]:
                     read = ModelText(view, segments)
                     view = read.text
