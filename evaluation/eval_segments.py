@@ -24,7 +24,7 @@ import resource
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from evaluation.wirecopy import ARTICLES, article_sentences, is_english, wire_stories
 from transforms.entities import segments
@@ -34,6 +34,7 @@ from transforms.entities.view import model_view
 
 SEPARATORS = {"para": "\n\n", "nl": "\n", "space": " ", "stop": " . ", "ellipsis": " … "}
 Mention = tuple[int, int, str, str]  # start, end, label, surface
+T = TypeVar("T")
 
 
 def wirecopy_texts(n: int) -> list[str]:
@@ -90,12 +91,12 @@ def words_read(texts: Sequence[str], places: Any, context: int) -> float:
     return round(read / total, 3) if total else 1.0
 
 
-def _with_settings(separator: str, min_skip: int, run: Callable[[], Any]) -> Any:
+def _with_settings(separator: str, min_skip: int, run: Callable[..., T], *args: Any) -> T:
     saved = segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS
     # ModelText reads the separator when it joins the parts, name_segments the gap it skips when it cuts them.
     segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS = separator, min_skip
     try:
-        return run()
+        return run(*args)
     finally:
         segments.SEGMENT_SEPARATOR, segments.MIN_SKIP_WORDS = saved
 
@@ -136,9 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             extractor = EntityExtractor(context_words=context)
             extractor._nlp, extractor._places = reading_all._nlp, reading_all._places  # the same loaded model
             for name, min_skip in ((n, k) for n in separators for k in min_skips):
-                read = _with_settings(SEPARATORS[name], min_skip,
-                                      lambda c=context: words_read(texts, extractor._places, c))
-                got, secs = _with_settings(SEPARATORS[name], min_skip, lambda ex=extractor: _mentions(ex, texts))
+                read = _with_settings(SEPARATORS[name], min_skip, words_read, texts, extractor._places, context)
+                got, secs = _with_settings(SEPARATORS[name], min_skip, _mentions, extractor, texts)
                 row = {"corpus": corpus, "context": context, "separator": name, "min_skip": min_skip,
                        "words_read": read, "cpu_s": round(secs, 1), "cpu_vs_whole": round(secs / ref_secs, 3),
                        **compare(reference, got)}
