@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from transforms.entities.ner import EntityExtractor
-from transforms.entities.segments import ModelText, name_segments, nameless_sentences
+from transforms.entities.segments import MIN_SKIP_WORDS, ModelText, _is_capital, name_segments, nameless_sentences
 from transforms.entities.spans import EntityGroup
 
 SHARED = Path(os.environ.get("WIREBEAM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
@@ -58,28 +58,76 @@ WRITTEN = (
 )
 
 
-def test_name_segments_keep_context_around_the_sentences_with_names() -> None:
-    segments = name_segments(WRITTEN, context_words=4)
-    assert [WRITTEN[s:e] for s, e in segments] == [
+def read_parts(text: str, context_words: int = 4) -> list[str]:
+    return [text[s:e] for s, e in name_segments(text, context_words)]
+
+
+def test_name_segments_read_the_words_around_the_capitals() -> None:
+    assert read_parts(WRITTEN) == [
         "U.S. Secretary of State John Kerry will seek assurances from Russia on Friday. But that does not",
-        "as they often do.\n\nKerry meets Sergei Lavrov later in the day. I think it is",
+        "as they often do.\n\nKerry meets Sergei Lavrov later in the day.",
     ]
-    # What is left out lies in sentences without a name.
-    inside = [s for s, e in nameless_sentences(WRITTEN)], [e for s, e in nameless_sentences(WRITTEN)]
-    read = {i for s, e in segments for i in range(s, e)}
-    skipped = [i for i, ch in enumerate(WRITTEN) if i not in read and not ch.isspace()]
-    assert skipped and all(any(s <= i < e for s, e in zip(*inside, strict=True)) for i in skipped)
+    # What is left out holds no capital but common words opening sentences ("It was", "Neither") and "I think".
+    read = {i for s, e in name_segments(WRITTEN) for i in range(s, e)}
+    skipped = [WRITTEN[i] for i in range(len(WRITTEN)) if i not in read and _is_capital(WRITTEN[i])]
+    assert skipped == ["I", "I", "N"]
 
 
-def test_name_segments_is_the_whole_text_when_every_sentence_can_hold_a_name() -> None:
+LOWER = "it was not clear why the market fell so hard on a day when nothing else moved at all, and the {} " \
+        "shares led the fall that the analysts had not expected to see so soon in the year."
+
+
+def test_words_far_from_any_capital_are_skipped_inside_a_sentence() -> None:
+    text = LOWER.format("Apple")
+    assert read_parts(text, 3) == ["all, and the Apple shares led the"]
+    assert read_parts(text, 0) == ["Apple"]
+
+
+@pytest.mark.parametrize("name", ["iPhone", "eBay", "McDonald’s", "Boeing 737", "COVID-19", "Coca-Cola", "Ōsaka",
+                                  "北京", "7-Eleven"])
+def test_names_with_inner_capitals_digits_or_no_case_are_read_with_their_context(name: str) -> None:
+    text = LOWER.format(name)
+    before, after = text[: text.index(name)].split(), text[text.index(name) + len(name) :].split()
+    # Four words either side of each word holding a capital: "Boeing 737" is read with three more after it.
+    assert read_parts(text) == [" ".join([*before[-4:], name, *after[: 5 - len(name.split())]])]
+
+
+@pytest.mark.parametrize("text", [
+    "But I think it was not clear why the market fell so hard on a day when nothing else moved.",
+    "I’m sure I said the market fell so hard on a day when nothing else moved at all, they said.",
+])
+def test_a_common_opening_word_and_the_pronoun_i_are_no_name(text: str) -> None:
+    assert name_segments(text) == []
+
+
+def test_a_name_opening_a_sentence_is_read() -> None:
+    text = "Hitler was sentenced to five years in prison for the failed coup, which he spent writing a book."
+    assert read_parts(text) == ["Hitler was sentenced to five"]
+
+
+def test_all_caps_text_is_read_whole() -> None:
+    text = "THE MARKET FELL SO HARD ON A DAY WHEN NOTHING ELSE MOVED AT ALL, AND THE SHARES LED THE FALL."
+    assert name_segments(text) == [(0, len(text))]
+
+
+def test_the_whole_text_when_every_word_is_near_a_capital() -> None:
     text = "Kerry met Lavrov. Obama spoke in Paris."
     assert name_segments(text) == [(0, len(text))]
     assert name_segments("it rained. nothing happened.") == []
+    assert name_segments("") == []
 
 
-def test_small_gaps_are_read_not_skipped() -> None:
-    text = "Kerry met Lavrov. It rained. Obama spoke in Paris."
-    assert name_segments(text, context_words=1) == [(0, len(text))]
+def test_fewer_than_min_skip_words_between_two_parts_are_read() -> None:
+    gap = " ".join(["word"] * MIN_SKIP_WORDS)
+    skipped = f"Kerry {gap} Lavrov"
+    assert read_parts(skipped, 0) == ["Kerry", "Lavrov"]
+    read = f"Kerry {gap[5:]} Lavrov"  # one word fewer
+    assert read_parts(read, 0) == [read]
+
+
+def test_context_words_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="context_words"):
+        name_segments(WRITTEN, -1)
 
 
 def test_model_text_maps_offsets_back() -> None:
@@ -91,6 +139,26 @@ def test_model_text_maps_offsets_back() -> None:
         assert span is not None and WRITTEN[span[0] : span[1]] == name
     sep = read.text.index("\n\n", len(WRITTEN[segments[0][0] : segments[0][1]]) - 1)
     assert read.source(sep - 3, sep + 3) is None  # across the separator: no span of the text
+
+
+def test_model_text_maps_every_character_back_exactly() -> None:
+    text = " ".join(LOWER.format(name) for name in ("iPhone", "Boeing 737", "北京", "COVID-19")) + "\n\n" + WRITTEN
+    segments = name_segments(text)
+    read = ModelText(text, segments)
+    assert len(segments) > 4 and len(read.text) < 0.7 * len(text)
+    mapped = 0
+    for pos, ch in enumerate(read.text):
+        span = read.source(pos, pos + 1)
+        if span is None:  # only the separators map to nothing
+            assert ch.isspace()
+            continue
+        assert span[1] == span[0] + 1 and text[span[0]] == ch
+        mapped += 1
+    assert mapped == sum(e - s for s, e in segments)
+    for name in ("iPhone", "Boeing 737", "COVID-19", "Sergei Lavrov"):
+        start = read.text.index(name)
+        span = read.source(start, start + len(name))
+        assert span is not None and text[span[0] : span[1]] == name
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -142,6 +210,26 @@ def test_model_reads_only_the_segments(extractors: tuple[EntityExtractor, Entity
     skipping.extract([WRITTEN])
     assert len(seen) == 1 and "Kerry meets Sergei Lavrov" in seen[0]
     assert "nobody expects it to be quick" not in seen[0] and len(seen[0]) < len(WRITTEN)
+
+
+def test_model_reads_all_caps_lines_whole_though_the_view_writes_them_small(
+        extractors: tuple[EntityExtractor, EntityExtractor], monkeypatch: pytest.MonkeyPatch) -> None:
+    skipping, _ = extractors
+    seen: list[str] = []
+    pipe = skipping._nlp.pipe
+
+    def recording_pipe(texts: list[str], **kwargs: object) -> object:
+        texts = list(texts)
+        seen.extend(texts)
+        return pipe(texts, **kwargs)
+
+    monkeypatch.setattr(skipping._nlp, "pipe", recording_pipe)
+    caps = "COMPETITIVE PRE-SALE CONTRIBUTED BY THE BOND DESK AND J.J. KENNY K-SHEETS FOR THE WEEK:"
+    text = LOWER.format("Apple") + "\n" + caps + "\n" + LOWER.format("Boeing")
+    skipping.extract([text])
+    # The view writes "j.j. kenny k-sheets" in small letters; the words are read because the text has capitals.
+    assert len(seen) == 1 and len(seen[0]) < len(text)
+    assert " ".join(caps.lower().split()[5:]) in seen[0].lower()
 
 
 @pytest.mark.skipif(not REUTERS.exists(), reason="../shared/corpora/real-feeds/evilgodfahim-wl absent")

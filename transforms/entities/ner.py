@@ -1,8 +1,8 @@
 """Named entities for stories: spaCy NER plus document-level rules and in-story canonical names.
 
 ``EntityExtractor`` runs only the spaCy components NER needs, over ``nlp.pipe`` in batches, on long texts cut at
-safe points, each text as the model's view of it (``view``) and, with the document rules, only its sentences that can
-hold a name (``segments``); ``extract_stories`` tags a story's headline and body as
+safe points, each text as the model's view of it (``view``) and, with the document rules, only its words near a
+capital that may be part of a name (``segments``); ``extract_stories`` tags a story's headline and body as
 one text, so that a name in both is one entity. ``refine_spans`` (pure, no spaCy) corrects the model's spans by the
 shapes of results tables, the gazetteer, tickers (``tickers``), the label checks (``labels``) and the repeats of
 names found; ``canonicalize`` (``canonical``) then groups them into one entity per thing.
@@ -20,7 +20,7 @@ from transforms.entities.fastops import choose_ops, one_blas_thread, retain_free
 from transforms.entities.labels import LABEL_SANITY
 from transforms.entities.loading import load_arguments
 from transforms.entities.places import load_names, load_places
-from transforms.entities.segments import ModelText, name_segments
+from transforms.entities.segments import CONTEXT_WORDS, ModelText, name_segments
 from transforms.entities.spans import (
     _ACRONYM_AFTER_RE,
     _CAP_WORD,
@@ -333,27 +333,31 @@ class EntityExtractor:
 
     Construction is cheap and picklable; ``load()`` (call it from ``DoFn.setup``) loads the pipeline with only the
     components NER needs.  ``refine=False`` gives the bare model's entities (canonicalized) for comparison; it reads
-    every sentence, as does ``skip_nameless=False`` (the shipped stage's model skips sentences without a capital
-    but a common opening word, ``segments.name_segments``: the same entities, less of the model's time).
+    every word, as does ``skip_nameless=False`` (the shipped stage's model reads only the words within
+    ``context_words`` of a capital that may be part of a name, ``segments.name_segments``: the same names, about half
+    the model's words).
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, *, refine: bool = True,
                  max_chunk_chars: int = 100_000, gemm: str | None = None, malloc: str | None = None,
-                 skip_nameless: bool = True) -> None:
+                 skip_nameless: bool = True, context_words: int = CONTEXT_WORDS) -> None:
         if not model or not isinstance(model, str):
             raise ValueError(f"model must be a spaCy pipeline name or path, got {model!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if max_chunk_chars < 4 * _OVERLAP:
             raise ValueError(f"max_chunk_chars must be >= {4 * _OVERLAP}, got {max_chunk_chars}")
+        if context_words < 0:
+            raise ValueError(f"context_words must be >= 0, got {context_words}")
         self.model = model
         self.batch_size = batch_size
         self.refine = refine
         self.max_chunk_chars = max_chunk_chars
         self.gemm = gemm  # matrix products: "auto" (default), "blis" or "numpy"; see fastops
         self.malloc = malloc  # freed memory: "retain" (default) or "default" (glibc's); see fastops
-        # With the document rules, the model reads only the sentences that can hold a name (segments.py).
+        # With the document rules, the model reads only the words near a capital (segments.py).
         self.skip_nameless = skip_nameless
+        self.context_words = context_words  # words read either side of a capital (segments.name_segments)
         self._nlp: Any = None
         self._places: Mapping[str, str] = {}
 
@@ -403,7 +407,9 @@ class EntityExtractor:
             view = model_view(text, self._places) if self.refine else text
             read: ModelText | None = None
             if self.refine and self.skip_nameless:
-                segments = name_segments(view)
+                # The capitals of the text, not of the view: a name in an ALL-CAPS line that the view writes in
+                # small letters ("J.J. KENNY" → "j.j. kenny") is still one the model may find.
+                segments = name_segments(text, self.context_words)
                 if segments != [(0, len(view))]:
                     read = ModelText(view, segments)
                     view = read.text
