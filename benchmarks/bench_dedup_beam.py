@@ -10,7 +10,8 @@ stories/s, and the process's peak RSS (the FnApiRunner runs in-process).
 
 Run: .venv/bin/python -m pytest -p no:cacheprovider benchmarks/bench_dedup_beam.py --benchmark-only \\
          -o python_files='bench_*.py' -s
-``WIREBEAM_BENCH_QUICK=1`` uses 1,000 stories and runs the version check's A/B once.
+``WIREBEAM_BENCH_QUICK=1`` uses 1,000 stories (sentences of every third capture) and runs the version check's A/B
+once.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ pytestmark = pytest.mark.skipif(not FEEDS.exists(), reason=f"{FEEDS} absent")
 
 def sentence_pool() -> list[str]:
     sentences: set[str] = set()
-    for path in sorted(FEEDS.rglob("*.xml")):
+    # Quick mode reads every third capture: ~5,000 sentences, plenty for 1,000 stories, in a third of the time.
+    for path in sorted(FEEDS.rglob("*.xml"))[:: 3 if QUICK else 1]:
         parsed = feedparser.parse(io.BytesIO(path.read_bytes()))
         for entry in parsed.entries:
             text = _TAG_RE.sub(" ", (entry.get("summary") or "") + " " + (entry.get("title") or ""))
