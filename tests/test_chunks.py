@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -99,11 +100,23 @@ def wire_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     return path, write_stories(path, 300, article_sentences(pages=60), copy_share=0.2)
 
 
+# 300 stories in chunks of 70: five jobs, each reading the index the one before it wrote.
+CHUNK = "70"
+
+
 def enrich(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pipeline", "enrich", "--dedup", "--quiet", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
+
+
+def enrich_here(*args: str) -> int:
+    """The same command in this process: for the runs that need no process of their own (no kill, no memory
+    measure), without paying Beam's start-up again."""
+    from pipeline.cli import main
+
+    return main(["enrich", "--dedup", "--quiet", *args], out=io.StringIO())
 
 
 def committed(out: Path) -> list[Path]:
@@ -127,9 +140,11 @@ def test_chunked_enrich_finds_every_cross_chunk_copy_and_reconciles(
     path, expected = wire_input
     one, chunks = tmp_path / "one", tmp_path / "chunks"
     common = ["--input", str(path), "--ner-model", ruler_model]
-    for out, size in ((one, "1000"), (chunks, "70")):
-        done = enrich(*common, "--output", str(out / "out"), "--state", str(out / "state"), "--chunk-size", size)
-        assert done.returncode == 0, done.stderr
+    # The chunked run as a user runs it (a process of its own); the one-job run to compare with, in this process.
+    done = enrich(*common, "--output", str(chunks / "out"), "--state", str(chunks / "state"), "--chunk-size", CHUNK)
+    assert done.returncode == 0, done.stderr
+    one_job = ("--output", str(one / "out"), "--state", str(one / "state"), "--chunk-size", "1000")
+    assert enrich_here(*common, *one_job) == 0
     [run_one], [run_chunks] = committed(one / "out"), committed(chunks / "out")
     manifest = Manifest.model_validate_json((run_chunks / "manifest.json").read_text())
     assert manifest.reconciled and manifest.totals.entries_read == 300
@@ -139,6 +154,7 @@ def test_chunked_enrich_finds_every_cross_chunk_copy_and_reconciles(
     shards = sorted(p.name for p in run_chunks.glob("stories-*"))
     assert shards == [f"stories-{i:05d}-of-{len(shards):05d}.jsonl" for i in range(len(shards))] and len(shards) >= 5
     # Every copy found, most of them in a later chunk than their original, and none that one job finds is lost.
+    assert len(cross_chunk(path, expected, int(CHUNK))) > len(expected) / 2
     # (One job can miss a near copy that chunks find: each chunk learns a source's boilerplate from its own
     # stories, and a cross-chunk pair is verified on signatures, as a cross-run one is.)
     assert found_copies(run_chunks) == expected
@@ -146,8 +162,8 @@ def test_chunked_enrich_finds_every_cross_chunk_copy_and_reconciles(
     assert len(lines(run_chunks, "stories")) == 300 - len(expected)
     assert (chunks / "state" / "dedup_index.jsonl").read_text().count("\n") == 301 - len(expected)
     # A rerun on the same state emits nothing: every entry is a cross-run duplicate.
-    again = enrich(*common, "--output", str(chunks / "out"), "--state", str(chunks / "state"), "--chunk-size", "70")
-    assert again.returncode == 0, again.stderr
+    again = ("--output", str(chunks / "out"), "--state", str(chunks / "state"), "--chunk-size", CHUNK)
+    assert enrich_here(*common, *again) == 0
     rerun = next(r for r in committed(chunks / "out") if r != run_chunks)
     assert lines(rerun, "stories") == [] and len(lines(rerun, "duplicates")) == 300
 
@@ -159,13 +175,12 @@ def test_a_crash_between_chunks_commits_nothing_and_the_rerun_emits_each_story_o
     path, expected = wire_input
     state, out = tmp_path / "state", tmp_path / "out"
     common = ["--input", str(path), "--ner-model", ruler_model, "--output", str(out), "--state", str(state)]
-    killed = enrich(*common, "--chunk-size", "70", env={**os.environ, FAILPOINTS_ENV: "crash=between_chunks"})
+    killed = enrich(*common, "--chunk-size", CHUNK, env={**os.environ, FAILPOINTS_ENV: "crash=between_chunks"})
     assert killed.returncode == -signal.SIGKILL
     assert committed(out) == [] and not (state / "dedup_index.jsonl").exists()
     # The chunk already finished wrote files, but only into its hidden folder of the uncommitted run.
     assert list(out.glob("*/.chunk-00000/stories-*"))
-    done = enrich(*common, "--chunk-size", "70")
-    assert done.returncode == 0, done.stderr
+    assert enrich_here(*common, "--chunk-size", CHUNK) == 0
     [run] = committed(out)
     assert len(lines(run, "stories")) == 300 - len(expected)
     assert found_copies(run) == expected

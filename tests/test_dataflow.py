@@ -15,6 +15,7 @@ import json
 import shutil
 import socket
 import tarfile
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,33 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(source, target / name)
     return target
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sdist_built_once() -> Any:
+    """Beam builds the sdist of `--setup_file` on every job it stages; the project copy does not change within
+    this module, so the first build (Beam's own, `python -m build`) is kept and copied for the later jobs."""
+    if not HAS_GCP:
+        yield
+        return
+    from apache_beam.runners.portability.stager import Stager
+
+    real = Stager._build_setup_package
+    built: dict[str, Path] = {}
+
+    def once(setup_file: str, temp_dir: str, build_setup_args: list[str] | None = None) -> str:
+        if setup_file not in built:
+            built[setup_file] = Path(real(setup_file, temp_dir, build_setup_args))
+            keep = Path(tempfile.mkdtemp(prefix="wirebeam-sdist-")) / built[setup_file].name
+            shutil.copy2(built[setup_file], keep)
+            built[setup_file] = keep
+        return str(shutil.copy2(built[setup_file], Path(temp_dir) / built[setup_file].name))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Stager, "_build_setup_package", staticmethod(once))
+        yield
+    for path in built.values():
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @pytest.fixture

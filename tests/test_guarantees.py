@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -226,18 +227,34 @@ def committed_story_ids(out: Path) -> list[str]:
     return ids
 
 
-def kill_trials(tmp_path: Path, feed_args: list[str], trials: int, seed: int) -> dict[str, int]:
-    baseline_out = tmp_path / "baseline"
+def rerun(*args: str) -> None:
+    """The normal rerun after a kill, in this process: the same command as `python -m pipeline run`, without paying
+    Beam's and spaCy's start-up again (the killed runs stay processes of their own)."""
+    from pipeline.cli import main
+
+    assert main(["run", "--quiet", *args], out=io.StringIO()) == 0
+
+
+def baseline_run(feed_args: list[str], folder: Path) -> tuple[list[str], float]:
+    """(sorted story ids, wall seconds) of one uninterrupted run as a process of its own: the ids every killed and
+    rerun trial must end with, the duration the random kill times are drawn from."""
     started = time.monotonic()
     subprocess.run(
-        wirebeam(*feed_args, "--state", str(tmp_path / "baseline-state"), "--output", str(baseline_out)),
+        wirebeam(*feed_args, "--state", str(folder / "state"), "--output", str(folder / "out")),
         cwd=ROOT,
         check=True,
         timeout=900,
     )
     duration = time.monotonic() - started
-    expected = committed_story_ids(baseline_out)
+    expected = committed_story_ids(folder / "out")
     assert expected and len(set(expected)) == len(expected)
+    return sorted(expected), duration
+
+
+def kill_trials(
+    tmp_path: Path, feed_args: list[str], trials: int, seed: int, baseline: tuple[list[str], float] | None = None
+) -> dict[str, int]:
+    expected, duration = baseline or baseline_run(feed_args, tmp_path / "baseline")
     rng = random.Random(seed)
     figures = {"trials": trials, "killed_before_commit": 0, "killed_after_commit": 0}
     for trial in range(trials):
@@ -248,29 +265,25 @@ def kill_trials(tmp_path: Path, feed_args: list[str], trials: int, seed: int) ->
         proc.wait()
         committed = bool(list(out.glob("*/manifest.json")))
         figures["killed_after_commit" if committed else "killed_before_commit"] += 1
-        subprocess.run(
-            wirebeam(*feed_args, "--state", str(state), "--output", str(out)), cwd=ROOT, check=True, timeout=900
-        )
+        rerun(*feed_args, "--state", str(state), "--output", str(out))
         got = committed_story_ids(out)
         duplicated = [i for i, n in Counter(got).items() if n > 1]
         assert duplicated == [], f"trial {trial}: ids emitted twice: {duplicated[:5]}"
-        assert sorted(got) == sorted(expected), f"trial {trial}: missing {set(expected) - set(got)}"
+        assert sorted(got) == expected, f"trial {trial}: missing {set(expected) - set(got)}"
     return figures
 
 
 @pytest.fixture(scope="module")
-def sample_baseline(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    out = tmp_path_factory.mktemp("baseline")
-    subprocess.run(
-        wirebeam("--state", str(out / "state"), "--output", str(out / "out")), cwd=ROOT, check=True, timeout=600
-    )
-    return sorted(committed_story_ids(out / "out"))
+def sample_baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], float]:
+    return baseline_run([], tmp_path_factory.mktemp("baseline"))
 
 
 @pytest.mark.parametrize(
     "point", ["before_pending", "before_manifest", "before_state", "between_state_files", "before_cleanup"]
 )
-def test_kill_9_at_each_step_of_the_commit(tmp_path: Path, point: str, sample_baseline: list[str]) -> None:
+def test_kill_9_at_each_step_of_the_commit(
+    tmp_path: Path, point: str, sample_baseline: tuple[list[str], float]
+) -> None:
     """SIGKILL exactly between two steps of the commit sequence, then a normal rerun: every story once."""
     state, out = tmp_path / "state", tmp_path / "out"
     env = {**os.environ, FAILPOINTS_ENV: f"crash={point}"}
@@ -278,14 +291,14 @@ def test_kill_9_at_each_step_of_the_commit(tmp_path: Path, point: str, sample_ba
     assert killed.returncode == -signal.SIGKILL
     committed = bool(list(out.glob("*/manifest.json")))
     assert committed == (point not in ("before_pending", "before_manifest"))
-    subprocess.run(wirebeam("--state", str(state), "--output", str(out)), cwd=ROOT, check=True, timeout=600)
+    rerun("--state", str(state), "--output", str(out))
     got = committed_story_ids(out)
-    assert sorted(got) == sample_baseline, point
+    assert sorted(got) == sample_baseline[0], point
     assert not (state / "pending.json").exists()
 
 
-def test_kill_9_then_rerun_on_samples(tmp_path: Path) -> None:
-    figures = kill_trials(tmp_path, [], trials=2, seed=7)
+def test_kill_9_then_rerun_on_samples(tmp_path: Path, sample_baseline: tuple[list[str], float]) -> None:
+    figures = kill_trials(tmp_path, [], trials=2, seed=7, baseline=sample_baseline)
     assert figures["trials"] == 2
 
 

@@ -14,6 +14,7 @@ from schemas.story import DeadLetter, FeedSource, RawEntry
 from tests.conftest import SAMPLES
 from transforms.fetch.stage import FetchedFeed
 from transforms.parse.stage import (
+    MAX_ENTRIES_PER_FEED,
     ParseEntries,
     ParseFeedFn,
     declares_entities,
@@ -229,8 +230,15 @@ def test_a_parse_over_its_time_limit_is_a_dead_letter() -> None:
 
 
 @pytest.mark.timeout(300)
-def test_100k_entry_feed_is_capped_and_counted() -> None:
-    body = rss_items(*(b"<item><guid>g%d</guid><title>n</title></item>" % i for i in range(100_000)))
+@pytest.mark.parametrize(
+    "n",
+    [
+        MAX_ENTRIES_PER_FEED + 1,  # one over the cap: the cap's edge, in a second
+        pytest.param(100_000, marks=pytest.mark.slow),  # a hostile feed's size, parsed within the time limit
+    ],
+)
+def test_100k_entry_feed_is_capped_and_counted(n: int) -> None:
+    body = rss_items(*(b"<item><guid>g%d</guid><title>n</title></item>" % i for i in range(n)))
     entries, dead, reports = run_fn(body)
     assert len(entries) == 5000 and not dead and reports[0]["entries_read"] == 5000
 
