@@ -10,10 +10,10 @@ the model's token vectors read four tokens either side (CNN depth 4, window 1) a
 each capital's own vector is the one it has in the whole text, and digits or hyphenated parts beside a capital
 ("Boeing 737") are read with it; all-caps text is read whole (the extractor cuts by the capitals of the story, not
 of its true-cased view).  Gaps of fewer than ``MIN_SKIP_WORDS`` words are
-read, not cut.  On 1,000 wirecopy bodies the model then reads 50 % of the words and 99.47 % of the stage's
-mentions are those of the model reading the whole text (99.98 % of those holding a capital; the rest are
-lower-case strays it no longer finds); on the article pages of ../shared/corpora/article-html 53 % and 99.56 %
-(``python -m evaluation.eval_segments``, which gives the curve: 3 words 43 % / 99.21 %, 5 words 56 % / 99.65 %).
+read, not cut.  On 1,000 wirecopy bodies the model then reads 50 % of the words and 99.98 % of the stage's
+mentions are those of the model reading the whole text (4 of 25,798 differ); on the article pages of
+../shared/corpora/article-html 53 % and 99.95 % (``python -m evaluation.eval_segments``, which gives the curve:
+3 words 43 % / 99.72 %, 5 words 56 % / 99.99 %).
 ``ModelText`` joins a text's segments into one text for the model, with paragraph breaks between them (as good as
 or better than a line break or a space in that evaluation), and maps the model's offsets back: one document per
 segment would cost more than the skipped words save (spaCy's costs per batch of documents: short documents cost
