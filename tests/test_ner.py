@@ -534,6 +534,16 @@ def test_an_earlier_lone_surname_joins_the_full_name_whatever_its_label() -> Non
     }
 
 
+def test_a_lone_surname_two_persons_share_is_a_person_of_its_own() -> None:
+    text = "Trump's niece speaks\n\nMary Trump said her uncle, Donald Trump, paid someone."
+    spans = spans_of(text, ("Trump", "ORG"), ("Mary Trump", "PERSON"), ("Donald Trump", "PERSON"))
+    assert by_canonical(canonicalize(text, spans)) == {
+        "Trump": ("PERSON", ["Trump"]),
+        "Mary Trump": ("PERSON", ["Mary Trump"]),
+        "Donald Trump": ("PERSON", ["Donald Trump"]),
+    }
+
+
 def test_a_later_one_word_name_joins_the_multi_word_name_it_ends() -> None:
     text = ("Tankers waited outside the Strait of Hormuz. The European Commission said Hormuz must reopen and the "
             "Commission would act. Europe and Central Europe differ; the University of Washington and Washington "

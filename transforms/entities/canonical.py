@@ -206,6 +206,10 @@ def _group_label(group: _Group) -> str:
     return votes.most_common(1)[0][0]
 
 
+# Labels the small model gives a lone surname.
+_SURNAME_MISLABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+
+
 def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
                  aliases: Mapping[str, str] | None = None, *, small_words_end_names: bool = True
                  ) -> list[EntityGroup]:
@@ -306,6 +310,10 @@ def canonicalize(text: str, spans: Sequence[tuple[int, int, str]],
             label = "PERSON"
         else:
             label = votes.most_common(1)[0][0]
+            # A lone word that two persons of the story have as surname names one of them ("Trump's niece" with
+            # "Mary Trump" and "Donald Trump"): a person, though which one is not known.
+            if len(group.words) == 1 and surname_of.get(group.words[0]) == "" and label in _SURNAME_MISLABELS:
+                label = "PERSON"
         first = group.mentions[0]
         out.append(EntityGroup(first.text, label, first.start, first.end, group.canonical, tuple(group.mentions)))
     out.sort(key=lambda g: g.start)
