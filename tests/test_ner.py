@@ -696,6 +696,11 @@ def test_join_and_split_title() -> None:
          {"Republican": "NORP", "Bush": "PERSON"}),
         # "South of France" is one place, not "South" and "France".
         ("a wedding in the South of France", [("South", "LOC"), ("France", "GPE")], {"South of France": "LOC"}),
+        # A common word set in capitals in a small-letter line is emphasis; an acronym, or a headline line all in
+        # capitals, is not.
+        ("China AVOIDS recession as NASA watches", [("China", "GPE"), ("AVOIDS", "ORG"), ("NASA", "ORG")],
+         {"China": "GPE", "NASA": "ORG"}),
+        ("BANKS RALLY AS SHELL GAINS", [("SHELL", "ORG")], {"SHELL": "ORG"}),
     ],
 )
 def test_label_sanity(text: str, spans: list[tuple[str, str]], expected: dict[str, str]) -> None:

@@ -226,6 +226,30 @@ def _common_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: 
             del fixed.labels[key]
 
 
+def _shouted_words(text: str, fixed: _SpanSet, places: Mapping[str, str], names: NameTables) -> None:
+    """A one-word span in capitals that is a common word, in a line written in small letters otherwise, is a word
+    set in capitals for emphasis ("China AVOIDS recession", "accounts HACKED"), no entity; a line all in capitals
+    (a headline) is read as the model view reads it, and acronyms that are no common word ("NASA") stay."""
+    if not names.common_words:
+        return
+    for key, label in list(fixed.labels.items()):
+        if label not in _COMMON_WORD_LABELS:
+            continue
+        word = text[key[0] : key[1]]
+        if len(word) < 4 or not word.isalpha() or not word.isupper():
+            continue
+        title = word.title()
+        if title not in names.common_words or title in places or title in names.given or \
+                title in names.demonyms or _norm(word) in load_aliases():
+            continue
+        line_start = text.rfind("\n", 0, key[0]) + 1
+        line_end = text.find("\n", key[1])
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        if not _caps_line(line):
+            fixed.keys.remove(key)
+            del fixed.labels[key]
+
+
 def _name_words(surface: str) -> list[str]:
     """The words of a span, without the bullets and dashes the model may have taken in ("• Travel")."""
     return [w for w in surface.split() if any(ch.isalnum() for ch in w)] if " " in surface else [surface]
@@ -427,6 +451,7 @@ def _match_sides(text: str, fixed: _SpanSet, places: Mapping[str, str], names: N
 # Label checks against open-data word lists, in order (each may be switched off by replacing it, for evaluation).
 LABEL_SANITY = [
     _common_words,
+    _shouted_words,
     _not_names,
     _head_of_names,
     _repeated_acronyms,
