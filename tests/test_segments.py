@@ -195,18 +195,24 @@ def test_same_entities_on_written_stories(extractors: tuple[EntityExtractor, Ent
     assert {g.canonical for g in got[1]} >= {"Goldman Sachs", "New York", "Federal Reserve"}
 
 
-def test_model_reads_only_the_segments(extractors: tuple[EntityExtractor, EntityExtractor],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    skipping, _ = extractors
+def _record_model_texts(extractor: EntityExtractor, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list that the texts given to the extractor's model are added to, from now on."""
     seen: list[str] = []
-    pipe = skipping._nlp.pipe
+    pipe = extractor._nlp.pipe
 
     def recording_pipe(texts: list[str], **kwargs: object) -> object:
         texts = list(texts)
         seen.extend(texts)
         return pipe(texts, **kwargs)
 
-    monkeypatch.setattr(skipping._nlp, "pipe", recording_pipe)
+    monkeypatch.setattr(extractor._nlp, "pipe", recording_pipe)
+    return seen
+
+
+def test_model_reads_only_the_segments(extractors: tuple[EntityExtractor, EntityExtractor],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    skipping, _ = extractors
+    seen = _record_model_texts(skipping, monkeypatch)
     skipping.extract([WRITTEN])
     assert len(seen) == 1 and "Kerry meets Sergei Lavrov" in seen[0]
     assert "nobody expects it to be quick" not in seen[0] and len(seen[0]) < len(WRITTEN)
@@ -215,15 +221,7 @@ def test_model_reads_only_the_segments(extractors: tuple[EntityExtractor, Entity
 def test_model_reads_all_caps_lines_whole_though_the_view_writes_them_small(
         extractors: tuple[EntityExtractor, EntityExtractor], monkeypatch: pytest.MonkeyPatch) -> None:
     skipping, _ = extractors
-    seen: list[str] = []
-    pipe = skipping._nlp.pipe
-
-    def recording_pipe(texts: list[str], **kwargs: object) -> object:
-        texts = list(texts)
-        seen.extend(texts)
-        return pipe(texts, **kwargs)
-
-    monkeypatch.setattr(skipping._nlp, "pipe", recording_pipe)
+    seen = _record_model_texts(skipping, monkeypatch)
     caps = "COMPETITIVE PRE-SALE CONTRIBUTED BY THE BOND DESK AND J.J. KENNY K-SHEETS FOR THE WEEK:"
     text = LOWER.format("Apple") + "\n" + caps + "\n" + LOWER.format("Boeing")
     skipping.extract([text])
