@@ -56,20 +56,26 @@ BASELINE_TREE = os.environ.get("WIREBEAM_BENCH_BASELINE_TREE")
 pytestmark = pytest.mark.skipif(not ARTICLES.exists(), reason="../shared/corpora/article-html absent")
 
 
-def timed_process(argv: Sequence[str], root: Path = ROOT) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one child process of this interpreter, run from `root` (its modules first on
-    the path); its CPU time is the growth of RUSAGE_CHILDREN (user + system), so a busy machine does not inflate
-    it."""
+def timed_run(python: str, argv: Sequence[str], cwd: Path | str, env: dict[str, str]
+              ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall seconds, CPU seconds, the finished process) of one child process of ``python``; its CPU time is the
+    growth of RUSAGE_CHILDREN (user + system), so a busy machine does not inflate it."""
     import time
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *argv], cwd=root, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(root)})
+    done = subprocess.run([python, *argv], cwd=cwd, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done
+
+
+def timed_process(argv: Sequence[str], root: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one child process of this interpreter, run from `root` (its modules first on
+    the path); it must succeed."""
+    wall, cpu, done = timed_run(sys.executable, argv, root, {**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr[-3000:]
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def floor_argv(model: str = DEFAULT_MODEL) -> list[str]:

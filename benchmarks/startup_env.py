@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.bench_startup import ARTICLES, PAGES, ROOT, enrich_argv, floor_argv
+from benchmarks.bench_startup import ARTICLES, PAGES, ROOT, enrich_argv, floor_argv, timed_run
 from evaluation.wirecopy import article_sentences, write_stories
 
 # Runs the command in a child with the collector timed; "on" leaves collection on throughout (as before the pause).
@@ -47,14 +44,10 @@ sys.exit(code)
 
 
 def timed(python: str, argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, float, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run([python, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu, done = timed_run(python, argv, cwd, env)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.stdout
+    return wall, cpu, done.stdout
 
 
 def median(values: list[float]) -> float:

@@ -132,6 +132,7 @@ def _main(argv: list[str] | None, out: TextIO | None) -> int:
     from pipeline.options import ConfigError, parse_args
 
     if argv and argv[0] in TOOLS:
+        startup_gc.resume()  # no job: a report or a check of a large file runs with collection on
         return run_tool(argv, out)
     config, beam_args = parse_args(argv)
     if steps_run_here(beam_args):

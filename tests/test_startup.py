@@ -110,6 +110,19 @@ def test_collection_is_off_while_the_command_starts_and_on_from_the_first_job(mo
         assert gc.isenabled()
     finally:
         gc.enable()
+    # `validate` and `report` run no job: collection is on while they read a run's files.
+    from pipeline import validate
+
+    def validating(args: object, out: object) -> int:
+        seen["tool"] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(validate, "main_from_args", validating)
+    try:
+        assert cli.main(["validate", __file__]) == 0
+        assert seen["tool"] is True
+    finally:
+        gc.enable()
     gc.disable()  # a caller that turned collection off keeps it off
     try:
         startup_gc.pause()
